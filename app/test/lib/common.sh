@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The lagspeed authors
+#
+# Shared helpers for the shell tests: sourced, never run.
+# Each DPDK process gets its own --file-prefix, so tests never collide, and
+# its own scratch directory under the build tree (EAL refuses plugins in
+# world-writable directories such as /tmp).
+
+set -u
+
+LT_NAME=${LT_NAME:-$(basename "${0%.sh}")}
+LT_BUILD=${LAGSPEED_BUILD_DIR:?run through meson test}
+LT_SRC=${LAGSPEED_SOURCE_DIR:?run through meson test}
+
+# A scratch directory for this test run, removed on exit unless the test
+# failed (then its path is printed, to look at).
+LT_DIR=$(mktemp -d "$LT_BUILD/test-scratch.$LT_NAME.XXXXXX")
+chmod 755 "$LT_DIR"
+LT_FAILED=0
+LT_PIDS=()
+
+lt_cleanup() {
+	local pid
+	for pid in "${LT_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${LT_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	if [ "$LT_FAILED" -eq 0 ]; then
+		rm -rf "$LT_DIR"
+	else
+		echo "scratch kept: $LT_DIR" >&2
+	fi
+}
+trap lt_cleanup EXIT
+
+# lt_prefix TAG: a --file-prefix unique to this test process and tag.
+lt_prefix() {
+	echo "lt_${LT_NAME}_${1:-p}_$$"
+}
+
+# lt_eal_args TAG: EAL arguments for a hugepage-less, PCI-less process.
+lt_eal_args() {
+	echo "-l 0-1 --no-huge -m 512 --no-pci --file-prefix $(lt_prefix "$1") --log-level=lib.eal:error"
+}
+
+lt_fail() {
+	LT_FAILED=1
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+lt_ok() {
+	echo "ok: $*"
+}
+
+# lt_expect_grep PATTERN FILE WHAT: FILE must match the extended regex.
+lt_expect_grep() {
+	if ! grep -Eq -- "$1" "$2"; then
+		echo "---- $2" >&2
+		tail -n 60 "$2" >&2
+		lt_fail "$3: /$1/ not found"
+	fi
+	lt_ok "$3"
+}
+
+# lt_expect_no_grep PATTERN FILE WHAT: FILE must not match.
+lt_expect_no_grep() {
+	if grep -Eq -- "$1" "$2"; then
+		echo "---- $2" >&2
+		grep -En -- "$1" "$2" | head -n 20 >&2
+		lt_fail "$3: /$1/ found"
+	fi
+	lt_ok "$3"
+}
+
+# lt_wait_grep PATTERN FILE SECONDS WHAT: wait until FILE matches.
+lt_wait_grep() {
+	local deadline=$((SECONDS + $3))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		if grep -Eq -- "$1" "$2" 2>/dev/null; then
+			lt_ok "$4"
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "---- $2" >&2
+	tail -n 60 "$2" >&2
+	lt_fail "$4: /$1/ not seen within $3 s"
+}
+
+# lt_need VAR...: skip (exit 77) when a program or library is not built.
+lt_need() {
+	local v
+	for v in "$@"; do
+		if [ -z "${!v:-}" ]; then
+			echo "skip: $v is not set (component not built)"
+			exit 77
+		fi
+	done
+}
+
+# lt_foreign CMD...: run a program that is not ours (dpdk-testpmd,
+# dpdk-proc-info) so that it can load our plugin whatever the build: in a
+# sanitized build the sanitizer runtimes are preloaded, and leak checks are
+# left to our own binaries (the stock tools' own allocations are not ours).
+lt_foreign() {
+	if [ -n "${LAGSPEED_SANITIZER_PRELOAD:-}" ]; then
+		LD_PRELOAD="$LAGSPEED_SANITIZER_PRELOAD${LD_PRELOAD:+ $LD_PRELOAD}" \
+		ASAN_OPTIONS="detect_leaks=0:abort_on_error=1" "$@"
+	else
+		"$@"
+	fi
+}

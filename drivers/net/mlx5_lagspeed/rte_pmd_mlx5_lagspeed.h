@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+#ifndef RTE_PMD_MLX5_LAGSPEED_H
+#define RTE_PMD_MLX5_LAGSPEED_H
+
+/**
+ * @file
+ * lagspeed: the effective (aggregated) speed of mlx5 VF-LAG / MP-Ethernet
+ * ports, as the plugin librte_net_mlx5_lagspeed.so maintains it.
+ *
+ * Applications need nothing of this header to benefit from the plugin:
+ * rte_eth_link_get() and RTE_ETH_EVENT_INTR_LSC callbacks already carry the
+ * effective speed. This header tells where a port's speed comes from.
+ *
+ * EAL loads plugins privately (-d or its plugin directory), so their
+ * symbols are not visible to the application's linker. Use
+ * rte_pmd_mlx5_lagspeed_info_get_dyn(), which finds the loaded plugin at
+ * run time, or link the plugin and call rte_pmd_mlx5_lagspeed_info_get().
+ */
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The plugin's shared-object name (its DT_SONAME). */
+#define RTE_PMD_MLX5_LAGSPEED_SONAME "librte_net_mlx5_lagspeed.so"
+
+/** Where an extended port's speed comes from. */
+enum rte_pmd_mlx5_lagspeed_state {
+	/** The effective speed, from ibv_query_port_speed(). */
+	RTE_PMD_MLX5_LAGSPEED_ACTIVE = 0,
+	/**
+	 * The verb is not available (rdma-core < 62, a device or provider
+	 * without it, a kernel without it): the PMD's own speed is kept.
+	 */
+	RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED,
+	/** The last query failed (e.g. EIO): the last good speed is kept. */
+	RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR,
+	/**
+	 * The device reported a fatal error or was removed: the port is no
+	 * longer extended and reports the PMD's own speed.
+	 */
+	RTE_PMD_MLX5_LAGSPEED_DETACHED,
+};
+
+/** What the plugin knows of one extended port. */
+struct rte_pmd_mlx5_lagspeed_info {
+	char ib_device[64];          /**< IB device name, e.g. "mlx5_2" */
+	uint32_t ib_port;            /**< IB port number, from 1 */
+	enum rte_pmd_mlx5_lagspeed_state state; /**< source of the speed */
+	int last_error;              /**< errno of the last failed query, or 0 */
+	uint32_t effective_speed;    /**< Mb/s, as rte_eth_link_get() reports */
+	uint32_t pmd_speed;          /**< Mb/s, as the PMD alone reports */
+	uint64_t events;             /**< async events seen for this port */
+	uint64_t changes;            /**< effective link changes applied */
+	uint64_t lsc_callbacks;      /**< LSC callback runs the plugin raised */
+	uint64_t last_change_us;     /**< CLOCK_REALTIME of the last change, in
+					* microseconds; 0 = none yet */
+};
+
+/**
+ * Get what the plugin knows of a port.
+ *
+ * @param port_id
+ *   The ethdev port.
+ * @param[out] info
+ *   Filled on success.
+ * @return
+ *   0; -ENODEV when the port is not extended by the plugin; -EINVAL when
+ *   info is NULL.
+ */
+int rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
+	struct rte_pmd_mlx5_lagspeed_info *info);
+
+/**
+ * A state's name: "active", "unsupported", "query-error", "detached".
+ */
+const char *rte_pmd_mlx5_lagspeed_state_str(enum rte_pmd_mlx5_lagspeed_state state);
+
+/**
+ * rte_pmd_mlx5_lagspeed_info_get() through the plugin EAL already loaded,
+ * for applications that do not link it.
+ *
+ * @return
+ *   As rte_pmd_mlx5_lagspeed_info_get(); -ENOTSUP when the plugin is not
+ *   loaded in this process.
+ */
+static inline int
+rte_pmd_mlx5_lagspeed_info_get_dyn(uint16_t port_id,
+	struct rte_pmd_mlx5_lagspeed_info *info)
+{
+	int (*get)(uint16_t, struct rte_pmd_mlx5_lagspeed_info *);
+	void *handle;
+	int ret;
+
+	handle = dlopen(RTE_PMD_MLX5_LAGSPEED_SONAME, RTLD_NOW | RTLD_NOLOAD);
+	if (handle == NULL)
+		return -ENOTSUP;
+	*(void **)&get = dlsym(handle, "rte_pmd_mlx5_lagspeed_info_get");
+	ret = get != NULL ? get(port_id, info) : -ENOTSUP;
+	dlclose(handle);
+	return ret;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTE_PMD_MLX5_LAGSPEED_H */

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+#ifndef RTE_TXWEIGHT_H
+#define RTE_TXWEIGHT_H
+
+/**
+ * @file
+ * Speed-weighted TX distribution across ethdev ports.
+ *
+ * A port's *weight* is its effective link speed in Mb/s (as
+ * rte_eth_link_get_nowait() reports it), optionally capped, or a number the
+ * application chooses. This library turns weights into:
+ *
+ * - an *apportionment* of K units (TX queues, streams, lcores) over the
+ *   ports: every port gets its quota rounded down or up (largest
+ *   remainder), and when weights change the fewest possible units move;
+ * - a *flow table* of S entries mapping a flow hash to a (port, TX queue):
+ *   each port owns its share of entries to within one entry, a weight
+ *   change reassigns only the minimum number of entries, and a lookup is
+ *   one load and a mask;
+ * - *packet spraying* for traffic without flows: smooth weighted round
+ *   robin, per packet or per burst.
+ *
+ * The control path updates a table while data-path threads read it: the
+ * data path never blocks and never sees a half-written table. Readers
+ * register a reader id and report a quiescent state between bursts (the
+ * model of DPDK's RCU QSBR); the updater waits for those reports before it
+ * reuses memory a reader may still hold.
+ *
+ * The library knows nothing of any PMD: it works with whatever speed a
+ * port reports (mlx5 extended by the lagspeed plugin, virtio-net,
+ * bonding, null).
+ */
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** "No port": the result when every weight is zero. */
+#define RTE_TXWEIGHT_NO_PORT UINT16_MAX
+
+/** Most ports one table or apportionment handles. */
+#define RTE_TXWEIGHT_MAX_PORTS RTE_MAX_ETHPORTS
+
+/** Smallest and largest flow-table sizes (powers of two). */
+#define RTE_TXWEIGHT_TABLE_MIN_SIZE 64
+#define RTE_TXWEIGHT_TABLE_MAX_SIZE 65536
+
+/**
+ * Weights from the ports' links.
+ *
+ * weights[i] = 0 when port_ids[i]'s link is down or its speed is unknown
+ * or none, else its speed in Mb/s, capped at caps_mbps[i] when that is
+ * non-zero (a VF's hypervisor-set rate limit, which the VF cannot read).
+ *
+ * @param port_ids
+ *   The ports, n of them.
+ * @param caps_mbps
+ *   Per-port caps in Mb/s (0: none), or NULL for no caps.
+ * @param n
+ *   Number of ports, 1..RTE_TXWEIGHT_MAX_PORTS.
+ * @param[out] weights
+ *   n weights.
+ * @return
+ *   The number of ports with a non-zero weight (0: no usable port);
+ *   -EINVAL on a NULL pointer, n out of range or an invalid port id.
+ */
+int rte_txweight_weights_from_links(const uint16_t *port_ids,
+	const uint32_t *caps_mbps, unsigned int n, uint64_t *weights);
+
+/**
+ * Apportion units over ports in proportion to weights (largest remainder).
+ *
+ * Every count ends within one unit of its exact quota
+ * units * weights[i] / sum(weights): it is the quota rounded down or up.
+ * With prev, among all such apportionments the one closest to prev is
+ * chosen, so the fewest units move: sum(|counts[i] - prev[i]|) / 2 is
+ * minimal.
+ *
+ * @param weights
+ *   n weights.
+ * @param n
+ *   Number of ports, 1..RTE_TXWEIGHT_MAX_PORTS.
+ * @param units
+ *   Units to share out.
+ * @param prev
+ *   The current apportionment (n counts, any sum), or NULL.
+ * @param[out] counts
+ *   n counts summing to units.
+ * @return
+ *   The number of units that moved relative to prev (0 without prev);
+ *   -ENOENT when every weight is zero (counts are then all 0);
+ *   -EINVAL on bad arguments.
+ */
+int rte_txweight_apportion(const uint64_t *weights, unsigned int n,
+	uint32_t units, const uint32_t *prev, uint32_t *counts);
+
+/**
+ * Assign individual units to ports by weight, moving as few as possible.
+ *
+ * owner[u] is the index (0..n-1) of the port unit u serves, or
+ * RTE_TXWEIGHT_NO_PORT. After the call the number of units per port is an
+ * apportionment as rte_txweight_apportion() computes it from the current
+ * owners, and only units whose port must change were reassigned.
+ *
+ * @param weights
+ *   n weights.
+ * @param n
+ *   Number of ports, 1..RTE_TXWEIGHT_MAX_PORTS.
+ * @param[in,out] owner
+ *   n_units owners, updated in place.
+ * @param n_units
+ *   Number of units.
+ * @return
+ *   The number of units reassigned; -ENOENT when every weight is zero
+ *   (every owner is then RTE_TXWEIGHT_NO_PORT); -EINVAL on bad arguments.
+ */
+int rte_txweight_assign(const uint64_t *weights, unsigned int n,
+	uint16_t *owner, unsigned int n_units);
+
+/** Where a flow goes: one 32-bit word, read with one load. */
+struct rte_txweight_target {
+	uint16_t port_id;  /**< ethdev port, or RTE_TXWEIGHT_NO_PORT */
+	uint16_t queue_id; /**< TX queue on that port */
+};
+
+/** A flow table (opaque). */
+struct rte_txweight_table;
+
+/** Parameters of rte_txweight_table_create(). */
+struct rte_txweight_table_params {
+	const char *name;     /**< for logs; need not be unique */
+	uint32_t size;        /**< entries: a power of two, 64..65536 */
+	int socket_id;        /**< NUMA socket, or SOCKET_ID_ANY */
+	uint32_t max_readers; /**< data-path reader ids, 1..RTE_MAX_LCORE */
+};
+
+/**
+ * Create a flow table. Every entry starts as RTE_TXWEIGHT_NO_PORT.
+ *
+ * @return
+ *   The table, or NULL with rte_errno set (EINVAL: bad parameters,
+ *   ENOMEM).
+ */
+struct rte_txweight_table *
+rte_txweight_table_create(const struct rte_txweight_table_params *params);
+
+/**
+ * Free a table. No reader may use it any more. NULL is a no-op.
+ */
+void rte_txweight_table_free(struct rte_txweight_table *table);
+
+/**
+ * Set the ports and weights of a table (control path).
+ *
+ * Entries are redistributed so that each port owns within one entry of
+ * size * weight / sum(weights); only the minimum number of entries changes
+ * owner, so established flows stay on their port. Within a port, entries
+ * spread over its nb_queues[i] TX queues (queue 0 when nb_queues is NULL).
+ * The new mapping is published at once; the call returns once no
+ * registered reader can still hold the old one. Several updaters are
+ * serialized.
+ *
+ * @param table
+ *   The table.
+ * @param port_ids
+ *   n distinct valid port ids.
+ * @param weights
+ *   n weights (0: the port gets no entry).
+ * @param nb_queues
+ *   n per-port TX queue counts (each >= 1), or NULL.
+ * @param n
+ *   Number of ports, 1..RTE_TXWEIGHT_MAX_PORTS.
+ * @return
+ *   The number of entries that changed target; -ENOENT when every weight
+ *   is zero (every entry then maps to RTE_TXWEIGHT_NO_PORT); -EINVAL on
+ *   bad arguments (the table is then unchanged).
+ */
+int rte_txweight_table_update(struct rte_txweight_table *table,
+	const uint16_t *port_ids, const uint64_t *weights,
+	const uint16_t *nb_queues, unsigned int n);
+
+/**
+ * Register a data-path reader (e.g. one per forwarding lcore) before its
+ * first lookup.
+ *
+ * @return
+ *   0, or -EINVAL when reader_id >= max_readers.
+ */
+int rte_txweight_table_reader_register(struct rte_txweight_table *table,
+	unsigned int reader_id);
+
+/**
+ * Unregister a reader: it makes no more lookups. Updaters stop waiting
+ * for it.
+ *
+ * @return
+ *   0, or -EINVAL.
+ */
+int rte_txweight_table_reader_unregister(struct rte_txweight_table *table,
+	unsigned int reader_id);
+
+/**
+ * Report that a reader holds no result of an earlier lookup (call it
+ * between bursts). Never blocks.
+ */
+void rte_txweight_table_quiescent(struct rte_txweight_table *table,
+	unsigned int reader_id);
+
+/**
+ * Look up where a flow goes (data path): one load and a mask.
+ *
+ * @param table
+ *   The table.
+ * @param hash
+ *   The flow's hash (e.g. mbuf->hash.rss, or any well-mixed hash).
+ * @return
+ *   The target; its port_id is RTE_TXWEIGHT_NO_PORT when no port has
+ *   weight.
+ */
+struct rte_txweight_target
+rte_txweight_table_lookup(const struct rte_txweight_table *table,
+	uint32_t hash);
+
+/**
+ * Count a table's entries per port, as currently published.
+ *
+ * @param table
+ *   The table.
+ * @param port_ids
+ *   n ports to count.
+ * @param n
+ *   Number of ports.
+ * @param[out] counts
+ *   n entry counts.
+ * @return
+ *   Entries mapping to no port (RTE_TXWEIGHT_NO_PORT), or -EINVAL.
+ */
+int rte_txweight_table_count(const struct rte_txweight_table *table,
+	const uint16_t *port_ids, unsigned int n, uint32_t *counts);
+
+/**
+ * Version of the published mapping: starts at 0, +1 per successful update.
+ */
+uint64_t rte_txweight_table_version(const struct rte_txweight_table *table);
+
+/**
+ * Smooth weighted round robin state, owned by one data-path thread.
+ * It follows a table's weights: after rte_txweight_table_update() the
+ * next pick uses the new weights.
+ */
+struct rte_txweight_swrr {
+	const struct rte_txweight_table *table; /**< weights come from here */
+	uint64_t version;                   /**< table version in use */
+	unsigned int n;                     /**< ports with non-zero weight */
+	int64_t total;                      /**< sum of the weights in use */
+	uint16_t port_ids[RTE_TXWEIGHT_MAX_PORTS];
+	uint16_t nb_queues[RTE_TXWEIGHT_MAX_PORTS];
+	int64_t weight[RTE_TXWEIGHT_MAX_PORTS];  /**< reduced by their gcd */
+	int64_t current[RTE_TXWEIGHT_MAX_PORTS]; /**< SWRR credit */
+};
+
+/**
+ * Start spraying by a table's weights.
+ *
+ * @return
+ *   0, or -EINVAL.
+ */
+int rte_txweight_swrr_init(struct rte_txweight_swrr *swrr,
+	const struct rte_txweight_table *table);
+
+/**
+ * Pick the port for the next packet (or burst): smooth weighted round
+ * robin, so that over any window of sum(weights) picks each port is picked
+ * exactly in proportion to its weight, evenly interleaved.
+ *
+ * @return
+ *   The target (queue 0 of the port unless the table has several queues,
+ *   then they rotate), or port_id RTE_TXWEIGHT_NO_PORT when no port has
+ *   weight.
+ */
+struct rte_txweight_target rte_txweight_swrr_next(struct rte_txweight_swrr *swrr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RTE_TXWEIGHT_H */
