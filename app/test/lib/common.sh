@@ -42,7 +42,8 @@ lt_prefix() {
 
 # lt_eal_args TAG: EAL arguments for a hugepage-less, PCI-less process.
 lt_eal_args() {
-	echo "-l 0-1 --no-huge -m 512 --no-pci --file-prefix $(lt_prefix "$1") --log-level=lib.eal:error"
+	echo "-l 0-1 --no-huge -m 512 --no-pci --file-prefix $(lt_prefix "$1")" \
+		"--log-level=lib.eal:error"
 }
 
 lt_fail() {

@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The lagspeed authors
+#
+# The project's front door, as the README uses it:
+#   devtools/lagspeed.sh demo    install what is missing, build, run the demo
+#   devtools/lagspeed.sh test    install what is missing, build, run the tests
+#   devtools/lagspeed.sh deps    only install what is missing
+#   devtools/lagspeed.sh build   only build (into ./build)
+#
+# `test` runs the unit and integration suites twice: on the normal build and
+# on a build with AddressSanitizer + UndefinedBehaviorSanitizer, then prints
+# one closing line "N passed, N failed, N skipped" over both runs.
+# Set LAGSPEED_SKIP_SANITIZE=1 to run only the first.
+
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+# Debian 12 packages the project needs to build, test and demo.
+packages=(
+	build-essential pkg-config meson ninja-build python3 clang
+	dpdk dpdk-dev libdpdk-dev libbsd-dev
+	libibverbs-dev rdma-core
+	valgrind gnuplot-nox
+)
+
+say() {
+	printf '==> %s\n' "$*"
+}
+
+install_deps() {
+	local missing=() p
+	for p in "${packages[@]}"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+				grep -q 'install ok installed'; then
+			missing+=("$p")
+		fi
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		say "all ${#packages[@]} Debian packages present"
+		return 0
+	fi
+	say "installing: ${missing[*]}"
+	local sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || {
+			echo "error: need root (or sudo) to install: ${missing[*]}" >&2
+			exit 1
+		}
+		sudo=(sudo)
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# build DIR [meson options...]: configure once, then build.
+build() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		say "configuring $dir $*"
+		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || {
+			cat "$dir.setup.log" >&2
+			exit 1
+		}
+		rm -f "$dir.setup.log"
+	fi
+	say "building $dir"
+	ninja -C "$dir" >/dev/null || ninja -C "$dir"
+}
+
+# run_suites DIR: the default suites; meson's own report goes to the
+# terminal, the counts are read back from its JSON log.
+run_suites() {
+	local dir=$1
+	say "testing $dir (suites unit, integration)"
+	meson test -C "$dir" --no-rebuild --suite unit --suite integration \
+		--num-processes 2 --print-errorlogs || true
+}
+
+cmd=${1:-}
+case "$cmd" in
+deps)
+	install_deps
+	;;
+build)
+	install_deps
+	build build
+	;;
+demo)
+	install_deps
+	build build
+	exec "$top/devtools/demo.sh" "$top/build"
+	;;
+test)
+	install_deps
+	build build
+	run_suites build
+	logs=("build/meson-logs/testlog.json")
+	if [ "${LAGSPEED_SKIP_SANITIZE:-0}" != 1 ]; then
+		build build-sanitize -Db_sanitize=address,undefined \
+			-Db_lundef=false -Dexamples=true
+		run_suites build-sanitize
+		logs+=("build-sanitize/meson-logs/testlog.json")
+	fi
+	exec python3 "$top/devtools/test-summary.py" "${logs[@]}"
+	;;
+*)
+	echo "usage: $0 demo|test|deps|build" >&2
+	exit 2
+	;;
+esac
