@@ -1,0 +1,737 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * The command line: testpmd's commands lagpmd shares (same syntax, same
+ * output), the txq rebalance commands, and the three ways to feed them
+ * (interactive prompt, --cmdline-file, a script on stdin).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmdline.h>
+#include <cmdline_parse.h>
+#include <cmdline_parse_num.h>
+#include <cmdline_parse_string.h>
+#include <cmdline_socket.h>
+
+#include "lagpmd.h"
+
+static bool quit_requested;
+
+/* Output of a command reaches the terminal before the next prompt. */
+static void
+cmd_done(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+}
+
+static bool
+port_valid_warn(uint16_t port_id)
+{
+	if (rte_eth_dev_is_valid_port(port_id))
+		return true;
+	fprintf(stderr, "Invalid port %d\n", port_id);
+	lp_print_valid_ports();
+	return false;
+}
+
+/* A forwarding port (one lagpmd sends on). */
+static int
+fwd_port_warn(unsigned long port_id)
+{
+	int idx = port_id < RTE_MAX_ETHPORTS ?
+		lp_port_index((uint16_t)port_id) : -1;
+
+	if (idx < 0)
+		fprintf(stderr, "Invalid port %lu\n", port_id);
+	return idx;
+}
+
+/* *** show port info|stats|speed <id> *** */
+struct cmd_show_port_result {
+	cmdline_fixed_string_t show;
+	cmdline_fixed_string_t port;
+	cmdline_fixed_string_t what;
+	uint16_t port_id;
+};
+
+static void
+show_port_one(const char *what, uint16_t port_id)
+{
+	if (!strcmp(what, "info"))
+		lp_port_infos_display(port_id);
+	else if (!strcmp(what, "stats"))
+		lp_port_stats_display(port_id);
+	else if (!strcmp(what, "speed"))
+		lp_port_speed_show(stdout, port_id);
+}
+
+static void
+cmd_show_port_parsed(void *parsed, struct cmdline *cl __rte_unused,
+	void *data __rte_unused)
+{
+	struct cmd_show_port_result *res = parsed;
+
+	if (port_valid_warn(res->port_id))
+		show_port_one(res->what, res->port_id);
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_show_port_show =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_port_result, show, "show");
+static cmdline_parse_token_string_t cmd_show_port_port =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_port_result, port, "port");
+static cmdline_parse_token_string_t cmd_show_port_what =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_port_result, what,
+		"info#stats#speed");
+static cmdline_parse_token_num_t cmd_show_port_id =
+	TOKEN_NUM_INITIALIZER(struct cmd_show_port_result, port_id, RTE_UINT16);
+
+static cmdline_parse_inst_t cmd_show_port = {
+	.f = cmd_show_port_parsed,
+	.help_str = "show port info|stats|speed <port_id>",
+	.tokens = {
+		(void *)&cmd_show_port_show,
+		(void *)&cmd_show_port_port,
+		(void *)&cmd_show_port_what,
+		(void *)&cmd_show_port_id,
+		NULL,
+	},
+};
+
+/* *** show port info|stats|speed|summary all *** */
+struct cmd_show_port_all_result {
+	cmdline_fixed_string_t show;
+	cmdline_fixed_string_t port;
+	cmdline_fixed_string_t what;
+	cmdline_fixed_string_t all;
+};
+
+static void
+cmd_show_port_all_parsed(void *parsed, struct cmdline *cl __rte_unused,
+	void *data __rte_unused)
+{
+	struct cmd_show_port_all_result *res = parsed;
+	uint16_t pid;
+
+	if (!strcmp(res->what, "summary"))
+		lp_port_summary_display();
+	else
+		RTE_ETH_FOREACH_DEV(pid)
+			show_port_one(res->what, pid);
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_show_port_all_show =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_port_all_result, show, "show");
+static cmdline_parse_token_string_t cmd_show_port_all_port =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_port_all_result, port, "port");
+static cmdline_parse_token_string_t cmd_show_port_all_what =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_port_all_result, what,
+		"info#stats#speed#summary");
+static cmdline_parse_token_string_t cmd_show_port_all_all =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_port_all_result, all, "all");
+
+static cmdline_parse_inst_t cmd_show_port_all = {
+	.f = cmd_show_port_all_parsed,
+	.help_str = "show port info|stats|speed|summary all",
+	.tokens = {
+		(void *)&cmd_show_port_all_show,
+		(void *)&cmd_show_port_all_port,
+		(void *)&cmd_show_port_all_what,
+		(void *)&cmd_show_port_all_all,
+		NULL,
+	},
+};
+
+/* *** clear port stats <id>|all *** */
+struct cmd_clear_stats_result {
+	cmdline_fixed_string_t clear;
+	cmdline_fixed_string_t port;
+	cmdline_fixed_string_t stats;
+	cmdline_fixed_string_t which;
+};
+
+static void
+cmd_clear_stats_parsed(void *parsed, struct cmdline *cl __rte_unused,
+	void *data __rte_unused)
+{
+	struct cmd_clear_stats_result *res = parsed;
+	uint16_t pid;
+	char *end;
+	unsigned long id;
+
+	if (!strcmp(res->which, "all")) {
+		RTE_ETH_FOREACH_DEV(pid)
+			lp_port_stats_clear(pid);
+	} else {
+		errno = 0;
+		id = strtoul(res->which, &end, 10);
+		if (errno != 0 || *end != '\0' || end == res->which ||
+				id > UINT16_MAX) {
+			fprintf(stderr, "Bad arguments\n");
+		} else if (port_valid_warn((uint16_t)id)) {
+			lp_port_stats_clear((uint16_t)id);
+		}
+	}
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_clear_stats_clear =
+	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_result, clear, "clear");
+static cmdline_parse_token_string_t cmd_clear_stats_port =
+	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_result, port, "port");
+static cmdline_parse_token_string_t cmd_clear_stats_stats =
+	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_result, stats, "stats");
+static cmdline_parse_token_string_t cmd_clear_stats_which =
+	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_result, which, NULL);
+
+static cmdline_parse_inst_t cmd_clear_stats = {
+	.f = cmd_clear_stats_parsed,
+	.help_str = "clear port stats <port_id>|all",
+	.tokens = {
+		(void *)&cmd_clear_stats_clear,
+		(void *)&cmd_clear_stats_port,
+		(void *)&cmd_clear_stats_stats,
+		(void *)&cmd_clear_stats_which,
+		NULL,
+	},
+};
+
+/* *** start / stop / quit / help (one word) *** */
+struct cmd_word_result {
+	cmdline_fixed_string_t word;
+};
+
+static void
+help_display(void)
+{
+	printf("\n"
+		"Control:\n"
+		"    start                              : start forwarding\n"
+		"    stop                               : stop forwarding, show statistics\n"
+		"    quit                               : exit\n"
+		"    sleep <ms>                         : pause the command stream\n"
+		"\n"
+		"Display:\n"
+		"    show port info|stats|speed <port_id>|all\n"
+		"    show port summary all\n"
+		"    clear port stats <port_id>|all\n"
+		"    show txq map                       : per-port weight, TX queues, share;\n"
+		"                                         which lcore sends on which queue\n"
+		"\n"
+		"Configuration:\n"
+		"    set fwd txonly|io\n"
+		"    set txpkts <len>\n"
+		"    set burst <n>\n"
+		"\n"
+		"TX rebalancing:\n"
+		"    txq rebalance speed                : weights = effective link speeds\n"
+		"    txq rebalance weights <port>:<w>[,<port>:<w>...]\n"
+		"                                       : manual weights (others keep theirs)\n"
+		"    txq rebalance cap <port>:<Mbps>    : cap a port's speed (0: no cap),\n"
+		"                                         then rebalance by speed\n"
+		"    txq rebalance auto on|off          : rebalance by speed on every\n"
+		"                                         link state change event\n"
+		"\n");
+}
+
+static void
+cmd_word_parsed(void *parsed, struct cmdline *cl, void *data __rte_unused)
+{
+	struct cmd_word_result *res = parsed;
+
+	if (!strcmp(res->word, "start")) {
+		lp_fwd_start();
+	} else if (!strcmp(res->word, "stop")) {
+		lp_fwd_stop();
+	} else if (!strcmp(res->word, "help")) {
+		help_display();
+	} else if (!strcmp(res->word, "quit")) {
+		quit_requested = true;
+		if (cl != NULL)
+			cmdline_quit(cl);
+	}
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_word_word =
+	TOKEN_STRING_INITIALIZER(struct cmd_word_result, word,
+		"start#stop#help#quit");
+
+static cmdline_parse_inst_t cmd_word = {
+	.f = cmd_word_parsed,
+	.help_str = "start|stop|help|quit",
+	.tokens = {
+		(void *)&cmd_word_word,
+		NULL,
+	},
+};
+
+/* *** sleep <ms> *** */
+struct cmd_sleep_result {
+	cmdline_fixed_string_t sleep;
+	uint32_t ms;
+};
+
+static void
+cmd_sleep_parsed(void *parsed, struct cmdline *cl __rte_unused,
+	void *data __rte_unused)
+{
+	struct cmd_sleep_result *res = parsed;
+	struct timespec ts = {
+		.tv_sec = res->ms / 1000,
+		.tv_nsec = (long)(res->ms % 1000) * 1000000,
+	};
+
+	cmd_done();
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static cmdline_parse_token_string_t cmd_sleep_sleep =
+	TOKEN_STRING_INITIALIZER(struct cmd_sleep_result, sleep, "sleep");
+static cmdline_parse_token_num_t cmd_sleep_ms =
+	TOKEN_NUM_INITIALIZER(struct cmd_sleep_result, ms, RTE_UINT32);
+
+static cmdline_parse_inst_t cmd_sleep = {
+	.f = cmd_sleep_parsed,
+	.help_str = "sleep <ms>: pause the command stream",
+	.tokens = {
+		(void *)&cmd_sleep_sleep,
+		(void *)&cmd_sleep_ms,
+		NULL,
+	},
+};
+
+/* *** set fwd txonly|io *** */
+struct cmd_set_fwd_result {
+	cmdline_fixed_string_t set;
+	cmdline_fixed_string_t fwd;
+	cmdline_fixed_string_t mode;
+};
+
+static void
+cmd_set_fwd_parsed(void *parsed, struct cmdline *cl __rte_unused,
+	void *data __rte_unused)
+{
+	struct cmd_set_fwd_result *res = parsed;
+
+	if (lp.started) {
+		fprintf(stderr, "Please stop forwarding first\n");
+	} else {
+		lp.mode = !strcmp(res->mode, "io") ? LP_FWD_IO : LP_FWD_TXONLY;
+		printf("Set %s packet forwarding mode\n", res->mode);
+	}
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_set_fwd_set =
+	TOKEN_STRING_INITIALIZER(struct cmd_set_fwd_result, set, "set");
+static cmdline_parse_token_string_t cmd_set_fwd_fwd =
+	TOKEN_STRING_INITIALIZER(struct cmd_set_fwd_result, fwd, "fwd");
+static cmdline_parse_token_string_t cmd_set_fwd_mode =
+	TOKEN_STRING_INITIALIZER(struct cmd_set_fwd_result, mode, "txonly#io");
+
+static cmdline_parse_inst_t cmd_set_fwd = {
+	.f = cmd_set_fwd_parsed,
+	.help_str = "set fwd txonly|io: set the packet forwarding mode",
+	.tokens = {
+		(void *)&cmd_set_fwd_set,
+		(void *)&cmd_set_fwd_fwd,
+		(void *)&cmd_set_fwd_mode,
+		NULL,
+	},
+};
+
+/* *** set txpkts <len> / set burst <n> *** */
+struct cmd_set_num_result {
+	cmdline_fixed_string_t set;
+	cmdline_fixed_string_t what;
+	uint16_t value;
+};
+
+static void
+cmd_set_num_parsed(void *parsed, struct cmdline *cl __rte_unused,
+	void *data __rte_unused)
+{
+	struct cmd_set_num_result *res = parsed;
+
+	if (!strcmp(res->what, "burst")) {
+		if (res->value == 0 || res->value > LP_MAX_BURST)
+			fprintf(stderr, "nb pkt per burst must be >= 1 and <= %d\n",
+				LP_MAX_BURST);
+		else {
+			__atomic_store_n(&lp.burst, res->value,
+				__ATOMIC_RELAXED);
+			printf("Number of packets per burst set to %u\n",
+				res->value);
+		}
+	} else if (lp.started) {
+		/* The packet template is read by the lcores. */
+		fprintf(stderr, "Please stop forwarding first\n");
+	} else {
+		lp_txpkt_len_set(res->value);
+	}
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_set_num_set =
+	TOKEN_STRING_INITIALIZER(struct cmd_set_num_result, set, "set");
+static cmdline_parse_token_string_t cmd_set_num_what =
+	TOKEN_STRING_INITIALIZER(struct cmd_set_num_result, what,
+		"txpkts#burst");
+static cmdline_parse_token_num_t cmd_set_num_value =
+	TOKEN_NUM_INITIALIZER(struct cmd_set_num_result, value, RTE_UINT16);
+
+static cmdline_parse_inst_t cmd_set_num = {
+	.f = cmd_set_num_parsed,
+	.help_str = "set txpkts <len>|burst <n>",
+	.tokens = {
+		(void *)&cmd_set_num_set,
+		(void *)&cmd_set_num_what,
+		(void *)&cmd_set_num_value,
+		NULL,
+	},
+};
+
+/* *** txq rebalance speed *** */
+struct cmd_rebal_speed_result {
+	cmdline_fixed_string_t txq;
+	cmdline_fixed_string_t rebalance;
+	cmdline_fixed_string_t speed;
+};
+
+static void
+cmd_rebal_speed_parsed(void *parsed __rte_unused,
+	struct cmdline *cl __rte_unused, void *data __rte_unused)
+{
+	lp_rebalance_speed("by speed");
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_rebal_speed_txq =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_speed_result, txq, "txq");
+static cmdline_parse_token_string_t cmd_rebal_speed_rebalance =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_speed_result, rebalance,
+		"rebalance");
+static cmdline_parse_token_string_t cmd_rebal_speed_speed =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_speed_result, speed, "speed");
+
+static cmdline_parse_inst_t cmd_rebal_speed = {
+	.f = cmd_rebal_speed_parsed,
+	.help_str = "txq rebalance speed: weights from the ports' effective speeds",
+	.tokens = {
+		(void *)&cmd_rebal_speed_txq,
+		(void *)&cmd_rebal_speed_rebalance,
+		(void *)&cmd_rebal_speed_speed,
+		NULL,
+	},
+};
+
+/* *** txq rebalance weights|cap <list> *** */
+struct cmd_rebal_list_result {
+	cmdline_fixed_string_t txq;
+	cmdline_fixed_string_t rebalance;
+	cmdline_fixed_string_t what;
+	cmdline_fixed_string_t list;
+};
+
+/*
+ * Parse "<port>:<value>[,<port>:<value>...]" into per-port-index values;
+ * set[i] tells which were given. Returns 0 or -1 (message printed).
+ */
+static int
+parse_port_values(const char *list, bool multi, uint64_t *values, bool *set)
+{
+	const char *p = list;
+	unsigned int n = 0;
+
+	while (*p != '\0') {
+		unsigned long port;
+		unsigned long long value;
+		char *end;
+		int idx;
+
+		errno = 0;
+		port = strtoul(p, &end, 10);
+		if (end == p || *end != ':' || errno != 0)
+			goto bad;
+		p = end + 1;
+		if (*p == '-')
+			goto bad;
+		value = strtoull(p, &end, 10);
+		if (end == p || (*end != ',' && *end != '\0') || errno != 0)
+			goto bad;
+		idx = fwd_port_warn(port);
+		if (idx < 0)
+			return -1;
+		if (set[idx]) {
+			fprintf(stderr, "Port %lu given twice\n", port);
+			return -1;
+		}
+		set[idx] = true;
+		values[idx] = value;
+		n++;
+		p = *end == ',' ? end + 1 : end;
+		if (*end == ',' && *p == '\0')
+			goto bad;
+	}
+	if (n == 0 || (!multi && n > 1))
+		goto bad;
+	return 0;
+bad:
+	fprintf(stderr, "Bad arguments\n");
+	return -1;
+}
+
+static void
+cmd_rebal_list_parsed(void *parsed, struct cmdline *cl __rte_unused,
+	void *data __rte_unused)
+{
+	struct cmd_rebal_list_result *res = parsed;
+	uint64_t values[RTE_MAX_ETHPORTS] = { 0 };
+	bool set[RTE_MAX_ETHPORTS] = { false };
+	unsigned int i;
+
+	if (!strcmp(res->what, "weights")) {
+		uint64_t weights[RTE_MAX_ETHPORTS];
+
+		if (parse_port_values(res->list, true, values, set) == 0) {
+			for (i = 0; i < lp.nb_ports; i++)
+				weights[i] = set[i] ? values[i] :
+					lp.ports[i].weight;
+			lp_rebalance_apply(weights, "by weights");
+		}
+	} else if (parse_port_values(res->list, false, values, set) == 0) {
+		for (i = 0; i < lp.nb_ports; i++) {
+			if (!set[i])
+				continue;
+			if (values[i] > UINT32_MAX) {
+				fprintf(stderr, "Bad arguments\n");
+				break;
+			}
+			if (values[i] == 0)
+				printf("Port %u: TX cap removed (was %u Mbps)\n",
+					lp.ports[i].port_id,
+					lp.ports[i].cap_mbps);
+			else
+				printf("Port %u: TX cap %" PRIu64 " Mbps\n",
+					lp.ports[i].port_id, values[i]);
+			lp.ports[i].cap_mbps = (uint32_t)values[i];
+			lp_rebalance_speed("by speed (cap)");
+		}
+	}
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_rebal_list_txq =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_list_result, txq, "txq");
+static cmdline_parse_token_string_t cmd_rebal_list_rebalance =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_list_result, rebalance,
+		"rebalance");
+static cmdline_parse_token_string_t cmd_rebal_list_what =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_list_result, what,
+		"weights#cap");
+static cmdline_parse_token_string_t cmd_rebal_list_list =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_list_result, list, NULL);
+
+static cmdline_parse_inst_t cmd_rebal_list = {
+	.f = cmd_rebal_list_parsed,
+	.help_str = "txq rebalance weights <port>:<w>[,<port>:<w>...] | "
+		"txq rebalance cap <port>:<Mbps>",
+	.tokens = {
+		(void *)&cmd_rebal_list_txq,
+		(void *)&cmd_rebal_list_rebalance,
+		(void *)&cmd_rebal_list_what,
+		(void *)&cmd_rebal_list_list,
+		NULL,
+	},
+};
+
+/* *** txq rebalance auto on|off *** */
+struct cmd_rebal_auto_result {
+	cmdline_fixed_string_t txq;
+	cmdline_fixed_string_t rebalance;
+	cmdline_fixed_string_t autom;
+	cmdline_fixed_string_t onoff;
+};
+
+static void
+cmd_rebal_auto_parsed(void *parsed, struct cmdline *cl __rte_unused,
+	void *data __rte_unused)
+{
+	struct cmd_rebal_auto_result *res = parsed;
+	bool on = !strcmp(res->onoff, "on");
+
+	__atomic_store_n(&lp.auto_rebalance, on, __ATOMIC_RELEASE);
+	printf("TX rebalance on link state change: %s\n", on ? "on" : "off");
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_rebal_auto_txq =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_auto_result, txq, "txq");
+static cmdline_parse_token_string_t cmd_rebal_auto_rebalance =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_auto_result, rebalance,
+		"rebalance");
+static cmdline_parse_token_string_t cmd_rebal_auto_auto =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_auto_result, autom, "auto");
+static cmdline_parse_token_string_t cmd_rebal_auto_onoff =
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_auto_result, onoff, "on#off");
+
+static cmdline_parse_inst_t cmd_rebal_auto = {
+	.f = cmd_rebal_auto_parsed,
+	.help_str = "txq rebalance auto on|off: rebalance by speed on link "
+		"state change events",
+	.tokens = {
+		(void *)&cmd_rebal_auto_txq,
+		(void *)&cmd_rebal_auto_rebalance,
+		(void *)&cmd_rebal_auto_auto,
+		(void *)&cmd_rebal_auto_onoff,
+		NULL,
+	},
+};
+
+/* *** show txq map *** */
+struct cmd_show_txq_result {
+	cmdline_fixed_string_t show;
+	cmdline_fixed_string_t txq;
+	cmdline_fixed_string_t map;
+};
+
+static void
+cmd_show_txq_parsed(void *parsed __rte_unused,
+	struct cmdline *cl __rte_unused, void *data __rte_unused)
+{
+	lp_txq_map_show(stdout);
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_show_txq_show =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_txq_result, show, "show");
+static cmdline_parse_token_string_t cmd_show_txq_txq =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_txq_result, txq, "txq");
+static cmdline_parse_token_string_t cmd_show_txq_map =
+	TOKEN_STRING_INITIALIZER(struct cmd_show_txq_result, map, "map");
+
+static cmdline_parse_inst_t cmd_show_txq = {
+	.f = cmd_show_txq_parsed,
+	.help_str = "show txq map: TX weights, queues and shares",
+	.tokens = {
+		(void *)&cmd_show_txq_show,
+		(void *)&cmd_show_txq_txq,
+		(void *)&cmd_show_txq_map,
+		NULL,
+	},
+};
+
+static cmdline_parse_ctx_t lp_ctx[] = {
+	(cmdline_parse_inst_t *)&cmd_show_port,
+	(cmdline_parse_inst_t *)&cmd_show_port_all,
+	(cmdline_parse_inst_t *)&cmd_clear_stats,
+	(cmdline_parse_inst_t *)&cmd_word,
+	(cmdline_parse_inst_t *)&cmd_sleep,
+	(cmdline_parse_inst_t *)&cmd_set_fwd,
+	(cmdline_parse_inst_t *)&cmd_set_num,
+	(cmdline_parse_inst_t *)&cmd_rebal_speed,
+	(cmdline_parse_inst_t *)&cmd_rebal_list,
+	(cmdline_parse_inst_t *)&cmd_rebal_auto,
+	(cmdline_parse_inst_t *)&cmd_show_txq,
+	NULL,
+};
+
+/*
+ * Run the commands of a stream line by line, echoing nothing: the output
+ * of a script is the output of its commands. Stops at EOF or quit.
+ */
+static void
+run_lines(FILE *in)
+{
+	struct cmdline *cl;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	cl = cmdline_new(lp_ctx, "", -1, STDOUT_FILENO);
+	if (cl == NULL) {
+		fprintf(stderr, "Failed to create the command line\n");
+		return;
+	}
+	while (!quit_requested && (len = getline(&line, &cap, in)) >= 0) {
+		char buf[1024];
+		int ret;
+
+		/* cmdline_parse() wants a whole line, end included. */
+		if ((size_t)len >= sizeof(buf) - 1) {
+			fprintf(stderr, "Bad arguments\n");
+			continue;
+		}
+		memcpy(buf, line, len);
+		if (len == 0 || buf[len - 1] != '\n')
+			buf[len++] = '\n';
+		buf[len] = '\0';
+		ret = cmdline_parse(cl, buf);
+		if (ret == CMDLINE_PARSE_AMBIGUOUS)
+			fprintf(stderr, "Ambiguous command\n");
+		else if (ret == CMDLINE_PARSE_NOMATCH)
+			fprintf(stderr, "Command not found\n");
+		else if (ret == CMDLINE_PARSE_BAD_ARGS)
+			fprintf(stderr, "Bad arguments\n");
+		cmd_done();
+	}
+	free(line);
+	cmdline_free(cl);
+}
+
+int
+lp_cli_run(void)
+{
+	if (lp.cmdline_file != NULL) {
+		FILE *f = fopen(lp.cmdline_file, "r");
+
+		if (f == NULL) {
+			fprintf(stderr,
+				"Failed to create file based cmdline context: %s\n",
+				lp.cmdline_file);
+			return -errno;
+		}
+		run_lines(f);
+		fclose(f);
+		printf("Read CLI commands from %s\n", lp.cmdline_file);
+		cmd_done();
+		if (quit_requested)
+			return 0;
+	}
+	if (!isatty(STDIN_FILENO)) {
+		run_lines(stdin);
+	} else if (lp.interactive) {
+		struct cmdline *cl = cmdline_stdin_new(lp_ctx, "lagpmd> ");
+
+		if (cl == NULL) {
+			fprintf(stderr,
+				"Failed to create stdin based cmdline context\n");
+			return -ENOMEM;
+		}
+		cmdline_interact(cl);
+		cmdline_stdin_exit(cl);
+	} else {
+		/* As testpmd without -i: forward until enter is pressed. */
+		char c;
+
+		lp_fwd_start();
+		printf("Press enter to exit\n");
+		cmd_done();
+		if (read(STDIN_FILENO, &c, 1) < 0)
+			c = 0;
+		lp_fwd_stop();
+	}
+	return 0;
+}

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * dpdk-lagpmd: options, port setup, then the command line.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "lagpmd.h"
+
+struct lp_config lp = {
+	.nb_txq = 0,           /* default: one per forwarding lcore */
+	.nb_rxq = 1,
+	.nb_txd = 512,
+	.nb_rxd = 512,
+	.nb_fwd_lcores = 0,    /* default: every worker lcore */
+	.burst = 32,
+	.txpkt_len = 64,
+	.total_num_mbufs = 0,  /* default: computed */
+	.mode = LP_FWD_TXONLY,
+};
+
+int
+lp_port_index(uint16_t port_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < lp.nb_ports; i++)
+		if (lp.ports[i].port_id == port_id)
+			return (int)i;
+	return -1;
+}
+
+uint64_t
+lp_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void
+usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- [options]\n"
+		"  --portmask=MASK          hexadecimal bitmask of the ports to use\n"
+		"  --ports=LIST             ports to use, e.g. 0,1\n"
+		"  --txq=N                  TX queues per port (default: forwarding lcores)\n"
+		"  --rxq=N                  RX queues per port (default 1)\n"
+		"  --txd=N                  TX descriptors per queue (default 512)\n"
+		"  --rxd=N                  RX descriptors per queue (default 512)\n"
+		"  --nb-cores=N             forwarding lcores (default: every worker)\n"
+		"  --burst=N                packets per burst (default 32)\n"
+		"  --txpkts=LEN             txonly packet length (default 64)\n"
+		"  --forward-mode=MODE      txonly (default) or io\n"
+		"  --total-num-mbufs=N      mbufs in the pool\n"
+		"  -i, --interactive        interactive prompt\n"
+		"  --cmdline-file=FILE      run the commands of FILE first\n"
+		"  --auto-rebalance         txq rebalance auto on from the start\n"
+		"  -h, --help               this help\n", prog);
+}
+
+static int
+parse_uint(const char *arg, const char *name, unsigned long min,
+	unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 0);
+	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "Invalid %s: %s (%lu..%lu)\n", name, arg, min,
+			max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_ports(const char *arg)
+{
+	const char *p = arg;
+
+	lp.portmask = 0;
+	while (*p != '\0') {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno != 0 || end == p || v >= 64 ||
+				(*end != ',' && *end != '\0')) {
+			fprintf(stderr, "Invalid port list: %s\n", arg);
+			return -1;
+		}
+		lp.portmask |= UINT64_C(1) << v;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return lp.portmask != 0 ? 0 : -1;
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	enum {
+		OPT_PORTMASK = 256, OPT_PORTS, OPT_TXQ, OPT_RXQ, OPT_TXD,
+		OPT_RXD, OPT_NB_CORES, OPT_BURST, OPT_TXPKTS, OPT_FWD_MODE,
+		OPT_MBUFS, OPT_CMDLINE_FILE, OPT_AUTO,
+	};
+	static const struct option opts[] = {
+		{ "portmask", required_argument, NULL, OPT_PORTMASK },
+		{ "ports", required_argument, NULL, OPT_PORTS },
+		{ "txq", required_argument, NULL, OPT_TXQ },
+		{ "rxq", required_argument, NULL, OPT_RXQ },
+		{ "txd", required_argument, NULL, OPT_TXD },
+		{ "rxd", required_argument, NULL, OPT_RXD },
+		{ "nb-cores", required_argument, NULL, OPT_NB_CORES },
+		{ "burst", required_argument, NULL, OPT_BURST },
+		{ "txpkts", required_argument, NULL, OPT_TXPKTS },
+		{ "forward-mode", required_argument, NULL, OPT_FWD_MODE },
+		{ "total-num-mbufs", required_argument, NULL, OPT_MBUFS },
+		{ "cmdline-file", required_argument, NULL, OPT_CMDLINE_FILE },
+		{ "auto-rebalance", no_argument, NULL, OPT_AUTO },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	char *end;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "ih", opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_PORTMASK:
+			errno = 0;
+			lp.portmask = strtoull(optarg, &end, 16);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+					lp.portmask == 0) {
+				fprintf(stderr, "Invalid portmask: %s\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_PORTS:
+			if (parse_ports(optarg) < 0)
+				return -1;
+			break;
+		case OPT_TXQ:
+			if (parse_uint(optarg, "txq", 1, LP_MAX_QUEUES, &v) < 0)
+				return -1;
+			lp.nb_txq = v;
+			break;
+		case OPT_RXQ:
+			if (parse_uint(optarg, "rxq", 1, LP_MAX_QUEUES, &v) < 0)
+				return -1;
+			lp.nb_rxq = v;
+			break;
+		case OPT_TXD:
+			if (parse_uint(optarg, "txd", 1, 32768, &v) < 0)
+				return -1;
+			lp.nb_txd = v;
+			break;
+		case OPT_RXD:
+			if (parse_uint(optarg, "rxd", 1, 32768, &v) < 0)
+				return -1;
+			lp.nb_rxd = v;
+			break;
+		case OPT_NB_CORES:
+			if (parse_uint(optarg, "nb-cores", 1, LP_MAX_FWD_LCORES,
+					&v) < 0)
+				return -1;
+			lp.nb_fwd_lcores = v;
+			break;
+		case OPT_BURST:
+			if (parse_uint(optarg, "burst", 1, LP_MAX_BURST, &v) < 0)
+				return -1;
+			lp.burst = v;
+			break;
+		case OPT_TXPKTS:
+			if (parse_uint(optarg, "txpkts", 1, UINT16_MAX, &v) < 0 ||
+					lp_txpkt_len_set(v) < 0)
+				return -1;
+			break;
+		case OPT_FWD_MODE:
+			if (!strcmp(optarg, "txonly")) {
+				lp.mode = LP_FWD_TXONLY;
+			} else if (!strcmp(optarg, "io")) {
+				lp.mode = LP_FWD_IO;
+			} else {
+				fprintf(stderr,
+					"Invalid %s packet forwarding mode\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_MBUFS:
+			if (parse_uint(optarg, "total-num-mbufs", 1024,
+					UINT32_MAX, &v) < 0)
+				return -1;
+			lp.total_num_mbufs = v;
+			break;
+		case OPT_CMDLINE_FILE:
+			lp.cmdline_file = optarg;
+			break;
+		case OPT_AUTO:
+			lp.auto_rebalance = true;
+			break;
+		case 'i':
+			lp.interactive = true;
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(EXIT_SUCCESS);
+		default:
+			usage(argv[0]);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+port_setup(struct lp_port *port)
+{
+	uint16_t pid = port->port_id;
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t q, nb_rxd = lp.nb_rxd, nb_txd = lp.nb_txd;
+	int socket = rte_eth_dev_socket_id(pid);
+	int ret;
+
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	ret = rte_eth_dev_info_get(pid, &info);
+	if (ret != 0)
+		return ret;
+	if (lp.nb_txq > info.max_tx_queues || lp.nb_rxq > info.max_rx_queues) {
+		fprintf(stderr, "Port %u: at most %u TX / %u RX queues\n", pid,
+			info.max_tx_queues, info.max_rx_queues);
+		return -EINVAL;
+	}
+	memset(&conf, 0, sizeof(conf));
+	/* As testpmd: LSC interrupts where the port can raise them. */
+	port->lsc_intr = info.dev_flags != NULL &&
+		(*info.dev_flags & RTE_ETH_DEV_INTR_LSC);
+	conf.intr_conf.lsc = port->lsc_intr;
+	ret = rte_eth_dev_configure(pid, lp.nb_rxq, lp.nb_txq, &conf);
+	if (ret != 0)
+		return ret;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
+	if (ret != 0)
+		return ret;
+	for (q = 0; q < lp.nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(pid, q, nb_rxd, socket, NULL,
+			lp.pool);
+		if (ret != 0)
+			return ret;
+	}
+	for (q = 0; q < lp.nb_txq; q++) {
+		ret = rte_eth_tx_queue_setup(pid, q, nb_txd, socket, NULL);
+		if (ret != 0)
+			return ret;
+	}
+	ret = rte_eth_dev_start(pid);
+	if (ret != 0)
+		return ret;
+	rte_eth_promiscuous_enable(pid);
+	return 0;
+}
+
+static void
+ports_close(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < lp.nb_ports; i++) {
+		uint16_t pid = lp.ports[i].port_id;
+
+		printf("\nStopping port %u...\n", pid);
+		rte_eth_dev_stop(pid);
+		printf("Closing port %u...\n", pid);
+		rte_eth_dev_close(pid);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned int i, nb_workers;
+	uint16_t pid;
+	int ret;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "Cannot init EAL: %s\n", rte_strerror(rte_errno));
+		return EXIT_FAILURE;
+	}
+	argc -= ret;
+	argv += ret;
+	if (parse_args(argc, argv) < 0) {
+		rte_eal_cleanup();
+		return EXIT_FAILURE;
+	}
+
+	nb_workers = rte_lcore_count() - 1;
+	if (nb_workers == 0) {
+		fprintf(stderr, "Need at least one forwarding lcore (-l 0-1)\n");
+		goto fail;
+	}
+	if (lp.nb_fwd_lcores == 0 || lp.nb_fwd_lcores > nb_workers)
+		lp.nb_fwd_lcores = RTE_MIN(nb_workers, (unsigned int)LP_MAX_FWD_LCORES);
+	if (lp.nb_txq == 0)
+		lp.nb_txq = lp.nb_fwd_lcores;
+	if (lp.nb_txq < lp.nb_fwd_lcores) {
+		/* A TX queue has one writer: extra lcores would idle. */
+		printf("Warning: %u TX queues for %u forwarding lcores: "
+			"using %u lcores\n", lp.nb_txq, lp.nb_fwd_lcores,
+			lp.nb_txq);
+		lp.nb_fwd_lcores = lp.nb_txq;
+	}
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (lp.portmask != 0 && (pid >= 64 ||
+				!(lp.portmask & (UINT64_C(1) << pid))))
+			continue;
+		lp.ports[lp.nb_ports++].port_id = pid;
+	}
+	if (lp.nb_ports == 0) {
+		fprintf(stderr, "No probed ethernet devices\n");
+		goto fail;
+	}
+	if (lp.portmask != 0 &&
+			(unsigned int)__builtin_popcountll(lp.portmask) != lp.nb_ports) {
+		fprintf(stderr, "Invalid port in the port list or mask\n");
+		lp_print_valid_ports();
+		goto fail;
+	}
+	if (lp.total_num_mbufs == 0)
+		lp.total_num_mbufs = RTE_MAX(8192u, lp.nb_ports *
+			(lp.nb_rxq * lp.nb_rxd + lp.nb_txq * lp.nb_txd) +
+			lp.nb_fwd_lcores * (LP_MAX_BURST + 256) + 1024);
+
+	ret = lp_fwd_init();
+	if (ret < 0) {
+		fprintf(stderr, "Cannot set up forwarding: %s\n", strerror(-ret));
+		goto fail;
+	}
+	for (i = 0; i < lp.nb_ports; i++) {
+		printf("Configuring Port %u (socket %d)\n", lp.ports[i].port_id,
+			RTE_MAX(rte_eth_dev_socket_id(lp.ports[i].port_id), 0));
+		ret = port_setup(&lp.ports[i]);
+		if (ret != 0) {
+			fprintf(stderr, "Fail to configure port %u: %s\n",
+				lp.ports[i].port_id, strerror(-ret));
+			goto fail;
+		}
+	}
+	ret = lp_rebalance_init();
+	if (ret < 0) {
+		fprintf(stderr, "Cannot set up rebalancing: %s\n",
+			strerror(-ret));
+		goto fail;
+	}
+	printf("Done\n");
+	fflush(stdout);
+
+	lp_cli_run();
+
+	if (lp.started)
+		lp_fwd_stop();
+	lp_rebalance_fini();
+	ports_close();
+	lp_fwd_fini();
+	rte_eal_cleanup();
+	printf("\nBye...\n");
+	return EXIT_SUCCESS;
+fail:
+	lp_rebalance_fini();
+	lp_fwd_fini();
+	rte_eal_cleanup();
+	return EXIT_FAILURE;
+}

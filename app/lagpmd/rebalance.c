@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * Rebalancing: weights -> per-lcore schedules, published live; the LSC
+ * callback and the control thread that rebalances on link changes; the
+ * `show txq map` and `show port speed` views.
+ */
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pmd_mlx5_lagspeed.h>
+#include <rte_txweight.h>
+
+#include "lagpmd.h"
+
+/* Serializes the control path: CLI commands and the control thread. */
+static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * LSC events are only noted on the EAL interrupt thread (it prints the
+ * event, sets a bit, signals); the control thread does the rest. A
+ * rebalance waits for the forwarding lcores (QSBR) and takes ctl_lock,
+ * which a CLI command may hold while it waits for the lcores to stop:
+ * neither belongs on the thread that delivers every port's interrupts,
+ * and reading the link from inside the callback would re-enter the PMD
+ * (or the plugin) that is raising the event.
+ */
+static pthread_mutex_t ev_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ev_cond = PTHREAD_COND_INITIALIZER;
+static uint64_t ev_pending;   /* bit per port index */
+_Static_assert(RTE_MAX_ETHPORTS <= 64, "ev_pending holds one bit per port");
+static uint64_t ev_first_ns;  /* when the oldest pending event came */
+static bool ev_exit;
+static pthread_t ev_thread;
+static bool ev_thread_running;
+
+/* Duration of the last applied rebalance (assign + publish + QSBR wait). */
+static uint64_t last_apply_ns;
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Publish one schedule per lcore from lcore owners; caller holds ctl_lock. */
+static int
+publish(void)
+{
+	struct lp_sched *old[LP_MAX_FWD_LCORES];
+	unsigned int i, s;
+
+	for (i = 0; i < lp.nb_fwd_lcores; i++) {
+		struct lp_fwd_lcore *fl = lp.lcores[i];
+		unsigned int used[RTE_MAX_ETHPORTS] = { 0 };
+		unsigned int nq = 0;
+		struct lp_sched *ns;
+		uint16_t q;
+
+		for (q = i; q < lp.nb_txq; q += lp.nb_fwd_lcores)
+			nq++;
+		ns = rte_zmalloc("lagpmd_sched", sizeof(*ns), 0);
+		if (ns == NULL) {
+			while (i-- > 0)
+				rte_free(old[i]);
+			return -ENOMEM;
+		}
+		/* Slots in owner order; a port's slots rotate over the
+		 * lcore's queues of that port.
+		 */
+		for (s = 0; s < LP_SLOTS && nq > 0; s++) {
+			uint16_t p = fl->owner[s];
+			struct lp_slot *slot;
+
+			if (p == RTE_TXWEIGHT_NO_PORT || p >= lp.nb_ports)
+				continue;
+			slot = &ns->slot[ns->n_slots++];
+			slot->port_idx = p;
+			slot->port_id = lp.ports[p].port_id;
+			slot->queue_id = i + (used[p]++ % nq) * lp.nb_fwd_lcores;
+		}
+		old[i] = fl->sched;
+		__atomic_store_n(&fl->sched, ns, __ATOMIC_RELEASE);
+	}
+	/* Every online lcore has finished the burst that may have read an
+	 * old schedule once this returns; offline ones hold nothing.
+	 */
+	rte_rcu_qsbr_synchronize(lp.qsbr, RTE_QSBR_THRID_INVALID);
+	for (i = 0; i < lp.nb_fwd_lcores; i++)
+		rte_free(old[i]);
+	return 0;
+}
+
+static unsigned int
+port_slots(unsigned int p)
+{
+	unsigned int i, s, n = 0;
+
+	for (i = 0; i < lp.nb_fwd_lcores; i++)
+		for (s = 0; s < lp.lcores[i]->sched->n_slots; s++)
+			n += lp.lcores[i]->sched->slot[s].port_idx == p;
+	return n;
+}
+
+static unsigned int
+total_slots(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < lp.nb_fwd_lcores; i++)
+		n += lp.lcores[i]->sched->n_slots;
+	return n;
+}
+
+static double
+pct(unsigned int part, unsigned int whole)
+{
+	return whole == 0 ? 0.0 : 100.0 * part / whole;
+}
+
+/* One line: what a rebalance did. Caller holds ctl_lock. */
+static void
+rebalance_log(const char *why, unsigned int moved)
+{
+	unsigned int p, total = total_slots();
+
+	printf("txq rebalance %s: moved %u of %u slots:", why, moved,
+		LP_SLOTS * lp.nb_fwd_lcores);
+	for (p = 0; p < lp.nb_ports; p++)
+		printf("%s port %u weight %" PRIu64 " share %.1f%%",
+			p == 0 ? "" : ",", lp.ports[p].port_id,
+			lp.ports[p].weight, pct(port_slots(p), total));
+	printf("\n");
+	fflush(stdout);
+}
+
+int
+lp_rebalance_apply(const uint64_t *weights, const char *why)
+{
+	uint16_t owner[LP_MAX_FWD_LCORES][LP_SLOTS];
+	unsigned int i, p, moved = 0;
+	uint64_t t0;
+	int ret;
+
+	pthread_mutex_lock(&ctl_lock);
+	t0 = mono_ns();
+	for (i = 0; i < lp.nb_fwd_lcores; i++) {
+		memcpy(owner[i], lp.lcores[i]->owner, sizeof(owner[i]));
+		ret = rte_txweight_assign(weights, lp.nb_ports, owner[i],
+			LP_SLOTS);
+		if (ret < 0)
+			goto out;
+		moved += ret;
+	}
+	for (i = 0; i < lp.nb_fwd_lcores; i++)
+		memcpy(lp.lcores[i]->owner, owner[i], sizeof(owner[i]));
+	ret = publish();
+	if (ret < 0)
+		goto out;
+	last_apply_ns = mono_ns() - t0;
+	for (p = 0; p < lp.nb_ports; p++)
+		lp.ports[p].weight = weights[p];
+	lp.rebalances++;
+	if (why != NULL)
+		rebalance_log(why, moved);
+	ret = (int)moved;
+out:
+	pthread_mutex_unlock(&ctl_lock);
+	if (ret == -ENOENT)
+		fprintf(stderr, "Every weight is zero: TX map unchanged\n");
+	else if (ret < 0)
+		fprintf(stderr, "txq rebalance failed: %s\n", strerror(-ret));
+	return ret;
+}
+
+int
+lp_rebalance_speed(const char *why)
+{
+	uint16_t port_ids[RTE_MAX_ETHPORTS];
+	uint32_t caps[RTE_MAX_ETHPORTS];
+	uint64_t weights[RTE_MAX_ETHPORTS];
+	unsigned int p;
+	int ret;
+
+	for (p = 0; p < lp.nb_ports; p++) {
+		port_ids[p] = lp.ports[p].port_id;
+		caps[p] = lp.ports[p].cap_mbps;
+	}
+	ret = rte_txweight_weights_from_links(port_ids, caps, lp.nb_ports,
+		weights);
+	if (ret < 0) {
+		fprintf(stderr, "Cannot read the links: %s\n", strerror(-ret));
+		return ret;
+	}
+	if (ret == 0) {
+		fprintf(stderr, "No port has a usable link: TX map unchanged\n");
+		return -ENOENT;
+	}
+	return lp_rebalance_apply(weights, why);
+}
+
+/* Note a port's link; remember when it changed. */
+void
+lp_link_poll(uint16_t port_id)
+{
+	struct rte_eth_link link;
+	int idx = lp_port_index(port_id);
+	struct lp_port *port;
+
+	if (idx < 0 || rte_eth_link_get_nowait(port_id, &link) != 0)
+		return;
+	port = &lp.ports[idx];
+	if (link.link_speed != port->speed_seen ||
+			link.link_status != port->status_seen) {
+		port->speed_seen = link.link_speed;
+		port->status_seen = link.link_status;
+		port->last_change_us = lp_now_us();
+	}
+}
+
+static void *
+ev_thread_main(void *arg __rte_unused)
+{
+	pthread_mutex_lock(&ev_lock);
+	for (;;) {
+		uint64_t pending, event_ns;
+		unsigned int p;
+
+		while (ev_pending == 0 && !ev_exit)
+			pthread_cond_wait(&ev_cond, &ev_lock);
+		if (ev_exit)
+			break;
+		pending = ev_pending;
+		ev_pending = 0;
+		event_ns = ev_first_ns;
+		pthread_mutex_unlock(&ev_lock);
+
+		for (p = 0; p < lp.nb_ports; p++)
+			if (pending & (UINT64_C(1) << p))
+				lp_link_poll(lp.ports[p].port_id);
+		if (__atomic_load_n(&lp.auto_rebalance, __ATOMIC_ACQUIRE)) {
+			char why[64];
+			unsigned int first = __builtin_ctzll(pending);
+
+			snprintf(why, sizeof(why),
+				"by speed (auto, port %u link state change)",
+				lp.ports[first].port_id);
+			if (lp_rebalance_speed(why) >= 0) {
+				/* How long the TX map lagged the event. */
+				printf("txq rebalance published %.1f us after "
+					"the event, in %.1f us\n",
+					(mono_ns() - event_ns) / 1e3,
+					last_apply_ns / 1e3);
+				fflush(stdout);
+			}
+		}
+		pthread_mutex_lock(&ev_lock);
+	}
+	pthread_mutex_unlock(&ev_lock);
+	return NULL;
+}
+
+/* EAL interrupt thread: print as testpmd does, hand the rest over. */
+static int
+lsc_event_cb(uint16_t port_id, enum rte_eth_event_type type,
+	void *param __rte_unused, void *ret_param __rte_unused)
+{
+	int idx;
+
+	if (type != RTE_ETH_EVENT_INTR_LSC)
+		return 0;
+	printf("\nPort %" PRIu16 ": %s event\n", port_id, "link state change");
+	fflush(stdout);
+	idx = lp_port_index(port_id);
+	if (idx < 0)
+		return 0;
+	pthread_mutex_lock(&ev_lock);
+	if (ev_pending == 0)
+		ev_first_ns = mono_ns();
+	ev_pending |= UINT64_C(1) << idx;
+	pthread_cond_signal(&ev_cond);
+	pthread_mutex_unlock(&ev_lock);
+	return 0;
+}
+
+int
+lp_rebalance_init(void)
+{
+	unsigned int p;
+	int ret;
+
+	for (p = 0; p < lp.nb_ports; p++)
+		lp_link_poll(lp.ports[p].port_id);
+	/* The startup speeds are no "change". */
+	for (p = 0; p < lp.nb_ports; p++)
+		lp.ports[p].last_change_us = 0;
+	ret = pthread_create(&ev_thread, NULL, ev_thread_main, NULL);
+	if (ret != 0)
+		return -ret;
+	ev_thread_running = true;
+	ret = rte_eth_dev_callback_register(RTE_ETH_ALL,
+		RTE_ETH_EVENT_INTR_LSC, lsc_event_cb, NULL);
+	if (ret != 0)
+		return ret;
+	/* Start by speed; when no link is usable, every port gets an
+	 * equal weight so that forwarding still runs.
+	 */
+	if (lp_rebalance_speed(NULL) < 0) {
+		uint64_t w[RTE_MAX_ETHPORTS];
+
+		for (p = 0; p < lp.nb_ports; p++)
+			w[p] = 1;
+		ret = lp_rebalance_apply(w, NULL);
+		if (ret < 0)
+			return ret;
+	}
+	lp.rebalances = 0;
+	return 0;
+}
+
+void
+lp_rebalance_fini(void)
+{
+	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC,
+		lsc_event_cb, NULL);
+	if (ev_thread_running) {
+		pthread_mutex_lock(&ev_lock);
+		ev_exit = true;
+		pthread_cond_signal(&ev_cond);
+		pthread_mutex_unlock(&ev_lock);
+		pthread_join(ev_thread, NULL);
+		ev_thread_running = false;
+	}
+}
+
+static uint32_t
+link_speed_mbps(uint16_t port_id)
+{
+	struct rte_eth_link link;
+
+	if (rte_eth_link_get_nowait(port_id, &link) != 0 ||
+			!link.link_status ||
+			link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN)
+		return 0;
+	return link.link_speed;
+}
+
+void
+lp_txq_map_show(FILE *out)
+{
+	unsigned int i, p, s, total;
+	uint16_t q;
+
+	pthread_mutex_lock(&ctl_lock);
+	total = total_slots();
+	for (p = 0; p < lp.nb_ports; p++) {
+		unsigned int txqs = 0;
+
+		for (i = 0; i < lp.nb_fwd_lcores; i++) {
+			const struct lp_sched *sc = lp.lcores[i]->sched;
+			bool seen[LP_MAX_QUEUES] = { false };
+
+			for (s = 0; s < sc->n_slots; s++)
+				if (sc->slot[s].port_idx == p &&
+						!seen[sc->slot[s].queue_id]) {
+					seen[sc->slot[s].queue_id] = true;
+					txqs++;
+				}
+		}
+		fprintf(out, "port %u  speed %u  weight %" PRIu64
+			"  txqs %u  share %.1f%%\n", lp.ports[p].port_id,
+			link_speed_mbps(lp.ports[p].port_id),
+			lp.ports[p].weight, txqs, pct(port_slots(p), total));
+	}
+	for (i = 0; i < lp.nb_fwd_lcores; i++) {
+		const struct lp_sched *sc = lp.lcores[i]->sched;
+
+		for (p = 0; p < lp.nb_ports; p++)
+			for (q = i; q < lp.nb_txq; q += lp.nb_fwd_lcores) {
+				unsigned int n = 0;
+
+				for (s = 0; s < sc->n_slots; s++)
+					n += sc->slot[s].port_idx == p &&
+						sc->slot[s].queue_id == q;
+				fprintf(out, "  lcore %u  port %u  txq %u  "
+					"slots %u  share %.1f%%\n",
+					lp.lcores[i]->lcore_id,
+					lp.ports[p].port_id, q, n,
+					pct(n, total));
+			}
+	}
+	pthread_mutex_unlock(&ctl_lock);
+}
+
+/* The plugin's state names, without linking it. */
+static const char *
+lagspeed_state_name(enum rte_pmd_mlx5_lagspeed_state state)
+{
+	switch (state) {
+	case RTE_PMD_MLX5_LAGSPEED_ACTIVE:
+		return "active";
+	case RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED:
+		return "unsupported";
+	case RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR:
+		return "query-error";
+	case RTE_PMD_MLX5_LAGSPEED_DETACHED:
+		return "detached";
+	}
+	return "unknown";
+}
+
+static void
+time_str(uint64_t us, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t sec = (time_t)(us / 1000000);
+
+	if (us == 0 || gmtime_r(&sec, &tm) == NULL) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
+		tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		tm.tm_min, tm.tm_sec, (unsigned int)(us % 1000000));
+}
+
+void
+lp_port_speed_show(FILE *out, uint16_t port_id)
+{
+	struct rte_pmd_mlx5_lagspeed_info info;
+	struct rte_eth_link link;
+	char when[80];
+	int idx = lp_port_index(port_id);
+	int ret;
+
+	if (rte_eth_link_get_nowait(port_id, &link) != 0)
+		memset(&link, 0, sizeof(link));
+	ret = rte_pmd_mlx5_lagspeed_info_get_dyn(port_id, &info);
+	if (ret == 0) {
+		time_str(info.last_change_us, when, sizeof(when));
+		fprintf(out, "port %u  speed %u Mbps  link %s  pmd-speed %u Mbps"
+			"  source lagspeed (%s port %u)  state %s",
+			port_id, link.link_speed,
+			link.link_status ? "up" : "down", info.pmd_speed,
+			info.ib_device, info.ib_port,
+			lagspeed_state_name(info.state));
+		if (info.last_error != 0)
+			fprintf(out, " (%s)", strerror(info.last_error));
+		fprintf(out, "  last-change %s\n", when);
+		return;
+	}
+	if (idx >= 0)
+		lp_link_poll(port_id);
+	time_str(idx >= 0 ? lp.ports[idx].last_change_us : 0, when,
+		sizeof(when));
+	fprintf(out, "port %u  speed %u Mbps  link %s  pmd-speed %u Mbps"
+		"  source pmd  last-change %s\n", port_id, link.link_speed,
+		link.link_status ? "up" : "down", link.link_speed, when);
+}

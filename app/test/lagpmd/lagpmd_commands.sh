@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The lagspeed authors
+#
+# dpdk-lagpmd's command line on two net_null ports, no plugin: testpmd's
+# output formats, every new command's output, wrong commands and arguments
+# rejected with a message while the tool keeps running, --cmdline-file.
+
+. "$LAGSPEED_TEST_LIB"
+. "$(dirname "$0")/lagpmd_lib.sh"
+
+out=$LT_DIR/out.txt
+vdevs=(--vdev net_null0 --vdev net_null1)
+
+# A script on stdin: nothing but the commands' output, exit at quit.
+cat >"$LT_DIR/script.txt" <<'CMDS'
+show port summary all
+show port info 0
+show port speed all
+show txq map
+set burst 16
+set burst 0
+set txpkts 20
+set txpkts 128
+set fwd io
+set fwd txonly
+set fwd bogus
+show port info 9
+show port stats 9
+show port info x
+foo bar
+txq rebalance weights 0:3,1:1
+show txq map
+txq rebalance weights 0:0,1:0
+txq rebalance weights 5:1
+txq rebalance weights 0:1,0:2
+txq rebalance weights 0:-1
+txq rebalance weights 0:
+txq rebalance weights 0:1,
+txq rebalance weights 0:1x
+txq rebalance cap 0:5000
+show txq map
+txq rebalance cap 0:5000,1:1
+txq rebalance cap 0:0
+txq rebalance auto maybe
+txq rebalance auto on
+txq rebalance auto off
+stop
+start
+start
+sleep 200
+stop
+help
+quit
+show port summary all
+CMDS
+# shellcheck disable=SC2046
+"$LAGPMD" $(lt_eal_args cmds) "${vdevs[@]}" -- --txq 2 <"$LT_DIR/script.txt" \
+	>"$out" 2>&1 || lt_fail "lagpmd exited with status $?"
+
+lt_expect_grep '^Number of available ports: 2$' "$out" "summary header"
+lt_expect_grep '^0    [0-9A-F:]{17} net_null0    net_null       up       10 Gbps$' \
+	"$out" "summary line in testpmd's layout"
+lt_expect_grep '^\*+ Infos for port 0  \*+$' "$out" "port info banner"
+lt_expect_grep '^Link speed: 10 Gbps$' "$out" "port info link speed"
+lt_expect_grep '^Current number of TX queues: 2$' "$out" "port info TX queues"
+lt_expect_grep '^port 1  speed 10000 Mbps  link up  pmd-speed 10000 Mbps  '\
+'source pmd  last-change never$' \
+	"$out" "show port speed without the plugin"
+lt_expect_grep '^port 0  speed 10000  weight 10000  txqs 2  share 50.0%$' \
+	"$out" "txq map by speed at startup"
+lt_expect_grep '^  lcore 1  port 1  txq 1  slots 60  share 25.0%$' \
+	"$out" "txq map per lcore and queue"
+lt_expect_grep '^Number of packets per burst set to 16$' "$out" "set burst"
+lt_expect_grep '^nb pkt per burst must be >= 1 and <= 512$' "$out" "set burst 0 rejected"
+lt_expect_grep '^total packet length=20 < 42 - give up$' "$out" "short txpkts rejected"
+lt_expect_grep '^Set io packet forwarding mode$' "$out" "set fwd io"
+lt_expect_grep '^Set txonly packet forwarding mode$' "$out" "set fwd txonly"
+lt_expect_grep '^Invalid port 9$' "$out" "invalid port"
+lt_expect_grep '^The valid ports array is \[ 0 1 \]$' "$out" "valid ports listed"
+lt_expect_grep '^Command not found$' "$out" "unknown command"
+[ "$(grep -c '^Bad arguments$' "$out")" -ge 7 ] ||
+	lt_fail "malformed arguments: expected 7 'Bad arguments'"
+lt_ok "malformed arguments rejected"
+lt_expect_grep '^port 0  speed 10000  weight 3  txqs 2  share 75.0%$' \
+	"$out" "manual weights 3:1"
+lt_expect_grep '^Every weight is zero: TX map unchanged$' "$out" "all-zero weights rejected"
+lt_expect_grep '^Invalid port 5$' "$out" "weights on a port lagpmd does not use"
+lt_expect_grep '^Port 0 given twice$' "$out" "duplicate port rejected"
+lt_expect_grep '^Port 0: TX cap 5000 Mbps$' "$out" "cap set"
+lt_expect_grep '^port 0  speed 10000  weight 5000  txqs 2  share 33.3%$' \
+	"$out" "cap 5000 on port 0 gives 1:2"
+lt_expect_grep '^Port 0: TX cap removed \(was 5000 Mbps\)$' "$out" "cap removed"
+lt_expect_grep '^TX rebalance on link state change: on$' "$out" "auto on"
+lt_expect_grep '^Packet forwarding not started$' "$out" "stop before start"
+lt_expect_grep '^Packet forwarding already started$' "$out" "double start"
+lt_expect_grep '^txonly packet forwarding - ports=2 - cores=1 - streams=4 - ' "$out" \
+	"start banner"
+lt_expect_grep '^Telling cores to stop\.\.\.$' "$out" "stop output"
+lp_expect_tx_adds_up "$out" "short run"
+lt_expect_grep 'txq rebalance auto on\|off' "$out" "help lists the new commands"
+lt_expect_grep '^Bye\.\.\.$' "$out" "clean exit at quit"
+[ "$(grep -c '^Number of available ports' "$out")" -eq 1 ] ||
+	lt_fail "commands after quit were run"
+lt_ok "nothing runs after quit"
+lt_expect_no_grep 'lagpmd>' "$out" "no prompt echoed on a script"
+
+# The same commands from --cmdline-file, stdin at EOF: exits after it.
+out2=$LT_DIR/out2.txt
+printf 'show txq map\ntxq rebalance weights 0:1,1:4\nbogus\n' >"$LT_DIR/file.txt"
+# shellcheck disable=SC2046
+"$LAGPMD" $(lt_eal_args file) "${vdevs[@]}" -- --cmdline-file "$LT_DIR/file.txt" \
+	</dev/null >"$out2" 2>&1 || lt_fail "lagpmd --cmdline-file exited with status $?"
+lt_expect_grep '^txq rebalance by weights: moved 72 of 240 slots: '\
+'port 0 weight 1 share 20.0%, port 1 weight 4 share 80.0%$' \
+	"$out2" "--cmdline-file runs the commands"
+lt_expect_grep "^Read CLI commands from $LT_DIR/file.txt\$" "$out2" "--cmdline-file summary line"
+lt_expect_grep '^Command not found$' "$out2" "--cmdline-file reports bad commands"
+
+# Bad options are refused before anything runs.
+# shellcheck disable=SC2046
+if "$LAGPMD" $(lt_eal_args opts) "${vdevs[@]}" -- --txq 0 >"$out2" 2>&1; then
+	lt_fail "--txq 0 accepted"
+fi
+lt_expect_grep '^Invalid txq: 0' "$out2" "bad option refused"
