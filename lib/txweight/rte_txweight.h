@@ -36,6 +36,7 @@
 
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 
 #ifdef __cplusplus
@@ -51,6 +52,12 @@ extern "C" {
 /** Smallest and largest flow-table sizes (powers of two). */
 #define RTE_TXWEIGHT_TABLE_MIN_SIZE 64
 #define RTE_TXWEIGHT_TABLE_MAX_SIZE 65536
+
+/**
+ * Largest sum of the weights of one call: a larger sum is rejected with
+ * -EINVAL. Link speeds in Mb/s are far below it (32 ports at 4 Pb/s each).
+ */
+#define RTE_TXWEIGHT_WEIGHT_SUM_MAX (UINT64_C(1) << 62)
 
 /**
  * Weights from the ports' links.
@@ -130,8 +137,23 @@ struct rte_txweight_target {
 	uint16_t queue_id; /**< TX queue on that port */
 };
 
-/** A flow table (opaque). */
+/** A flow table (opaque but for the data-path prefix below). */
 struct rte_txweight_table;
+
+/**
+ * @internal The first bytes of every struct rte_txweight_table: what the
+ * inline data-path functions read, in one cache line. Applications must not
+ * touch it.
+ */
+struct rte_txweight_table_fast {
+	/** Published entry array (one of two); read with acquire. */
+	const uint32_t *entries;
+	/** size - 1. */
+	uint32_t mask;
+	uint32_t reserved;
+	/** Published mapping version; read with acquire. */
+	uint64_t version;
+};
 
 /** Parameters of rte_txweight_table_create(). */
 struct rte_txweight_table_params {
@@ -224,9 +246,24 @@ void rte_txweight_table_quiescent(struct rte_txweight_table *table,
  *   The target; its port_id is RTE_TXWEIGHT_NO_PORT when no port has
  *   weight.
  */
-struct rte_txweight_target
+static inline struct rte_txweight_target
 rte_txweight_table_lookup(const struct rte_txweight_table *table,
-	uint32_t hash);
+	uint32_t hash)
+{
+	const struct rte_txweight_table_fast *fast =
+		(const struct rte_txweight_table_fast *)table;
+	const uint32_t *entries =
+		__atomic_load_n(&fast->entries, __ATOMIC_ACQUIRE);
+	union {
+		uint32_t word;
+		struct rte_txweight_target target;
+	} entry;
+
+	/* The whole entry in one 32-bit load: never half old, half new. */
+	entry.word = __atomic_load_n(&entries[hash & fast->mask],
+		__ATOMIC_RELAXED);
+	return entry.target;
+}
 
 /**
  * Count a table's entries per port, as currently published.
@@ -248,7 +285,17 @@ int rte_txweight_table_count(const struct rte_txweight_table *table,
 /**
  * Version of the published mapping: starts at 0, +1 per successful update.
  */
-uint64_t rte_txweight_table_version(const struct rte_txweight_table *table);
+static inline uint64_t
+rte_txweight_table_version(const struct rte_txweight_table *table)
+{
+	const struct rte_txweight_table_fast *fast =
+		(const struct rte_txweight_table_fast *)table;
+
+	return __atomic_load_n(&fast->version, __ATOMIC_ACQUIRE);
+}
+
+/** Longest SWRR period kept as a precomputed schedule. */
+#define RTE_TXWEIGHT_SWRR_SCHED_MAX 1024
 
 /**
  * Smooth weighted round robin state, owned by one data-path thread.
@@ -264,6 +311,15 @@ struct rte_txweight_swrr {
 	uint16_t nb_queues[RTE_TXWEIGHT_MAX_PORTS];
 	int64_t weight[RTE_TXWEIGHT_MAX_PORTS];  /**< reduced by their gcd */
 	int64_t current[RTE_TXWEIGHT_MAX_PORTS]; /**< SWRR credit */
+	uint16_t next_queue[RTE_TXWEIGHT_MAX_PORTS]; /**< queue rotation */
+	/**
+	 * One period of picks (indexes into port_ids), precomputed when
+	 * total <= RTE_TXWEIGHT_SWRR_SCHED_MAX so that a pick is a load;
+	 * sched_len 0: picks are computed from the credits.
+	 */
+	uint32_t sched_len;
+	uint32_t sched_pos; /**< next pick in sched */
+	uint8_t sched[RTE_TXWEIGHT_SWRR_SCHED_MAX];
 };
 
 /**
@@ -276,6 +332,17 @@ int rte_txweight_swrr_init(struct rte_txweight_swrr *swrr,
 	const struct rte_txweight_table *table);
 
 /**
+ * Reload a SWRR state from its table's published weights (called by
+ * rte_txweight_swrr_next() when the table's version changed; credits
+ * restart from zero). Never blocks: it retries only while an updater is
+ * rewriting the weights.
+ *
+ * @param swrr
+ *   A state set up by rte_txweight_swrr_init().
+ */
+void rte_txweight_swrr_reload(struct rte_txweight_swrr *swrr);
+
+/**
  * Pick the port for the next packet (or burst): smooth weighted round
  * robin, so that over any window of sum(weights) picks each port is picked
  * exactly in proportion to its weight, evenly interleaved.
@@ -285,7 +352,43 @@ int rte_txweight_swrr_init(struct rte_txweight_swrr *swrr,
  *   then they rotate), or port_id RTE_TXWEIGHT_NO_PORT when no port has
  *   weight.
  */
-struct rte_txweight_target rte_txweight_swrr_next(struct rte_txweight_swrr *swrr);
+static inline struct rte_txweight_target
+rte_txweight_swrr_next(struct rte_txweight_swrr *swrr)
+{
+	struct rte_txweight_target target;
+	unsigned int i, best;
+	uint16_t queue;
+
+	if (unlikely(rte_txweight_table_version(swrr->table) != swrr->version))
+		rte_txweight_swrr_reload(swrr);
+	if (unlikely(swrr->n == 0)) {
+		target.port_id = RTE_TXWEIGHT_NO_PORT;
+		target.queue_id = 0;
+		return target;
+	}
+	if (likely(swrr->sched_len != 0)) {
+		/* The same picks, replayed from one precomputed period. */
+		best = swrr->sched[swrr->sched_pos];
+		if (++swrr->sched_pos == swrr->sched_len)
+			swrr->sched_pos = 0;
+	} else {
+		/* Every port earns its weight; the richest is picked, pays all. */
+		best = 0;
+		for (i = 0; i < swrr->n; i++) {
+			swrr->current[i] += swrr->weight[i];
+			if (swrr->current[i] > swrr->current[best])
+				best = i;
+		}
+		swrr->current[best] -= swrr->total;
+	}
+	target.port_id = swrr->port_ids[best];
+	queue = swrr->next_queue[best];
+	target.queue_id = queue;
+	if (++queue >= swrr->nb_queues[best])
+		queue = 0;
+	swrr->next_queue[best] = queue;
+	return target;
+}
 
 #ifdef __cplusplus
 }

@@ -84,6 +84,13 @@ int rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
 const char *rte_pmd_mlx5_lagspeed_state_str(enum rte_pmd_mlx5_lagspeed_state state);
 
 /**
+ * How many times the plugin's interrupt callbacks ran (EAL interrupt
+ * thread wake-ups it caused), since it was loaded. Zero growth while
+ * nothing changes: the plugin never polls.
+ */
+uint64_t rte_pmd_mlx5_lagspeed_intr_wakeups(void);
+
+/**
  * rte_pmd_mlx5_lagspeed_info_get() through the plugin EAL already loaded,
  * for applications that do not link it.
  *

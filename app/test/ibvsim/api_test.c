@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * The in-process control API (ibvsim.h): its error codes, the model it
+ * computes, that a refused call leaves the model file untouched, and that a
+ * change made through it reaches verbs contexts before it returns.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ibvsim.h"
+#include "verbs_util.h"
+
+static char *
+show(struct ibvsim *sim)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	T_CHECK(f != NULL, "open_memstream");
+	T_CHECK(ibvsim_show(sim, f, true) == 0, "show");
+	fclose(f);
+	return buf;
+}
+
+static uint64_t
+speed_of(struct ibvsim *sim, const char *ibdev)
+{
+	uint64_t speed = 0;
+	int ret = ibvsim_device_speed(sim, ibdev, &speed);
+
+	T_CHECK(ret == 0, "ibvsim_device_speed(%s): %d", ibdev, ret);
+	return speed;
+}
+
+int
+main(void)
+{
+	const uint32_t pfs[3] = { 100000, 100000, 200000 };
+	const uint32_t bad_pfs[2] = { 100000, IBVSIM_MAX_MBPS + 1 };
+	struct ibv_context *ctx;
+	struct ibvsim *sim;
+	char *before, *after, name[16];
+	const char *dir;
+	int i;
+
+	t_setup("api");
+	dir = getenv("IBVSIM_DIR");
+
+	unsetenv("IBVSIM_DIR");
+	errno = 0;
+	T_CHECK(ibvsim_open(NULL) == NULL && errno == EINVAL, "no dir: %d", errno);
+	setenv("IBVSIM_DIR", dir, 1);
+	errno = 0;
+	T_CHECK(ibvsim_open("/nonexistent/ibvsim") == NULL && errno == ENOENT,
+			"missing dir: %d", errno);
+	sim = ibvsim_open(NULL);
+	T_CHECK(sim != NULL, "open: %s", strerror(errno));
+	T_CHECK(strcmp(ibvsim_dir(sim), dir) == 0, "dir");
+
+	T_CHECK(ibvsim_group_add(sim, "g", pfs, 3, 50000) == 0, "group");
+	T_CHECK(ibvsim_device_add(sim, "vf", "g", 0, 0, NULL, 0) == 0, "vf");
+	T_CHECK(ibvsim_device_add(sim, "own", NULL, 40000, 2, "pf", 0) == 0, "own");
+
+	before = show(sim);
+	T_CHECK(ibvsim_group_add(sim, "g", pfs, 1, 0) == -EEXIST, "dup group");
+	T_CHECK(ibvsim_group_add(sim, "a b", pfs, 1, 0) == -EINVAL, "bad name");
+	T_CHECK(ibvsim_group_add(sim, "h", pfs, 0, 0) == -ERANGE, "no PF");
+	T_CHECK(ibvsim_group_add(sim, "h", pfs, IBVSIM_MAX_PFS + 1, 0) == -ERANGE,
+			"too many PFs");
+	T_CHECK(ibvsim_group_add(sim, "h", bad_pfs, 2, 0) == -ERANGE, "PF speed");
+	T_CHECK(ibvsim_group_add(sim, "h", pfs, 1, IBVSIM_MAX_MBPS + 1) == -ERANGE,
+			"max");
+	T_CHECK(ibvsim_device_add(sim, "vf", "g", 0, 1, "vf", 0) == -EEXIST,
+			"dup device");
+	T_CHECK(ibvsim_device_add(sim, "d", "nosuch", 0, 1, "vf", 0) == -ENOENT,
+			"unknown group");
+	T_CHECK(ibvsim_device_add(sim, "d", NULL, 0, 1, "vf", 0) == -ERANGE,
+			"no speed");
+	T_CHECK(ibvsim_device_add(sim, "d", NULL, 1000, IBVSIM_MAX_PORTS + 1,
+			"vf", 0) == -ERANGE, "ports");
+	T_CHECK(ibvsim_device_add(sim, "d", NULL, 1000, 1, "nic", 0) == -EINVAL,
+			"type");
+	T_CHECK(ibvsim_device_add(sim, "d", NULL, 1000, 1, "vf",
+			IBVSIM_F_LEGACY | IBVSIM_F_OLD_KERNEL) == -EINVAL, "flags");
+	T_CHECK(ibvsim_pf_set(sim, "nosuch", 0, false) == -ENOENT, "pf group");
+	T_CHECK(ibvsim_pf_set(sim, "g", 3, false) == -ERANGE, "pf index");
+	T_CHECK(ibvsim_device_set(sim, "nosuch", false) == -ENOENT, "set");
+	T_CHECK(ibvsim_fault(sim, "vf", "melt", 0) == -EINVAL, "fault name");
+	T_CHECK(ibvsim_fault(sim, "nosuch", "clear", 0) == -ENOENT, "fault dev");
+	T_CHECK(ibvsim_fault(sim, "vf", "storm", 0) == -ERANGE, "storm 0");
+	T_CHECK(ibvsim_fault(sim, "vf", "storm", IBVSIM_MAX_STORM + 1) == -ERANGE,
+			"storm max");
+	T_CHECK(ibvsim_device_contexts(sim, "nosuch") == -ENOENT, "contexts");
+	after = show(sim);
+	T_CHECK(strcmp(before, after) == 0, "refused calls changed the model:\n"
+			"%s\n%s", before, after);
+	free(before);
+	free(after);
+
+	/* The rule, through the model alone. */
+	T_CHECK(speed_of(sim, "vf") == 4000, "sum");
+	T_CHECK(speed_of(sim, "own") == 400, "own speed");
+	T_CHECK(ibvsim_pf_set(sim, "g", 2, false) == 0, "pf");
+	T_CHECK(speed_of(sim, "vf") == 2000, "two of three");
+	T_CHECK(ibvsim_pf_set(sim, "g", 0, false) == 0 &&
+			ibvsim_pf_set(sim, "g", 1, false) == 0, "pf");
+	T_CHECK(speed_of(sim, "vf") == 500, "internal max");
+	T_CHECK(ibvsim_device_set(sim, "vf", false) == 0, "set");
+	T_CHECK(speed_of(sim, "vf") == 0, "down");
+	T_CHECK(ibvsim_device_set(sim, "vf", true) == 0, "set");
+	T_CHECK(ibvsim_pf_set(sim, "g", 1, true) == 0, "pf");
+
+	/* Events are queued by the time a change returns. */
+	ctx = t_open("vf");
+	T_CHECK(ctx != NULL, "open vf");
+	T_CHECK(ibvsim_device_contexts(sim, "vf") == 1, "one context");
+	T_CHECK(ibvsim_pf_set(sim, "g", 2, true) == 0, "pf");
+	t_expect_event(ctx, T_EVENT_SPEED_CHANGE, 0, 0, "queued before return");
+	T_CHECK(t_speed(ctx, 1) == 3000, "verb agrees with the model");
+	T_CHECK(speed_of(sim, "vf") == 3000, "model");
+	V.close_device(ctx);
+	T_CHECK(ibvsim_device_contexts(sim, "vf") == 0, "closed");
+
+	/* The model is bounded. */
+	for (i = 1; i < IBVSIM_MAX_GROUPS; i++) {
+		snprintf(name, sizeof(name), "g%d", i);
+		T_CHECK(ibvsim_group_add(sim, name, pfs, 1, 0) == 0, "%s", name);
+	}
+	T_CHECK(ibvsim_group_add(sim, "one-too-many", pfs, 1, 0) == -ENOSPC,
+			"groups full");
+
+	ibvsim_close(sim);
+	t_teardown();
+	return 0;
+}

@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The lagspeed authors
+#
+# ibvsim-ctl's command line: good input changes the model and `show`
+# reports it; each bad input is refused with one line on stderr and a
+# non-zero exit, the model unchanged (`show --json`, which includes the
+# model's generation counter, is identical before and after).
+
+. "$LAGSPEED_TEST_LIB"
+lt_need IBVSIM_CTL
+
+export IBVSIM_DIR="$LT_DIR/model"
+mkdir "$IBVSIM_DIR"
+ctl() {
+	"$IBVSIM_CTL" "$@"
+}
+
+ctl group g --pf 100000,100000 --max 400000 || lt_fail "group"
+ctl group h --pf 25000 || lt_fail "group of one PF"
+ctl device mlx5_2 --group g --type vf || lt_fail "device in a group"
+ctl device mlx5_3 --speed 25000 --ports 2 --type pf --legacy ||
+	lt_fail "device of its own speed"
+ctl device mlx5_4 --group h --old-kernel || lt_fail "old-kernel device"
+ctl pf g 1 down || lt_fail "pf down"
+ctl --dir "$IBVSIM_DIR" set mlx5_3 down || lt_fail "--dir before the command"
+ctl fault mlx5_2 query-eio --dir="$IBVSIM_DIR" || lt_fail "--dir= after"
+ctl --help | grep -q 'ibvsim-ctl \[--dir DIR\]' || lt_fail "--help"
+
+ctl show >"$LT_DIR/show.txt" || lt_fail "show"
+lt_expect_grep '^g +0 +100000 up' "$LT_DIR/show.txt" "show: PF 0 up"
+lt_expect_grep '^g +1 +100000 down' "$LT_DIR/show.txt" "show: PF 1 down"
+lt_expect_grep '^mlx5_2 +vf +g .* up .*query-eio .* 100000 Mb/s' \
+	"$LT_DIR/show.txt" "show: effective speed of one PF"
+lt_expect_grep '^mlx5_3 +pf +- +2 +2 down +legacy .* 0 Mb/s' \
+	"$LT_DIR/show.txt" "show: port 2 of a down device"
+ctl show --json >"$LT_DIR/model.json" || lt_fail "show --json"
+python3 - "$LT_DIR/model.json" <<'EOF' || lt_fail "show --json content"
+import json, sys
+m = json.load(open(sys.argv[1]))
+dev = {d["name"]: d for d in m["devices"]}
+assert [g["name"] for g in m["groups"]] == ["g", "h"]
+assert [p["up"] for p in m["groups"][0]["pfs"]] == [True, False]
+assert m["groups"][0]["max_mbps"] == 400000
+assert m["groups"][1]["max_mbps"] == 25000, "default max: the PF sum"
+assert dev["mlx5_2"]["effective_mbps"] == 100000
+assert dev["mlx5_2"]["faults"] == ["query-eio"]
+assert dev["mlx5_3"]["effective_mbps"] == 0 and dev["mlx5_3"]["legacy"]
+assert dev["mlx5_3"]["ports"] == 2 and dev["mlx5_3"]["speed_mbps"] == 25000
+assert dev["mlx5_4"]["old_kernel"] and dev["mlx5_4"]["group"] == "h"
+assert all(d["contexts"] == 0 for d in m["devices"])
+EOF
+lt_ok "show --json"
+
+# bad INPUT...: refused, one line of explanation, model unchanged.
+n_bad=0
+bad() {
+	local before after rc
+	before=$(ctl show --json)
+	"$IBVSIM_CTL" "$@" >"$LT_DIR/out" 2>"$LT_DIR/err"
+	rc=$?
+	after=$(ctl show --json)
+	[ "$rc" -ne 0 ] || lt_fail "accepted: ibvsim-ctl $*"
+	[ "$(wc -l <"$LT_DIR/err")" -eq 1 ] ||
+		lt_fail "not one line of error for: ibvsim-ctl $* ($(cat "$LT_DIR/err"))"
+	grep -q '^ibvsim-ctl: ' "$LT_DIR/err" ||
+		lt_fail "error not prefixed: $(cat "$LT_DIR/err")"
+	[ "$before" = "$after" ] || lt_fail "model changed by: ibvsim-ctl $*"
+	n_bad=$((n_bad + 1))
+}
+
+bad frobnicate
+bad group
+bad group 'a b' --pf 1000
+bad group .hidden --pf 1000
+bad group "$(printf 'n%.0s' {1..64})" --pf 1000
+bad group x
+bad group x --pf
+bad group x --pf ''
+bad group x --pf abc
+bad group x --pf 0
+bad group x --pf 1600001
+bad group x --pf 99999999999999999999999
+bad group x --pf -5
+bad group x --pf +5
+bad group x --pf 1e5
+bad group x --pf 100G
+bad group x --pf '100, 200'
+bad group x --pf 100,,200
+bad group x --pf 100,
+bad group x --pf 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1
+bad group x --pf 1000 --max 0
+bad group x --pf 1000 --max 1600001
+bad group x --pf 1000 --pf 2000
+bad group x --pf 1000 --color blue
+bad group g --pf 1000
+bad device
+bad device d
+bad device d --group g --speed 1000
+bad device d --group nosuch
+bad device d --speed 0
+bad device d --speed 12.5
+bad device d --speed 1000 --ports 0
+bad device d --speed 1000 --ports 9
+bad device d --speed 1000 --ports two
+bad device d --speed 1000 --type nic
+bad device d --speed 1000 --legacy --old-kernel
+bad device d --speed 1000 --legacy --legacy
+bad device mlx5_2 --speed 1000
+bad pf
+bad pf g 1
+bad pf nosuch 0 down
+bad pf g 2 down
+bad pf g 16 down
+bad pf g -1 down
+bad pf g x down
+bad pf g 0 sideways
+bad pf g 0 down now
+bad set mlx5_2
+bad set nosuch up
+bad set mlx5_2 maybe
+bad fault mlx5_2
+bad fault nosuch clear
+bad fault mlx5_2 melt
+bad fault mlx5_2 storm
+bad fault mlx5_2 storm 0
+bad fault mlx5_2 storm many
+bad fault mlx5_2 storm 1000001
+bad fault mlx5_2 clear now
+bad show --yaml
+bad --dir "$LT_DIR/nonexistent" show
+bad --dir "$LT_DIR/out" show
+bad --dir
+bad --dir "$IBVSIM_DIR" --dir "$IBVSIM_DIR" show
+IBVSIM_DIR='' "$IBVSIM_CTL" show 2>"$LT_DIR/err" && lt_fail "no directory accepted"
+[ "$(wc -l <"$LT_DIR/err")" -eq 1 ] || lt_fail "no directory: $(cat "$LT_DIR/err")"
+lt_ok "$n_bad bad inputs refused, model unchanged"
+
+# A corrupt model is reported, not trusted.
+mkdir "$LT_DIR/corrupt"
+echo garbage >"$LT_DIR/corrupt/model"
+"$IBVSIM_CTL" --dir "$LT_DIR/corrupt" show 2>"$LT_DIR/err" &&
+	lt_fail "corrupt model accepted"
+lt_expect_grep 'corrupt model' "$LT_DIR/err" "corrupt model refused"

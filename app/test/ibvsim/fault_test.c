@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * Each fault: query-eio, open-fail, a storm arriving whole (within the
+ * FIFO's capacity while nobody reads, and beyond it while the reader
+ * drains), the bounded wait for a reader that does not drain, and fatal
+ * (DEVICE_FATAL, then end-of-file, the device gone until cleared).
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "verbs_util.h"
+
+static void
+check_query_eio(void)
+{
+	struct ibv_context *ctx = t_open("vf");
+	struct ibv_device_attr dattr;
+	struct ibv_port_attr attr;
+	uint64_t speed;
+
+	T_CHECK(ctx != NULL, "open");
+	T_CTL("fault", "vf", "query-eio");
+	T_CHECK(V.query_port_speed(ctx, 1, &speed) == EIO, "speed: EIO");
+	T_CHECK(V.query_port(ctx, 1, &attr) == EIO, "port: EIO");
+	T_CHECK(V.query_device(ctx, &dattr) == 0, "device query unaffected");
+	T_CTL("fault", "vf", "clear");
+	T_CHECK(t_speed(ctx, 1) == 2000, "cleared");
+	t_expect_no_event(ctx, "faults set and cleared");
+	V.close_device(ctx);
+}
+
+static void
+check_open_fail(void)
+{
+	struct ibv_context *ctx = t_open("vf"), *ctx2;
+
+	T_CHECK(ctx != NULL, "open");
+	T_CTL("fault", "vf", "open-fail");
+	errno = 0;
+	ctx2 = t_open("vf");
+	T_CHECK(ctx2 == NULL && errno == EIO, "open-fail: %p errno %d",
+			(void *)ctx2, errno);
+	T_CHECK(t_speed(ctx, 1) == 2000, "open contexts unaffected");
+	T_CTL("fault", "vf", "clear");
+	ctx2 = t_open("vf");
+	T_CHECK(ctx2 != NULL, "open after clear: %s", strerror(errno));
+	V.close_device(ctx2);
+	V.close_device(ctx);
+}
+
+/* Read n speed events (waiting for each), then nothing. */
+static void
+drain_storm(struct ibv_context *ctx, unsigned int n)
+{
+	struct ibv_async_event ev;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		T_CHECK(t_readable(ctx, 5000), "storm: only %u of %u events", i, n);
+		T_CHECK(V.get_async_event(ctx, &ev) == 0, "get: %s", strerror(errno));
+		T_CHECK(ev.event_type == T_EVENT_SPEED_CHANGE &&
+				ev.element.port_num == 0, "storm event %u: %d", i,
+				ev.event_type);
+		V.ack_async_event(&ev);
+	}
+	t_expect_no_event(ctx, "after the storm");
+}
+
+static void *
+drain_thread(void *arg)
+{
+	drain_storm(arg, 150000);
+	return NULL;
+}
+
+static void
+check_storms(void)
+{
+	struct ibv_context *ctx = t_open("vf");
+	pthread_t th;
+	double start;
+	int ret;
+
+	T_CHECK(ctx != NULL, "open");
+	t_set_nonblock(ctx, true);
+	/* Nobody reads while ibvsim-ctl queues: all fit. */
+	T_CTL("fault", "vf", "storm", "10000");
+	drain_storm(ctx, 10000);
+	T_CHECK(t_speed(ctx, 1) == 2000, "a storm changes no speed");
+
+	/* More than a FIFO holds, read meanwhile: the writer waits, none lost. */
+	T_CHECK(pthread_create(&th, NULL, drain_thread, ctx) == 0, "thread");
+	T_CTL("fault", "vf", "storm", "150000");
+	T_CHECK(pthread_join(th, NULL) == 0, "join");
+
+	/* Nobody reads at all: ibvsim-ctl gives up after the bounded wait
+	 * and says so (exit 3), the change itself made.
+	 */
+	setenv("IBVSIM_DRAIN_TIMEOUT_MS", "200", 1);
+	start = t_now_ms();
+	ret = t_ctl("fault", "vf", "storm", "300000", (char *)NULL);
+	unsetenv("IBVSIM_DRAIN_TIMEOUT_MS");
+	T_CHECK(ret == 3, "stalled reader: ibvsim-ctl exit %d", ret);
+	T_CHECK(t_now_ms() - start < 5000, "bounded wait took %.0f ms",
+			t_now_ms() - start);
+	V.close_device(ctx);
+	T_CHECK(V.unacked_events() == 0, "unacked %ld", V.unacked_events());
+}
+
+static void
+check_fatal(void)
+{
+	struct ibv_context *a = t_open("vf"), *b = t_open("vf"), *c;
+	struct pollfd pfd;
+	struct ibv_async_event ev;
+	uint64_t speed;
+
+	T_CHECK(a != NULL && b != NULL, "open");
+	T_CTL("fault", "vf", "fatal");
+	T_CHECK(!t_listed("vf"), "a removed device is not listed");
+	errno = 0;
+	T_CHECK(t_open("vf") == NULL && errno == ENODEV, "open: errno %d", errno);
+	/* Later changes reach no removed context. */
+	T_CTL("pf", "g", "0", "down");
+
+	t_expect_event(a, IBV_EVENT_DEVICE_FATAL, 0, 1000, "fatal");
+	T_CHECK(V.query_port_speed(a, 1, &speed) == EIO, "query after fatal");
+	/* End of file, for good: readable (POLLHUP), get fails with EIO. */
+	pfd = (struct pollfd){ .fd = a->async_fd, .events = POLLIN };
+	T_CHECK(poll(&pfd, 1, 1000) == 1 && (pfd.revents & (POLLHUP | POLLIN)),
+			"no end of file: revents %#x", pfd.revents);
+	errno = 0;
+	T_CHECK(V.get_async_event(a, &ev) == -1 && errno == EIO,
+			"get after fatal: errno %d", errno);
+	T_CHECK(V.get_async_event(a, &ev) == -1 && errno == EIO, "still EOF");
+	/* Blocking mode too must not hang once the device is gone. */
+	t_set_nonblock(b, false);
+	T_CHECK(V.get_async_event(b, &ev) == 0 &&
+			ev.event_type == IBV_EVENT_DEVICE_FATAL, "b: fatal");
+	V.ack_async_event(&ev);
+	T_CHECK(V.get_async_event(b, &ev) == -1 && errno == EIO, "b: EOF");
+	T_CHECK(V.close_device(a) == 0 && V.close_device(b) == 0, "close");
+
+	/* Cleared: the device is back, with the model's current speed. */
+	T_CTL("fault", "vf", "clear");
+	T_CHECK(t_listed("vf"), "listed again");
+	c = t_open("vf");
+	T_CHECK(c != NULL, "open after clear: %s", strerror(errno));
+	T_CHECK(t_speed(c, 1) == 1000, "speed after clear");
+	T_CTL("pf", "g", "0", "up");
+	t_expect_event(c, T_EVENT_SPEED_CHANGE, 0, 1000, "events after clear");
+	T_CHECK(t_speed(c, 1) == 2000, "speed after clear");
+	V.close_device(c);
+	T_CHECK(V.unacked_events() == 0, "unacked %ld", V.unacked_events());
+}
+
+int
+main(void)
+{
+	t_setup("fault");
+	alarm(120);
+	T_CTL("group", "g", "--pf", "100000,100000");
+	T_CTL("device", "vf", "--group", "g");
+	check_query_eio();
+	check_open_fail();
+	check_storms();
+	check_fatal();
+	t_teardown();
+	return 0;
+}

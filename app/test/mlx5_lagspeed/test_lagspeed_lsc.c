@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * An application of the plugin, as any DPDK application would be: it
+ * loads librte_net_mlx5_lagspeed.so with -d, registers LSC callbacks and
+ * reads the link inside them. The emulator (its C API) plays the NIC.
+ *
+ *   test_lagspeed_lsc lsc|faults|bench
+ *
+ * Ports: net_null0 bound to mlx5_0 (a VF on group g: 2 x 100G PFs,
+ * internal maximum 50G), net_null1 bound to mlx5_1 (legacy: no verb),
+ * net_null2 not bound.
+ */
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_interrupts.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <ibvsim.h>
+#include <rte_pmd_mlx5_lagspeed.h>
+
+#define N_PORTS 3
+#define PORT_EXT 0
+#define PORT_LEGACY 1
+#define PORT_PLAIN 2
+
+static struct ibvsim *sim;
+static int failures;
+
+/* What the callbacks saw, per port (written on the interrupt thread). */
+struct lsc_seen {
+	uint64_t count;
+	struct rte_eth_link link;  /* read inside the callback */
+	uint64_t at_ns;
+};
+static struct lsc_seen seen[N_PORTS];
+
+#define CHECK(cond, ...) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
+			#cond); \
+		fprintf(stderr, __VA_ARGS__); \
+		fprintf(stderr, "\n"); \
+		failures++; \
+	} \
+} while (0)
+
+/* The plugin is loaded by EAL (-d), not linked: find its functions. */
+static const char *
+state_name(enum rte_pmd_mlx5_lagspeed_state state)
+{
+	const char *(*fn)(enum rte_pmd_mlx5_lagspeed_state) = NULL;
+	const char *name = "?";
+	void *plugin;
+
+	plugin = dlopen(RTE_PMD_MLX5_LAGSPEED_SONAME, RTLD_NOW | RTLD_NOLOAD);
+	if (plugin != NULL) {
+		*(void **)&fn = dlsym(plugin, "rte_pmd_mlx5_lagspeed_state_str");
+		if (fn != NULL)
+			name = fn(state);
+		dlclose(plugin);
+	}
+	return name;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+on_lsc(uint16_t port_id, enum rte_eth_event_type event, void *cb_arg,
+	void *ret_param)
+{
+	struct rte_eth_link link;
+
+	(void)event;
+	(void)cb_arg;
+	(void)ret_param;
+	if (port_id >= N_PORTS)
+		return 0;
+	/* What an application reads in its callback. */
+	rte_eth_link_get_nowait(port_id, &link);
+	seen[port_id].link = link;
+	seen[port_id].at_ns = now_ns();
+	__atomic_add_fetch(&seen[port_id].count, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static uint64_t
+lsc_count(uint16_t port)
+{
+	return __atomic_load_n(&seen[port].count, __ATOMIC_ACQUIRE);
+}
+
+/* Wait until port's callback count reaches want (or timeout). */
+static bool
+wait_count(uint16_t port, uint64_t want, unsigned int timeout_ms)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+
+	while (lsc_count(port) < want && now_ns() < deadline)
+		usleep(200);
+	return lsc_count(port) >= want;
+}
+
+static struct rte_eth_link
+link_of(uint16_t port)
+{
+	struct rte_eth_link link;
+
+	memset(&link, 0, sizeof(link));
+	rte_eth_link_get(port, &link);
+	return link;
+}
+
+/* One real change: the callback runs exactly once and reads @p speed. */
+static void
+expect_change(const char *what, uint64_t *count, uint32_t speed, bool up)
+{
+	struct rte_eth_link link;
+
+	(*count)++;
+	CHECK(wait_count(PORT_EXT, *count, 3000), "%s: no LSC callback",
+		what);
+	usleep(50000); /* a second callback would come now */
+	CHECK(lsc_count(PORT_EXT) == *count,
+		"%s: %" PRIu64 " callbacks, want %" PRIu64, what,
+		lsc_count(PORT_EXT), *count);
+	*count = lsc_count(PORT_EXT);
+	CHECK(seen[PORT_EXT].link.link_speed == speed &&
+		seen[PORT_EXT].link.link_status == up,
+		"%s: callback read %u Mb/s %s, want %u %s", what,
+		seen[PORT_EXT].link.link_speed,
+		seen[PORT_EXT].link.link_status ? "up" : "down", speed,
+		up ? "up" : "down");
+	link = link_of(PORT_EXT);
+	CHECK(link.link_speed == speed && link.link_status == up,
+		"%s: rte_eth_link_get %u %d, want %u %d", what,
+		link.link_speed, link.link_status, speed, up);
+	printf("ok: %s: one callback, %u Mb/s %s\n", what, speed,
+		up ? "up" : "down");
+}
+
+static void
+expect_quiet(const char *what, uint64_t count, unsigned int ms)
+{
+	usleep(ms * 1000);
+	CHECK(lsc_count(PORT_EXT) == count,
+		"%s: %" PRIu64 " callbacks, want %" PRIu64, what,
+		lsc_count(PORT_EXT), count);
+	printf("ok: %s: no callback\n", what);
+}
+
+static void
+must(int ret, const char *what)
+{
+	if (ret != 0) {
+		fprintf(stderr, "%s: %s\n", what, strerror(-ret));
+		exit(1);
+	}
+}
+
+static int
+start_ports(void)
+{
+	struct rte_eth_conf conf;
+	struct rte_mempool *mp;
+	uint16_t port;
+
+	mp = rte_pktmbuf_pool_create("lsc_pool", 1023, 0, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (mp == NULL)
+		return -ENOMEM;
+	memset(&conf, 0, sizeof(conf));
+	for (port = 0; port < N_PORTS; port++) {
+		if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
+				rte_eth_rx_queue_setup(port, 0, 64,
+					rte_socket_id(), NULL, mp) != 0 ||
+				rte_eth_tx_queue_setup(port, 0, 64,
+					rte_socket_id(), NULL) != 0 ||
+				rte_eth_dev_start(port) != 0)
+			return -EIO;
+		rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC,
+			on_lsc, NULL);
+	}
+	return 0;
+}
+
+static void
+scenario_lsc(void)
+{
+	struct rte_pmd_mlx5_lagspeed_info info;
+	struct rte_eth_link link;
+	uint64_t count = 0, events_before;
+
+	link = link_of(PORT_EXT);
+	CHECK(link.link_speed == 200000 && link.link_status,
+		"initial: %u Mb/s", link.link_speed);
+	CHECK(link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX,
+		"duplex is the PMD's");
+	printf("ok: VF on 2x100G reports 200000 Mb/s\n");
+
+	must(ibvsim_pf_set(sim, "g", 1, false), "pf 1 down");
+	expect_change("one PF down", &count, 100000, true);
+	must(ibvsim_pf_set(sim, "g", 0, false), "pf 0 down");
+	expect_change("all PFs down, VF up: internal maximum", &count, 50000,
+		true);
+	must(ibvsim_device_set(sim, "mlx5_0", false), "vf down");
+	expect_change("VF down", &count, 0, false);
+	must(ibvsim_device_set(sim, "mlx5_0", true), "vf up");
+	expect_change("VF up again", &count, 50000, true);
+	must(ibvsim_pf_set(sim, "g", 0, true), "pf 0 up");
+	expect_change("PF 0 up", &count, 100000, true);
+	must(ibvsim_pf_set(sim, "g", 1, true), "pf 1 up");
+	expect_change("all up", &count, 200000, true);
+
+	/* A storm of speed events without a change: no callback at all. */
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0,
+		"info_get_dyn");
+	events_before = info.events;
+	must(ibvsim_fault(sim, "mlx5_0", "storm", 10000), "storm");
+	expect_quiet("storm of 10000 events", count, 800);
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0,
+		"info_get_dyn");
+	CHECK(info.events >= events_before + 1000,
+		"storm: only %" PRIu64 " events seen",
+		info.events - events_before);
+	printf("ok: storm: %" PRIu64 " events read and acked\n",
+		info.events - events_before);
+	/* ... and the interrupt thread still answers at once. */
+	must(ibvsim_pf_set(sim, "g", 1, false), "pf 1 down");
+	expect_change("change after the storm", &count, 100000, true);
+	must(ibvsim_pf_set(sim, "g", 1, true), "pf 1 up");
+	expect_change("and back", &count, 200000, true);
+
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0,
+		"info_get_dyn");
+	CHECK(strcmp(info.ib_device, "mlx5_0") == 0 && info.ib_port == 1,
+		"info: %s:%u", info.ib_device, info.ib_port);
+	CHECK(info.state == RTE_PMD_MLX5_LAGSPEED_ACTIVE, "info: state %s",
+		state_name(info.state));
+	CHECK(info.effective_speed == 200000 && info.pmd_speed == 10000,
+		"info: effective %u pmd %u", info.effective_speed,
+		info.pmd_speed);
+	CHECK(info.lsc_callbacks == count && info.changes == count,
+		"info: %" PRIu64 " lsc, %" PRIu64 " changes, want %" PRIu64,
+		info.lsc_callbacks, info.changes, count);
+	CHECK(info.last_change_us != 0, "info: last change time");
+
+	/* Legacy device: the PMD's speed, untouched, never a callback. */
+	link = link_of(PORT_LEGACY);
+	CHECK(link.link_speed == 10000, "legacy: %u", link.link_speed);
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_LEGACY, &info) == 0 &&
+		info.state == RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED &&
+		info.last_error == EOPNOTSUPP,
+		"legacy: state %s error %d",
+		state_name(info.state), info.last_error);
+	/* Not bound: not extended at all. */
+	link = link_of(PORT_PLAIN);
+	CHECK(link.link_speed == 10000, "plain: %u", link.link_speed);
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_PLAIN, &info) ==
+		-ENODEV, "plain port is not extended");
+	CHECK(lsc_count(PORT_LEGACY) == 0 && lsc_count(PORT_PLAIN) == 0,
+		"other ports got callbacks");
+	printf("ok: legacy and unbound ports untouched\n");
+}
+
+static void
+scenario_faults(void)
+{
+	struct rte_pmd_mlx5_lagspeed_info info;
+	struct rte_eth_link link;
+	uint64_t count = 0;
+
+	/* EIO: the last good speed stays, no callback. */
+	must(ibvsim_fault(sim, "mlx5_0", "query-eio", 0), "query-eio");
+	must(ibvsim_pf_set(sim, "g", 1, false), "pf 1 down");
+	expect_quiet("query fails with EIO", count, 300);
+	CHECK(link_of(PORT_EXT).link_speed == 200000, "EIO: last speed kept");
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0 &&
+		info.state == RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR &&
+		info.last_error == EIO, "EIO: state %s error %d",
+		state_name(info.state), info.last_error);
+	must(ibvsim_fault(sim, "mlx5_0", "clear", 0), "clear");
+	must(ibvsim_pf_set(sim, "g", 0, false), "pf 0 down");
+	expect_change("queries again after EIO", &count, 50000, true);
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0 &&
+		info.state == RTE_PMD_MLX5_LAGSPEED_ACTIVE, "active again");
+
+	/* Fatal: detached, back to the PMD's own speed, one callback. */
+	must(ibvsim_fault(sim, "mlx5_0", "fatal", 0), "fatal");
+	count++;
+	CHECK(wait_count(PORT_EXT, count, 3000), "fatal: no callback");
+	link = link_of(PORT_EXT);
+	CHECK(link.link_speed == 10000 && link.link_status,
+		"fatal: %u Mb/s, want the PMD's 10000", link.link_speed);
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0 &&
+		info.state == RTE_PMD_MLX5_LAGSPEED_DETACHED,
+		"fatal: state %s", state_name(info.state));
+	/* Nothing more from that device. */
+	must(ibvsim_fault(sim, "mlx5_0", "clear", 0), "clear");
+	must(ibvsim_pf_set(sim, "g", 0, true), "pf 0 up");
+	expect_quiet("detached port after fatal", count, 300);
+	printf("ok: fatal event detaches the port\n");
+
+	/* A kernel without the verb (EPROTONOSUPPORT). */
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_LEGACY, &info) == 0 &&
+		info.state == RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED &&
+		info.last_error == EPROTONOSUPPORT,
+		"old kernel: state %s error %d",
+		state_name(info.state), info.last_error);
+	CHECK(link_of(PORT_LEGACY).link_speed == 10000, "old kernel speed");
+	printf("ok: old kernel keeps the PMD's speed\n");
+}
+
+/* ---- bench ------------------------------------------------------------ */
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+print_latency(const char *name, uint64_t *lat, unsigned int n)
+{
+	qsort(lat, n, sizeof(lat[0]), cmp_u64);
+	printf("BENCH %s_p50_us %.1f us\n", name, lat[n / 2] / 1000.0);
+	printf("BENCH %s_p99_us %.1f us\n", name,
+		lat[(n * 99) / 100] / 1000.0);
+	printf("BENCH %s_max_us %.1f us\n", name, lat[n - 1] / 1000.0);
+}
+
+static int floor_pipe[2];
+static volatile uint64_t floor_at_ns;
+static volatile uint64_t floor_count;
+
+static void
+floor_cb(void *arg)
+{
+	char c;
+
+	(void)arg;
+	if (read(floor_pipe[0], &c, 1) == 1) {
+		floor_at_ns = now_ns();
+		__atomic_add_fetch(&floor_count, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* The EAL interrupt thread's own wake-up latency, for comparison. */
+static void
+bench_floor(unsigned int n)
+{
+	struct rte_intr_handle *h;
+	uint64_t *lat = calloc(n, sizeof(*lat));
+	unsigned int i;
+
+	if (lat == NULL || pipe(floor_pipe) != 0)
+		exit(1);
+	h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	rte_intr_type_set(h, RTE_INTR_HANDLE_EXT);
+	rte_intr_fd_set(h, floor_pipe[0]);
+	rte_intr_callback_register(h, floor_cb, NULL);
+	for (i = 0; i < n; i++) {
+		uint64_t t0 = now_ns(), want = floor_count + 1;
+
+		if (write(floor_pipe[1], "x", 1) != 1)
+			exit(1);
+		while (__atomic_load_n(&floor_count, __ATOMIC_ACQUIRE) < want)
+			usleep(20);
+		lat[i] = floor_at_ns - t0;
+		usleep(100);
+	}
+	while (rte_intr_callback_unregister(h, floor_cb, NULL) == -EAGAIN)
+		usleep(100);
+	rte_intr_instance_free(h);
+	close(floor_pipe[0]);
+	close(floor_pipe[1]);
+	print_latency("intr_floor", lat, n);
+	free(lat);
+}
+
+static void
+scenario_bench(void)
+{
+	const unsigned int n = 1000;
+	uint64_t *lat = calloc(n, sizeof(*lat));
+	uint64_t *post = calloc(n, sizeof(*post));
+	uint64_t count = lsc_count(PORT_EXT), w0, w1, best[2] = {
+		UINT64_MAX, UINT64_MAX };
+	uint64_t (*wakeups)(void);
+	struct rte_eth_link link;
+	unsigned int i, r, k;
+	void *plugin;
+
+	if (lat == NULL || post == NULL)
+		exit(1);
+	/* Event to callback, through the emulator's C API. */
+	for (i = 0; i < n; i++) {
+		uint64_t t0 = now_ns(), t1;
+
+		must(ibvsim_pf_set(sim, "g", 1, i % 2 != 0), "pf 1");
+		t1 = now_ns();
+		count++;
+		if (!wait_count(PORT_EXT, count, 2000)) {
+			fprintf(stderr, "change %u: no callback\n", i);
+			exit(1);
+		}
+		lat[i] = seen[PORT_EXT].at_ns - t0;
+		/* the emulator's own share: the model update itself */
+		post[i] = t1 - t0;
+		usleep(200);
+	}
+	print_latency("lsc_latency", lat, n);
+	print_latency("emulator_update", post, n);
+	free(lat);
+	free(post);
+
+	/* rte_eth_link_get_nowait(): extended vs plain port, same run. */
+	for (r = 0; r < 7; r++) {
+		for (k = 0; k < 2; k++) {
+			uint16_t port = k == 0 ? PORT_EXT : PORT_PLAIN;
+			uint64_t t0 = now_ns(), dt;
+
+			for (i = 0; i < 1000000; i++)
+				rte_eth_link_get_nowait(port, &link);
+			dt = now_ns() - t0;
+			if (dt < best[k])
+				best[k] = dt;
+		}
+	}
+	printf("BENCH link_get_ext_ns %.2f ns\n", best[0] / 1e6);
+	printf("BENCH link_get_plain_ns %.2f ns\n", best[1] / 1e6);
+	printf("BENCH link_get_ratio %.3f ratio\n",
+		(double)best[0] / (double)best[1]);
+
+	/* Idle: the extension's interrupt callbacks while nothing changes. */
+	plugin = dlopen(RTE_PMD_MLX5_LAGSPEED_SONAME, RTLD_NOW | RTLD_NOLOAD);
+	*(void **)&wakeups = plugin != NULL ?
+		dlsym(plugin, "rte_pmd_mlx5_lagspeed_intr_wakeups") : NULL;
+	if (wakeups == NULL) {
+		fprintf(stderr, "plugin not loaded\n");
+		exit(1);
+	}
+	sleep(1);
+	w0 = wakeups();
+	sleep(3);
+	w1 = wakeups();
+	printf("BENCH idle_wakeups_per_s %.2f wakeups/s\n", (w1 - w0) / 3.0);
+	dlclose(plugin);
+
+	bench_floor(n);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *scenario = argc > 1 ? argv[1] : "lsc";
+	const char *build = getenv("LAGSPEED_BUILD_DIR");
+	const char *plugin = getenv("LAGSPEED_PLUGIN");
+	const char *ibvsim_lib = getenv("IBVSIM_LIB");
+	char dir[512], prefix[64], env[2048];
+	uint32_t pfs[2] = { 100000, 100000 };
+	char *eal[32];
+	int n = 0, ret;
+
+	if (plugin == NULL || ibvsim_lib == NULL || build == NULL) {
+		printf("skip: LAGSPEED_PLUGIN / IBVSIM_LIB not set\n");
+		return 77;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(dir, sizeof(dir), "%s/test-scratch.lsc_%s.%d", build,
+		scenario, getpid());
+	mkdir(dir, 0755);
+	setenv("IBVSIM_DIR", dir, 1);
+	sim = ibvsim_open(dir);
+	if (sim == NULL) {
+		perror("ibvsim_open");
+		return 1;
+	}
+	must(ibvsim_group_add(sim, "g", pfs, 2, 50000), "group");
+	must(ibvsim_device_add(sim, "mlx5_0", "g", 0, 1, "vf", 0), "mlx5_0");
+	must(ibvsim_device_add(sim, "mlx5_1", NULL, 25000, 1, "vf",
+		strcmp(scenario, "faults") == 0 ? IBVSIM_F_OLD_KERNEL :
+		IBVSIM_F_LEGACY), "mlx5_1");
+	snprintf(env, sizeof(env),
+		"ibverbs=%s,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1",
+		ibvsim_lib);
+	setenv("LAGSPEED", env, 1);
+
+	snprintf(prefix, sizeof(prefix), "lt_lsc_%s_%d", scenario, getpid());
+	eal[n++] = argv[0];
+	eal[n++] = (char *)"-l";
+	eal[n++] = (char *)"0-1";
+	eal[n++] = (char *)"--no-huge";
+	eal[n++] = (char *)"-m";
+	eal[n++] = (char *)"512";
+	eal[n++] = (char *)"--no-pci";
+	eal[n++] = (char *)"--file-prefix";
+	eal[n++] = prefix;
+	eal[n++] = (char *)"--log-level=lib.eal:error";
+	eal[n++] = (char *)"-d";
+	eal[n++] = (char *)plugin;
+	eal[n++] = (char *)"--vdev";
+	eal[n++] = (char *)"net_null0";
+	eal[n++] = (char *)"--vdev";
+	eal[n++] = (char *)"net_null1";
+	eal[n++] = (char *)"--vdev";
+	eal[n++] = (char *)"net_null2";
+	eal[n] = NULL;
+	if (rte_eal_init(n, eal) < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	if (start_ports() != 0) {
+		fprintf(stderr, "cannot start the ports\n");
+		return 1;
+	}
+	if (strcmp(scenario, "lsc") == 0)
+		scenario_lsc();
+	else if (strcmp(scenario, "faults") == 0)
+		scenario_faults();
+	else if (strcmp(scenario, "bench") == 0)
+		scenario_bench();
+	else
+		CHECK(0, "unknown scenario %s", scenario);
+
+	for (n = 0; n < N_PORTS; n++) {
+		rte_eth_dev_stop(n);
+		rte_eth_dev_close(n);
+	}
+	ret = rte_eal_cleanup();
+	CHECK(ret == 0, "rte_eal_cleanup: %d", ret);
+	ibvsim_close(sim);
+	if (failures == 0) {
+		snprintf(env, sizeof(env), "rm -rf '%s'", dir);
+		if (system(env) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
+	printf("%s: %d failure(s)\n", scenario, failures);
+	return failures == 0 ? 0 : 1;
+}

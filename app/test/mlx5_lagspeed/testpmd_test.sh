@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The lagspeed authors
+#
+# Debian's stock dpdk-testpmd loads the plugin with -d; the emulator plays
+# a VF on a 2 x 100G VF-LAG group (internal maximum 50G) and a legacy
+# device. testpmd is driven through its interactive prompt.
+
+. "$LAGSPEED_TEST_LIB"
+lt_need DPDK_TESTPMD IBVSIM_LIB IBVSIM_CTL LAGSPEED_PLUGIN
+
+export IBVSIM_DIR="$LT_DIR/sim"
+mkdir -p "$IBVSIM_DIR"
+ctl() { "$IBVSIM_CTL" "$@" >/dev/null || lt_fail "ibvsim-ctl $*"; }
+ctl group g --pf 100000,100000 --max 50000
+ctl device mlx5_0 --group g --type vf
+ctl device mlx5_1 --speed 25000 --legacy
+
+log="$LT_DIR/testpmd.log"
+fifo="$LT_DIR/stdin"
+mkfifo "$fifo"
+prefix=$(lt_prefix tp)
+# testpmd's stdout is a file here: line-buffer it (coreutils' stdbuf
+# library, loaded after any sanitizer runtime) to follow it live.
+stdbuf_lib=/usr/libexec/coreutils/libstdbuf.so
+[ -e "$stdbuf_lib" ] || { echo "skip: $stdbuf_lib missing"; exit 77; }
+# shellcheck disable=SC2046
+LD_PRELOAD="$stdbuf_lib" _STDBUF_O=L \
+LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1" \
+	lt_foreign timeout 60 "$DPDK_TESTPMD" $(lt_eal_args tp) \
+	-d "$LAGSPEED_PLUGIN" --vdev net_null0 --vdev net_null1 \
+	-- -i --total-num-mbufs=2048 <"$fifo" >"$log" 2>&1 &
+tp_pid=$!
+LT_PIDS+=("$tp_pid")
+exec 3>"$fifo"
+lt_wait_grep 'testpmd> ' "$log" 20 "testpmd is up with the plugin"
+
+lsc_count() { grep -c 'Port 0: link state change event' "$log"; }
+
+# show PORT: run `show port info PORT`, print "STATUS SPEED" of its answer.
+show() {
+	local n deadline
+	n=$(grep -c '^Link speed:' "$log")
+	echo "show port info $1" >&3
+	deadline=$((SECONDS + 10))
+	while [ "$(grep -c '^Link speed:' "$log")" -le "$n" ]; do
+		[ "$SECONDS" -lt "$deadline" ] || lt_fail "no answer to show port info $1"
+		sleep 0.05
+	done
+	echo "$(grep '^Link status:' "$log" | tail -n 1 | awk '{print $3}')" \
+		"$(grep '^Link speed:' "$log" | tail -n 1 | cut -d' ' -f3-)"
+}
+
+expect_show() {
+	local got
+	got=$(show "$1") || lt_fail "$3: no answer from testpmd"
+	[ "$got" = "$2" ] || lt_fail "$3: port $1 shows '$got', want '$2'"
+	lt_ok "$3: port $1 shows $2"
+}
+
+# expect_lsc N WHAT: exactly N link-state-change lines in total.
+expect_lsc() {
+	local deadline=$((SECONDS + 10))
+	while [ "$(lsc_count)" -lt "$1" ]; do
+		[ "$SECONDS" -lt "$deadline" ] || lt_fail "$2: $(lsc_count) LSC events, want $1"
+		sleep 0.05
+	done
+	sleep 0.3
+	[ "$(lsc_count)" -eq "$1" ] || lt_fail "$2: $(lsc_count) LSC events, want $1"
+	lt_ok "$2: testpmd printed its link state change event ($1 in all)"
+}
+
+expect_show 0 "up 200 Gbps" "VF on 2x100G"
+ctl pf g 1 down
+expect_lsc 1 "one PF down"
+expect_show 0 "up 100 Gbps" "one PF down"
+
+if [ -n "${DPDK_TELEMETRY:-}" ] && command -v python3 >/dev/null; then
+	tel=$(printf '/lagspeed/ports\n/lagspeed/port,0\n' |
+		timeout 10 python3 "$DPDK_TELEMETRY" -f "$prefix" 2>&1)
+	echo "$tel" > "$LT_DIR/telemetry.out"
+	lt_expect_grep '"/lagspeed/ports": \[0, 1\]|"/lagspeed/ports": \[\s*0,\s*1\s*\]' \
+		"$LT_DIR/telemetry.out" "telemetry lists the extended ports"
+	for kv in '"effective_speed": 100000' '"pmd_speed": 10000' \
+			'"ib_device": "mlx5_0"' '"state": "active"' \
+			'"lsc_callbacks": 1' '"changes": 1'; do
+		lt_expect_grep "$kv" "$LT_DIR/telemetry.out" "telemetry $kv"
+	done
+fi
+
+ctl pf g 0 down
+expect_lsc 2 "all PFs down"
+expect_show 0 "up 50 Gbps" "all PFs down, VF up: internal maximum"
+ctl set mlx5_0 down
+expect_lsc 3 "VF down"
+expect_show 0 "down None" "VF down"
+ctl set mlx5_0 up
+expect_lsc 4 "VF up"
+ctl pf g 0 up
+expect_lsc 5 "PF 0 up"
+ctl pf g 1 up
+expect_lsc 6 "PF 1 up"
+expect_show 0 "up 200 Gbps" "all up again"
+expect_show 1 "up 10 Gbps" "legacy device: net_null's own speed"
+unsupported='mlx5_lagspeed: port 1: mlx5_1:1 has no effective speed \(Operation not supported\)'
+lt_expect_grep "$unsupported" \
+	"$log" "one INFO line for the legacy device"
+[ "$(grep -c 'has no effective speed' "$log")" -eq 1 ] ||
+	lt_fail "the legacy device is logged more than once"
+lt_expect_no_grep 'Port 1: link state change event' "$log" \
+	"no LSC on the legacy port"
+
+echo quit >&3
+exec 3>&-
+wait "$tp_pid" || lt_fail "testpmd exited with $?"
+lt_ok "testpmd quits cleanly"

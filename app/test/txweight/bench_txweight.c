@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * Benchmark of lib/txweight on net_null ports, one run, one core (the
+ * rebalance latency uses a reader on the second core), bursts of 32 packets
+ * of 64 bytes (IPv4/UDP, one flow per packet so that bonding's l34 hash
+ * has work to do):
+ *   (a) direct rte_eth_tx_burst() to one port;
+ *   (b) flow-table distribution over 2, 4 and 8 ports: per-packet lookup
+ *       with a precomputed per-packet hash, then per-port mini-bursts;
+ *   (c) net_bonding balance-xor, xmit_policy l34, over net_null0/1;
+ *   (d) SWRR spraying, per packet and per burst.
+ * Every figure is printed as `BENCH <name> <value> <unit>`; throughputs are
+ * the best of several rounds taken in turn (see main()).
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "rte_txweight.h"
+#include "tw_test.h"
+#include "tw_tx.h"
+
+#define N_NULL 8
+#define POOL_SIZE 16383
+#define N_HASHES (1u << 20)
+#define BENCH_PACKETS (1u * 1000 * 1000)
+#define SHARE_PACKETS (10u * 1000 * 1000)
+#define TABLE_SIZE 4096
+#define ROUNDS 25
+
+static struct rte_mempool *pool;
+static uint32_t *hashes;
+static uint16_t bond_port;
+static volatile uint64_t sink;
+
+static void
+bench(const char *name, double value, const char *unit)
+{
+	printf("BENCH %s %.3f %s\n", name, value, unit);
+	fflush(stdout);
+}
+
+/* Fill every mbuf of the pool once with an IPv4/UDP frame of its own flow. */
+static int
+prepare_pool(void)
+{
+	static struct rte_mbuf *all[POOL_SIZE];
+	unsigned int n = 0, i;
+
+	while (n < POOL_SIZE && rte_pktmbuf_alloc_bulk(pool, &all[n], 1) == 0)
+		n++;
+	for (i = 0; i < n; i++) {
+		char *p = rte_pktmbuf_append(all[i], 64);
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+		memset(p, 0, 64);
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->total_length = rte_cpu_to_be_16(64 - sizeof(*eth));
+		ip->src_addr = rte_cpu_to_be_32(0x0a000001 + (i & 0xff));
+		ip->dst_addr = rte_cpu_to_be_32(0x0a010001);
+		udp->src_port = rte_cpu_to_be_16((uint16_t)(1024 + i));
+		udp->dst_port = rte_cpu_to_be_16(4789);
+		udp->dgram_len = rte_cpu_to_be_16(64 - sizeof(*eth) - sizeof(*ip));
+	}
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(all[i]);
+	return n == POOL_SIZE ? 0 : -1;
+}
+
+/* A burst from the pool: the frames are already written; set the lengths. */
+static inline void
+get_burst(struct rte_mbuf **pkts)
+{
+	unsigned int i;
+
+	while (rte_pktmbuf_alloc_bulk(pool, pkts, TW_BURST) != 0)
+		;
+	for (i = 0; i < TW_BURST; i++) {
+		pkts[i]->data_len = 64;
+		pkts[i]->pkt_len = 64;
+	}
+}
+
+/*
+ * Throughput is measured in the sending thread's CPU time, not wall time:
+ * on a shared machine the thread may be preempted, and the time others
+ * run is not the cost of the case.
+ */
+static uint64_t
+cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double
+mpps(uint64_t packets, uint64_t ns)
+{
+	return (double)packets * 1e3 / (double)ns;
+}
+
+/*
+ * Whole bursts straight to the ports, in turn over n_ports (1: case (a)).
+ * With 2 ports it is the anchor of what spreading costs by itself, with no
+ * selection at all.
+ */
+static double
+run_direct(uint16_t n_ports)
+{
+	struct rte_mbuf *pkts[TW_BURST];
+	uint64_t start, k;
+	uint16_t port = 0;
+
+	start = cpu_ns();
+	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
+		get_burst(pkts);
+		tw_tx_all(port, 0, pkts, TW_BURST);
+		if (++port == n_ports)
+			port = 0;
+	}
+	return mpps(BENCH_PACKETS, cpu_ns() - start);
+}
+
+static double
+run_table(struct rte_txweight_table *t, uint64_t packets)
+{
+	struct rte_mbuf *pkts[TW_BURST];
+	static struct tw_tx_ctx ctx;
+	uint64_t start, k;
+	uint32_t h = 0;
+
+	tw_tx_ctx_init(&ctx);
+	rte_txweight_table_reader_register(t, 0);
+	start = cpu_ns();
+	for (k = 0; k < packets; k += TW_BURST) {
+		get_burst(pkts);
+		tw_tx_table_burst(&ctx, t, pkts, &hashes[h], TW_BURST, NULL);
+		h = (h + TW_BURST) & (N_HASHES - 1);
+		rte_txweight_table_quiescent(t, 0);
+	}
+	start = cpu_ns() - start;
+	rte_txweight_table_reader_unregister(t, 0);
+	return mpps(packets, start);
+}
+
+static double
+run_bonding(uint64_t *dropped)
+{
+	struct rte_mbuf *pkts[TW_BURST];
+	uint64_t start, k;
+
+	*dropped = 0;
+	start = cpu_ns();
+	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
+		uint16_t sent;
+
+		get_burst(pkts);
+		sent = rte_eth_tx_burst(bond_port, 0, pkts, TW_BURST);
+		if (unlikely(sent < TW_BURST)) {
+			rte_pktmbuf_free_bulk(&pkts[sent], TW_BURST - sent);
+			*dropped += TW_BURST - sent;
+		}
+	}
+	return mpps(BENCH_PACKETS, cpu_ns() - start);
+}
+
+/* SWRR: one pick per packet (then per-port mini-bursts) or per burst. */
+static double
+run_swrr(struct rte_txweight_table *t, bool per_packet)
+{
+	struct rte_mbuf *pkts[TW_BURST], *group[RTE_MAX_ETHPORTS][TW_BURST];
+	uint16_t len[RTE_MAX_ETHPORTS], used[TW_BURST];
+	struct rte_txweight_swrr s;
+	uint64_t start, k;
+	unsigned int i, n_used;
+
+	rte_txweight_swrr_init(&s, t);
+	memset(len, 0, sizeof(len));
+	start = cpu_ns();
+	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
+		get_burst(pkts);
+		if (!per_packet) {
+			struct rte_txweight_target tg = rte_txweight_swrr_next(&s);
+
+			tw_tx_all(tg.port_id, tg.queue_id, pkts, TW_BURST);
+			continue;
+		}
+		n_used = 0;
+		for (i = 0; i < TW_BURST; i++) {
+			uint16_t p = rte_txweight_swrr_next(&s).port_id;
+
+			if (len[p] == 0)
+				used[n_used++] = p;
+			group[p][len[p]++] = pkts[i];
+		}
+		for (i = 0; i < n_used; i++) {
+			tw_tx_all(used[i], 0, group[used[i]], len[used[i]]);
+			len[used[i]] = 0;
+		}
+	}
+	return mpps(BENCH_PACKETS, cpu_ns() - start);
+}
+
+/* Cycles per packet of the selection alone (no packets, no TX). */
+static double
+select_cycles(struct rte_txweight_table *t, struct rte_txweight_swrr *s)
+{
+	uint64_t start, cycles, fewest = UINT64_MAX, acc = 0;
+	unsigned int rep, i;
+
+	/* Best of 16 passes over 1 M precomputed hashes (or 1 M picks). */
+	for (rep = 0; rep < 16; rep++) {
+		start = rte_rdtsc();
+		if (s == NULL)
+			for (i = 0; i < N_HASHES; i++)
+				acc += rte_txweight_table_lookup(t, hashes[i]).port_id;
+		else
+			for (i = 0; i < N_HASHES; i++)
+				acc += rte_txweight_swrr_next(s).port_id;
+		cycles = rte_rdtsc() - start;
+		fewest = RTE_MIN(fewest, cycles);
+	}
+	sink += acc;
+	return (double)fewest / N_HASHES;
+}
+
+/* Rebalance visibility: a reader on the second lcore watches one entry. */
+struct visibility {
+	struct rte_txweight_table *t;
+	volatile uint64_t seen_tsc;
+	volatile uint16_t seen_port;
+	volatile int stop;
+};
+
+static int
+visibility_reader(void *arg)
+{
+	struct visibility *v = arg;
+	uint16_t last = RTE_TXWEIGHT_NO_PORT;
+
+	rte_txweight_table_reader_register(v->t, 1);
+	while (!v->stop) {
+		uint16_t p = rte_txweight_table_lookup(v->t, 0).port_id;
+
+		if (p != last) {
+			v->seen_tsc = rte_rdtsc();
+			v->seen_port = p;
+			last = p;
+		}
+		rte_txweight_table_quiescent(v->t, 1);
+	}
+	rte_txweight_table_reader_unregister(v->t, 1);
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+rebalance_visibility(unsigned int worker)
+{
+	struct rte_txweight_table_params params = {
+		.name = "visibility", .size = TABLE_SIZE, .socket_id = SOCKET_ID_ANY,
+		.max_readers = 2,
+	};
+	static struct visibility v;
+	static double us[400];
+	uint64_t w[2][2] = { { 1, 0 }, { 0, 1 } };
+	uint16_t ports[2] = { 0, 1 };
+	unsigned int i, n = RTE_DIM(us);
+
+	v.t = rte_txweight_table_create(&params);
+	if (v.t == NULL)
+		return;
+	rte_txweight_table_update(v.t, ports, w[0], NULL, 2);
+	v.seen_port = RTE_TXWEIGHT_NO_PORT;
+	v.stop = 0;
+	rte_eal_remote_launch(visibility_reader, &v, worker);
+	while (v.seen_port != 0)
+		rte_pause();
+	for (i = 0; i < n; i++) {
+		uint16_t want = (uint16_t)((i + 1) % 2);
+		uint64_t t0;
+
+		rte_delay_us_block(200);
+		/* From the call (building the new mapping included). */
+		t0 = rte_rdtsc();
+		rte_txweight_table_update(v.t, ports, w[want], NULL, 2);
+		while (v.seen_port != want)
+			rte_pause();
+		us[i] = (double)(int64_t)(v.seen_tsc - t0) * 1e6 / rte_get_tsc_hz();
+	}
+	v.stop = 1;
+	rte_eal_wait_lcore(worker);
+	rte_txweight_table_free(v.t);
+	qsort(us, n, sizeof(us[0]), cmp_double);
+	bench("rebalance_visible_us", us[n * 99 / 100], "us(p99)");
+	bench("rebalance_visible_p50_us", us[n / 2], "us");
+	bench("rebalance_visible_max_us", us[n - 1], "us");
+}
+
+/*
+ * The best round: on a shared machine, other processes only ever slow a
+ * round down, so the fastest one is the closest to the case's own cost.
+ */
+static double
+best(const double *samples)
+{
+	double top = samples[0];
+	unsigned int r;
+
+	for (r = 1; r < ROUNDS; r++)
+		top = RTE_MAX(top, samples[r]);
+	return top;
+}
+
+static int
+setup_ports(void)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_link link;
+	unsigned int i;
+	uint64_t deadline;
+
+	for (i = 0; i < N_NULL; i++)
+		if (tw_port_setup((uint16_t)i, 1, pool) != 0)
+			return -1;
+	if (rte_eth_dev_get_port_by_name("net_bonding0", &bond_port) != 0)
+		return -1;
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_configure(bond_port, 1, 1, &conf) != 0 ||
+			rte_eth_rx_queue_setup(bond_port, 0, 128, 0, NULL, pool) != 0 ||
+			rte_eth_tx_queue_setup(bond_port, 0, 512, 0, NULL) != 0 ||
+			rte_eth_dev_start(bond_port) != 0)
+		return -1;
+	/* The bond's members become active on its link-status poll. */
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	do {
+		rte_delay_ms(20);
+		rte_eth_link_get_nowait(bond_port, &link);
+	} while (link.link_status != RTE_ETH_LINK_UP &&
+		rte_get_timer_cycles() < deadline);
+	return link.link_status == RTE_ETH_LINK_UP ? 0 : -1;
+}
+
+static void
+port_opackets(uint64_t *out, unsigned int n)
+{
+	struct rte_eth_stats st;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		rte_eth_stats_get((uint16_t)i, &st);
+		out[i] = st.opackets;
+	}
+}
+
+int
+main(void)
+{
+	static const char *const bond[] = {
+		"net_bonding0,mode=2,slave=net_null0,slave=net_null1,xmit_policy=l34",
+	};
+	static const uint64_t speeds[N_NULL] = {
+		100000, 50000, 25000, 25000, 200000, 100000, 10000, 40000,
+	};
+	struct rte_txweight_table_params params = {
+		.name = "bench", .size = TABLE_SIZE, .socket_id = SOCKET_ID_ANY,
+		.max_readers = 2,
+	};
+	uint16_t ports[N_NULL] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	uint64_t equal[N_NULL] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+	uint64_t before[N_NULL], after[N_NULL], dropped, total, wsum;
+	double direct_r[ROUNDS], alt_r[ROUNDS], table_r[3][ROUNDS], bonding_r[ROUNDS];
+	double swrr_pkt_r[ROUNDS], swrr_burst_r[ROUNDS];
+	double direct, table[3], bonding, swrr_pkt, swrr_burst, err, e;
+	struct rte_txweight_table *t;
+	struct rte_txweight_swrr s;
+	unsigned int i, np, r, worker;
+
+	if (tw_eal_init("twbench", N_NULL, bond, RTE_DIM(bond)) != 0)
+		return 1;
+	pool = rte_pktmbuf_pool_create("bench_pool", POOL_SIZE, 256, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	hashes = malloc(sizeof(*hashes) * N_HASHES);
+	if (pool == NULL || hashes == NULL || prepare_pool() != 0 || setup_ports() != 0) {
+		fprintf(stderr, "bench: setup failed\n");
+		return 1;
+	}
+	for (i = 0; i < N_HASHES; i++)
+		hashes[i] = tw_mix32(i);
+	t = rte_txweight_table_create(&params);
+	if (t == NULL)
+		return 1;
+	printf("bench: %u packets per case, bursts of %u, 64-byte IPv4/UDP, lcore %u, "
+		"table %u entries, TSC %" PRIu64 " Hz\n", BENCH_PACKETS, TW_BURST,
+		rte_lcore_id(), TABLE_SIZE, rte_get_tsc_hz());
+
+	/*
+	 * Warm up (caches, mempool, CPU frequency), then ROUNDS rounds of every
+	 * case in turn; each figure is the best of its rounds, so that a burst
+	 * of noise from another process hits one sample, not a case.
+	 */
+	(void)run_direct(1);
+	for (r = 0; r < ROUNDS; r++) {
+		direct_r[r] = run_direct(1);
+		alt_r[r] = run_direct(2);
+		for (np = 2, i = 0; np <= N_NULL; np *= 2, i++) {
+			rte_txweight_table_update(t, ports, equal, NULL, np);
+			table_r[i][r] = run_table(t, BENCH_PACKETS);
+		}
+		bonding_r[r] = run_bonding(&dropped);
+		if (dropped != 0)
+			printf("bench: bonding dropped %" PRIu64 " packets\n", dropped);
+		rte_txweight_table_update(t, ports, equal, NULL, 2);
+		swrr_pkt_r[r] = run_swrr(t, true);
+		swrr_burst_r[r] = run_swrr(t, false);
+	}
+	direct = best(direct_r);
+	bench("direct_1p_mpps", direct, "Mpps");
+	bench("direct_alternate_2p_mpps", best(alt_r), "Mpps");
+	for (np = 2, i = 0; np <= N_NULL; np *= 2, i++) {
+		char name[32];
+
+		table[i] = best(table_r[i]);
+		snprintf(name, sizeof(name), "txweight_%up_mpps", np);
+		bench(name, table[i], "Mpps");
+	}
+	bonding = best(bonding_r);
+	bench("bonding_l34_2p_mpps", bonding, "Mpps");
+	swrr_pkt = best(swrr_pkt_r);
+	bench("swrr_pkt_2p_mpps", swrr_pkt, "Mpps");
+	swrr_burst = best(swrr_burst_r);
+	bench("swrr_burst_2p_mpps", swrr_burst, "Mpps");
+	bench("txweight_vs_direct", table[0] / direct, "ratio");
+	bench("txweight_vs_bonding", table[0] / bonding, "ratio");
+	bench("swrr_vs_direct", swrr_pkt / direct, "ratio");
+	bench("swrr_burst_vs_direct", swrr_burst / direct, "ratio");
+
+	rte_txweight_table_update(t, ports, speeds, NULL, 2);
+	rte_txweight_swrr_init(&s, t);
+	bench("swrr_2p_select_cycles_per_pkt", select_cycles(t, &s), "cycles");
+	/* Selection cost, on unequal speeds over 8 ports. */
+	rte_txweight_table_update(t, ports, speeds, NULL, N_NULL);
+	rte_txweight_swrr_init(&s, t);
+	bench("select_cycles_per_pkt", select_cycles(t, NULL), "cycles");
+	bench("swrr_8p_select_cycles_per_pkt", select_cycles(t, &s), "cycles");
+
+	/* Shares over 10 M real packets, counted by the ports. */
+	port_opackets(before, N_NULL);
+	run_table(t, SHARE_PACKETS);
+	port_opackets(after, N_NULL);
+	total = 0;
+	wsum = 0;
+	for (i = 0; i < N_NULL; i++) {
+		total += after[i] - before[i];
+		wsum += speeds[i];
+	}
+	err = 0;
+	for (i = 0; i < N_NULL; i++) {
+		e = 100.0 * ((double)(after[i] - before[i]) / total -
+			(double)speeds[i] / wsum);
+		err = RTE_MAX(err, e < 0 ? -e : e);
+	}
+	printf("bench: %" PRIu64 " packets counted by the ports for the share check\n",
+		total);
+	bench("share_error_pct", err, "%");
+
+	worker = rte_get_next_lcore(-1, 1, 0);
+	if (worker < RTE_MAX_LCORE)
+		rebalance_visibility(worker);
+	rte_txweight_table_free(t);
+	free(hashes);
+	rte_eal_cleanup();
+	return 0;
+}

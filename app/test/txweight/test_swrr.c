@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * Unit tests of smooth weighted round robin: exact shares in every window
+ * of sum(weights) picks, even interleaving, gcd reduction, queue rotation,
+ * following the table's weights after an update, no port, bad input.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "rte_txweight.h"
+#include "tw_test.h"
+
+#define N_PORTS 4
+#define MAX_PICKS 900000
+
+static uint16_t ports[N_PORTS] = { 0, 1, 2, 3 };
+
+static struct rte_txweight_table *
+make_table(void)
+{
+	struct rte_txweight_table_params p = {
+		.name = "swrr", .size = 64, .socket_id = SOCKET_ID_ANY, .max_readers = 1,
+	};
+
+	return rte_txweight_table_create(&p);
+}
+
+/*
+ * Every window of `window` consecutive picks holds port i exactly
+ * expect[i] times (n ports, port i being port id i).
+ */
+static bool
+windows_exact(const uint16_t *seq, unsigned int len, unsigned int window,
+	const uint32_t *expect, unsigned int n)
+{
+	uint32_t in_window[N_PORTS] = { 0 };
+	unsigned int k, i;
+
+	for (k = 0; k < len; k++) {
+		if (seq[k] >= n)
+			return false;
+		in_window[seq[k]]++;
+		if (k >= window)
+			in_window[seq[k - window]]--;
+		if (k + 1 >= window)
+			for (i = 0; i < n; i++)
+				if (in_window[i] != expect[i])
+					return false;
+	}
+	return true;
+}
+
+static void
+test_shares(struct rte_txweight_table *t)
+{
+	static const struct {
+		uint64_t w[N_PORTS];
+		uint32_t reduced[N_PORTS];
+	} cases[] = {
+		{ { 5, 3, 2, 0 }, { 5, 3, 2, 0 } },
+		{ { 100000, 25000, 0, 0 }, { 4, 1, 0, 0 } },
+		{ { 400000, 1000, 0, 0 }, { 400, 1, 0, 0 } },
+		{ { 50000, 50000, 50000, 50000 }, { 1, 1, 1, 1 } },
+		{ { 25000, 0, 10000, 40000 }, { 5, 0, 2, 8 } },
+		{ { 7, 11, 13, 17 }, { 7, 11, 13, 17 } },
+		/* periods over RTE_TXWEIGHT_SWRR_SCHED_MAX: picks from credits */
+		{ { 1000, 999, 7, 3 }, { 1000, 999, 7, 3 } },
+		{ { 400000, 1000, 999, 0 }, { 400000, 1000, 999, 0 } },
+	};
+	static uint16_t seq[MAX_PICKS];
+	struct rte_txweight_swrr s;
+	unsigned int c, k, i;
+
+	for (c = 0; c < RTE_DIM(cases); c++) {
+		uint32_t total = 0, seen[N_PORTS] = { 0 };
+		int64_t worst = 0;
+		int ret = rte_txweight_table_update(t, ports, cases[c].w, NULL, N_PORTS);
+
+		TW_CHECK(ret >= 0, "case %u update %d", c, ret);
+		TW_CHECK(rte_txweight_swrr_init(&s, t) == 0, "init");
+		for (i = 0; i < N_PORTS; i++)
+			total += cases[c].reduced[i];
+		TW_CHECK(s.total == (int64_t)total, "case %u: total %" PRId64 ", want %u", c,
+			s.total, total);
+		TW_CHECK((s.sched_len != 0) == (total <= RTE_TXWEIGHT_SWRR_SCHED_MAX),
+			"case %u: schedule %u for a period of %u", c, s.sched_len, total);
+		for (k = 0; k < MAX_PICKS && k < 3 * total; k++) {
+			struct rte_txweight_target tg = rte_txweight_swrr_next(&s);
+
+			seq[k] = tg.port_id;
+			if (tg.port_id >= N_PORTS)
+				continue;
+			seen[tg.port_id]++;
+			/* |picks - (k + 1) * w / total|, times total */
+			for (i = 0; i < N_PORTS; i++) {
+				int64_t d = (int64_t)seen[i] * total -
+					(int64_t)(k + 1) * cases[c].reduced[i];
+
+				worst = RTE_MAX(worst, d < 0 ? -d : d);
+			}
+		}
+		TW_CHECK(windows_exact(seq, k, total, cases[c].reduced, N_PORTS),
+			"case %u: a window of %u picks is not exact", c, total);
+		/*
+		 * Smooth: along the whole sequence every port stays within two
+		 * picks of its exact share (a plain weighted round robin, which
+		 * sends a port's whole weight in a row, strays by up to its weight).
+		 */
+		TW_CHECK(worst < 2 * (int64_t)total, "case %u: strays %.2f picks", c,
+			(double)worst / total);
+	}
+}
+
+static void
+test_follows_table(struct rte_txweight_table *t)
+{
+	static uint16_t seq[MAX_PICKS];
+	uint64_t w1[N_PORTS] = { 1, 1, 0, 0 }, w2[N_PORTS] = { 0, 1, 3, 0 };
+	uint64_t zero[N_PORTS] = { 0 };
+	uint32_t expect2[N_PORTS] = { 0, 1, 3, 0 };
+	struct rte_txweight_swrr s;
+	unsigned int k;
+
+	rte_txweight_table_update(t, ports, w1, NULL, N_PORTS);
+	rte_txweight_swrr_init(&s, t);
+	for (k = 0; k < 7; k++)
+		(void)rte_txweight_swrr_next(&s);
+	rte_txweight_table_update(t, ports, w2, NULL, N_PORTS);
+	for (k = 0; k < MAX_PICKS; k++)
+		seq[k] = rte_txweight_swrr_next(&s).port_id;
+	TW_CHECK(s.version == rte_txweight_table_version(t), "version followed");
+	TW_CHECK(windows_exact(seq, MAX_PICKS, 4, expect2, N_PORTS),
+		"after an update the very next pick uses the new weights");
+	rte_txweight_table_update(t, ports, zero, NULL, N_PORTS);
+	TW_CHECK(rte_txweight_swrr_next(&s).port_id == RTE_TXWEIGHT_NO_PORT,
+		"all zero: no port");
+}
+
+static void
+test_queue_rotation(struct rte_txweight_table *t)
+{
+	uint64_t w[N_PORTS] = { 1, 1, 0, 0 };
+	uint16_t nbq[N_PORTS] = { 2, 3, 1, 1 };
+	uint16_t next_q[2] = { 0, 0 };
+	struct rte_txweight_swrr s;
+	unsigned int k;
+	bool ok = true;
+
+	rte_txweight_table_update(t, ports, w, nbq, N_PORTS);
+	rte_txweight_swrr_init(&s, t);
+	for (k = 0; k < 60; k++) {
+		struct rte_txweight_target tg = rte_txweight_swrr_next(&s);
+
+		if (tg.port_id > 1 || tg.queue_id != next_q[tg.port_id])
+			ok = false;
+		else
+			next_q[tg.port_id] = (uint16_t)((tg.queue_id + 1) % nbq[tg.port_id]);
+	}
+	TW_CHECK(ok, "queues rotate 0..nb_queues-1 per port");
+}
+
+static void
+test_no_port_and_bad(void)
+{
+	struct rte_txweight_table *fresh = make_table();
+	struct rte_txweight_swrr s;
+
+	TW_CHECK(rte_txweight_swrr_init(NULL, fresh) == -EINVAL, "NULL swrr");
+	TW_CHECK(rte_txweight_swrr_init(&s, NULL) == -EINVAL, "NULL table");
+	TW_CHECK(rte_txweight_swrr_init(&s, fresh) == 0, "init on fresh table");
+	TW_CHECK(rte_txweight_swrr_next(&s).port_id == RTE_TXWEIGHT_NO_PORT,
+		"never-updated table: no port");
+	rte_txweight_table_free(fresh);
+}
+
+int
+main(void)
+{
+	struct rte_txweight_table *t;
+
+	if (tw_eal_init("twswrr", N_PORTS, NULL, 0) != 0)
+		return 1;
+	if (rte_eth_dev_count_avail() < N_PORTS)
+		return 1;
+	t = make_table();
+	TW_CHECK(t != NULL, "create");
+	if (t != NULL) {
+		test_shares(t);
+		test_follows_table(t);
+		test_queue_rotation(t);
+		rte_txweight_table_free(t);
+	}
+	test_no_port_and_bad();
+	rte_eal_cleanup();
+	return tw_finish("test_swrr");
+}

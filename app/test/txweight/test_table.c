@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * Unit tests of the flow table on net_null ports: entry counts within one
+ * of size * w / W, minimal remap (the number of changed entries equals the
+ * theoretical minimum, and ports not over their count keep every entry),
+ * queues, all-zero weights, bad input, the grace period of an update, and
+ * lookups from another lcore during continuous updates.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "rte_txweight.h"
+#include "tw_test.h"
+
+#define N_PORTS 4
+
+static uint16_t ports[N_PORTS];
+
+static struct rte_txweight_table *
+make_table(uint32_t size, uint32_t max_readers)
+{
+	struct rte_txweight_table_params p = {
+		.name = "test", .size = size, .socket_id = SOCKET_ID_ANY,
+		.max_readers = max_readers,
+	};
+
+	return rte_txweight_table_create(&p);
+}
+
+/* The whole mapping, read through the data-path lookup. */
+static void
+snapshot(const struct rte_txweight_table *t, uint32_t size,
+	struct rte_txweight_target *out)
+{
+	uint32_t h;
+
+	for (h = 0; h < size; h++)
+		out[h] = rte_txweight_table_lookup(t, h);
+}
+
+static uint64_t
+floor_quota(uint32_t size, uint64_t w, uint64_t sum)
+{
+	return (uint64_t)((unsigned __int128)size * w / sum);
+}
+
+static bool
+within_one(uint32_t count, uint32_t size, uint64_t w, uint64_t sum)
+{
+	uint64_t fl = floor_quota(size, w, sum);
+	bool exact = (unsigned __int128)size * w % sum == 0;
+
+	return count == fl || (!exact && count == fl + 1);
+}
+
+/*
+ * The theoretical minimum of changed entries: over every valid choice of
+ * floors and ceilings, sum(max(0, new - old)) (brute force, n <= 4).
+ */
+static uint32_t
+min_changes(const uint64_t *w, unsigned int n, uint32_t size,
+	const uint32_t *old)
+{
+	uint64_t sum = 0;
+	uint32_t best = UINT32_MAX;
+	unsigned int mask, i;
+
+	for (i = 0; i < n; i++)
+		sum += w[i];
+	for (mask = 0; mask < (1u << n); mask++) {
+		uint32_t total = 0, gained = 0, c;
+		bool ok = true;
+
+		for (i = 0; i < n; i++) {
+			c = (uint32_t)floor_quota(size, w[i], sum) + ((mask >> i) & 1);
+			if (!within_one(c, size, w[i], sum))
+				ok = false;
+			total += c;
+			gained += c > old[i] ? c - old[i] : 0;
+		}
+		if (ok && total == size && gained < best)
+			best = gained;
+	}
+	return best;
+}
+
+static void
+test_create_bad(void)
+{
+	struct rte_txweight_table_params p = {
+		.name = "bad", .size = 64, .socket_id = SOCKET_ID_ANY, .max_readers = 1,
+	};
+	static const uint32_t bad_sizes[] = { 0, 1, 32, 63, 100, 65535, 131072 };
+	unsigned int i;
+
+	TW_CHECK(rte_txweight_table_create(NULL) == NULL && rte_errno == EINVAL, "NULL");
+	for (i = 0; i < RTE_DIM(bad_sizes); i++) {
+		p.size = bad_sizes[i];
+		rte_errno = 0;
+		TW_CHECK(rte_txweight_table_create(&p) == NULL && rte_errno == EINVAL,
+			"size %u accepted", bad_sizes[i]);
+	}
+	p.size = 64;
+	p.max_readers = 0;
+	TW_CHECK(rte_txweight_table_create(&p) == NULL && rte_errno == EINVAL,
+		"0 readers accepted");
+	p.max_readers = RTE_MAX_LCORE + 1;
+	TW_CHECK(rte_txweight_table_create(&p) == NULL && rte_errno == EINVAL,
+		"too many readers accepted");
+	rte_txweight_table_free(NULL);
+}
+
+static void
+test_fresh_and_bad_update(void)
+{
+	struct rte_txweight_table *t = make_table(64, 2);
+	struct rte_txweight_target before[64], after[64];
+	uint64_t w[RTE_TXWEIGHT_MAX_PORTS + 1] = { 1, 1, 1, 1 };
+	uint16_t bad_port[2] = { ports[0], 31 };
+	uint16_t dup[2] = { ports[0], ports[0] };
+	uint16_t q0[2] = { 1, 0 };
+	uint16_t many[RTE_TXWEIGHT_MAX_PORTS + 1] = { 0 };
+	uint64_t over[2] = { UINT64_C(1) << 62, 1 };
+	uint32_t counts[N_PORTS];
+	int ret;
+
+	TW_CHECK(t != NULL, "create 64");
+	if (t == NULL)
+		return;
+	TW_CHECK(rte_txweight_table_version(t) == 0, "version 0");
+	TW_CHECK(rte_txweight_table_lookup(t, 12345).port_id == RTE_TXWEIGHT_NO_PORT,
+		"fresh entry not NO_PORT");
+	TW_CHECK(rte_txweight_table_count(t, ports, N_PORTS, counts) == 64 &&
+		counts[0] == 0, "fresh count");
+	ret = rte_txweight_table_update(t, ports, w, NULL, 2);
+	TW_CHECK(ret == 64, "first update changes all 64: %d", ret);
+	snapshot(t, 64, before);
+	TW_CHECK(rte_txweight_table_update(NULL, ports, w, NULL, 2) == -EINVAL, "NULL t");
+	TW_CHECK(rte_txweight_table_update(t, NULL, w, NULL, 2) == -EINVAL, "NULL ports");
+	TW_CHECK(rte_txweight_table_update(t, ports, NULL, NULL, 2) == -EINVAL, "NULL w");
+	TW_CHECK(rte_txweight_table_update(t, ports, w, NULL, 0) == -EINVAL, "n 0");
+	TW_CHECK(rte_txweight_table_update(t, many, w, NULL,
+		RTE_TXWEIGHT_MAX_PORTS + 1) == -EINVAL, "n 33");
+	TW_CHECK(rte_txweight_table_update(t, bad_port, w, NULL, 2) == -EINVAL,
+		"invalid port 31");
+	TW_CHECK(rte_txweight_table_update(t, dup, w, NULL, 2) == -EINVAL, "duplicate");
+	TW_CHECK(rte_txweight_table_update(t, ports, w, q0, 2) == -EINVAL, "0 queues");
+	TW_CHECK(rte_txweight_table_update(t, ports, over, NULL, 2) == -EINVAL,
+		"weight sum overflow");
+	TW_CHECK(rte_txweight_table_count(NULL, ports, 1, counts) == -EINVAL,
+		"count NULL");
+	TW_CHECK(rte_txweight_table_reader_register(t, 2) == -EINVAL, "reader 2 of 2");
+	TW_CHECK(rte_txweight_table_reader_register(NULL, 0) == -EINVAL, "reader NULL");
+	TW_CHECK(rte_txweight_table_reader_unregister(t, 5) == -EINVAL, "unregister 5");
+	TW_CHECK(rte_txweight_table_version(t) == 1, "bad updates kept version 1");
+	snapshot(t, 64, after);
+	TW_CHECK(memcmp(before, after, sizeof(before)) == 0, "bad updates changed entries");
+	rte_txweight_table_free(t);
+}
+
+static void
+test_counts_and_minimal_remap(void)
+{
+	static const uint32_t sizes[] = { 64, 256, 4096, 65536 };
+	static struct rte_txweight_target before[65536], after[65536];
+	unsigned int s, step, i;
+
+	for (s = 0; s < RTE_DIM(sizes); s++) {
+		uint32_t size = sizes[s];
+		struct rte_txweight_table *t = make_table(size, 1);
+		uint32_t old[N_PORTS] = { 0 };
+		unsigned int steps = size >= 65536 ? 12 : 60;
+
+		TW_CHECK(t != NULL, "create %u", size);
+		if (t == NULL)
+			continue;
+		for (step = 0; step < steps; step++) {
+			uint64_t w[N_PORTS], sum = 0;
+			uint32_t counts[N_PORTS], expect_min, changed = 0, e;
+			uint64_t version = rte_txweight_table_version(t);
+			int ret, none;
+
+			for (i = 0; i < N_PORTS; i++) {
+				static const uint64_t speeds[] = {
+					0, 1000, 10000, 25000, 50000, 100000, 200000, 400000,
+				};
+				w[i] = speeds[tw_rand_below(RTE_DIM(speeds))];
+				sum += w[i];
+			}
+			if (sum == 0) {
+				w[step % N_PORTS] = 25000;
+				sum = 25000;
+			}
+			snapshot(t, size, before);
+			/* old: entries per port now, the starting point of the remap */
+			rte_txweight_table_count(t, ports, N_PORTS, old);
+			expect_min = min_changes(w, N_PORTS, size, old);
+			ret = rte_txweight_table_update(t, ports, w, NULL, N_PORTS);
+			snapshot(t, size, after);
+			none = rte_txweight_table_count(t, ports, N_PORTS, counts);
+			TW_CHECK_OR_BREAK(none == 0, "size %u step %u: %d unowned", size, step,
+				none);
+			TW_CHECK_OR_BREAK(rte_txweight_table_version(t) == version + 1,
+				"version");
+			for (i = 0; i < N_PORTS; i++)
+				if (!within_one(counts[i], size, w[i], sum))
+					break;
+			TW_CHECK_OR_BREAK(i == N_PORTS, "size %u step %u: port %u has %u "
+				"entries, quota %" PRIu64 "/%" PRIu64, size, step, i,
+				counts[i], (uint64_t)size * w[i], sum);
+			for (e = 0; e < size; e++)
+				changed += memcmp(&before[e], &after[e], sizeof(before[e])) != 0;
+			TW_CHECK_OR_BREAK(ret == (int)changed, "size %u step %u: returned %d, "
+				"%u changed", size, step, ret, changed);
+			TW_CHECK_OR_BREAK(changed == expect_min, "size %u step %u: %u changed, "
+				"minimum %u", size, step, changed, expect_min);
+			/* A port not over its new count kept all its entries. */
+			for (e = 0; e < size; e++) {
+				uint16_t p = before[e].port_id;
+
+				if (p < N_PORTS && counts[p] >= old[p] &&
+						after[e].port_id != p)
+					break;
+			}
+			TW_CHECK_OR_BREAK(e == size, "size %u step %u: entry %u left port %u "
+				"that was not over its count", size, step, e, before[e].port_id);
+			/* Same weights again: nothing moves. */
+			if (step % 10 == 0) {
+				ret = rte_txweight_table_update(t, ports, w, NULL, N_PORTS);
+				TW_CHECK_OR_BREAK(ret == 0, "same weights moved %d", ret);
+			}
+		}
+		rte_txweight_table_free(t);
+	}
+}
+
+static void
+test_extreme_and_zero(void)
+{
+	struct rte_txweight_table *t = make_table(65536, 1);
+	uint64_t w[2] = { 400000, 1000 }, zero[2] = { 0, 0 };
+	uint32_t counts[2];
+	int ret;
+
+	if (t == NULL) {
+		TW_CHECK(t != NULL, "create");
+		return;
+	}
+	ret = rte_txweight_table_update(t, ports, w, NULL, 2);
+	rte_txweight_table_count(t, ports, 2, counts);
+	TW_CHECK(ret == 65536 && counts[0] == 65373 && counts[1] == 163,
+		"400G:1G: %u %u", counts[0], counts[1]);
+	ret = rte_txweight_table_update(t, ports, zero, NULL, 2);
+	TW_CHECK(ret == -ENOENT, "all zero: %d", ret);
+	TW_CHECK(rte_txweight_table_count(t, ports, 2, counts) == 65536 &&
+		counts[0] == 0 && counts[1] == 0, "all zero: every entry NO_PORT");
+	TW_CHECK(rte_txweight_table_lookup(t, 7).port_id == RTE_TXWEIGHT_NO_PORT,
+		"all zero lookup");
+	/* From nothing back to a port: every entry changes. */
+	ret = rte_txweight_table_update(t, &ports[1], &w[1], NULL, 1);
+	TW_CHECK(ret == 65536, "back to one port: %d", ret);
+	/* Port set change: port 1 leaves, port 2 arrives: all move to 2. */
+	w[0] = 10000;
+	ret = rte_txweight_table_update(t, &ports[2], w, NULL, 1);
+	TW_CHECK(ret == 65536, "replace port: %d", ret);
+	rte_txweight_table_free(t);
+}
+
+static void
+test_queues(void)
+{
+	struct rte_txweight_table *t = make_table(1024, 1);
+	uint64_t w[2] = { 3, 1 };
+	uint16_t nbq[2] = { 4, 3 }, nbq2[2] = { 4, 5 };
+	uint32_t per_queue[2][8];
+	struct rte_txweight_target before[1024], after[1024];
+	unsigned int e, q, round, changed;
+	int ret;
+
+	if (t == NULL) {
+		TW_CHECK(t != NULL, "create");
+		return;
+	}
+	for (round = 0; round < 3; round++) {
+		const uint16_t *qs = round == 1 ? nbq2 : nbq;
+
+		snapshot(t, 1024, before);
+		ret = rte_txweight_table_update(t, ports, w, qs, 2);
+		snapshot(t, 1024, after);
+		memset(per_queue, 0, sizeof(per_queue));
+		changed = 0;
+		for (e = 0; e < 1024; e++) {
+			TW_CHECK_OR_BREAK(after[e].port_id < 2 &&
+				after[e].queue_id < qs[after[e].port_id], "entry %u", e);
+			per_queue[after[e].port_id][after[e].queue_id]++;
+			changed += memcmp(&before[e], &after[e], sizeof(before[e])) != 0;
+		}
+		TW_CHECK(ret == (int)changed, "round %u: %d returned, %u changed", round,
+			ret, changed);
+		/* 768 entries over 4 queues, 256 over 3 or 5 */
+		for (q = 0; q < qs[0]; q++)
+			TW_CHECK(per_queue[0][q] == 768u / qs[0], "round %u port 0 queue %u: %u",
+				round, q, per_queue[0][q]);
+		for (q = 0; q < qs[1]; q++)
+			TW_CHECK(per_queue[1][q] == 256u / qs[1] ||
+				per_queue[1][q] == 256u / qs[1] + 1,
+				"round %u port 1 queue %u: %u", round, q, per_queue[1][q]);
+		/*
+		 * 3 <-> 5 queues on port 1 (256 entries): queues 0..2 keep at most
+		 * 52 + 51 + 51 of their entries, so exactly 102 must change queue.
+		 */
+		if (round > 0)
+			TW_CHECK(changed == 102, "round %u: queue change moved %u", round,
+				changed);
+	}
+	rte_txweight_table_free(t);
+}
+
+/* The update returns only after every registered reader went quiescent. */
+static volatile int grace_stage;
+
+static int
+grace_reader(void *arg)
+{
+	struct rte_txweight_table *t = arg;
+
+	rte_txweight_table_reader_register(t, 1);
+	(void)rte_txweight_table_lookup(t, 1);
+	grace_stage = 1;
+	rte_delay_ms(150);
+	grace_stage = 2;
+	rte_txweight_table_quiescent(t, 1);
+	rte_txweight_table_reader_unregister(t, 1);
+	return 0;
+}
+
+static void
+test_grace_period(unsigned int worker)
+{
+	struct rte_txweight_table *t = make_table(64, 2);
+	uint64_t w[2] = { 1, 1 };
+	uint64_t start;
+	double ms;
+	int stage_at_return;
+
+	if (t == NULL) {
+		TW_CHECK(t != NULL, "create");
+		return;
+	}
+	grace_stage = 0;
+	rte_eal_remote_launch(grace_reader, t, worker);
+	while (grace_stage == 0)
+		rte_pause();
+	start = rte_get_timer_cycles();
+	rte_txweight_table_update(t, ports, w, NULL, 2);
+	stage_at_return = grace_stage;
+	ms = (double)(rte_get_timer_cycles() - start) * 1000 / rte_get_timer_hz();
+	rte_eal_wait_lcore(worker);
+	TW_CHECK(stage_at_return == 2 && ms > 100, "update returned after %.1f ms, "
+		"before the reader was quiescent", ms);
+	/* An unregistered reader is not waited for. */
+	start = rte_get_timer_cycles();
+	rte_txweight_table_update(t, ports, w, NULL, 2);
+	ms = (double)(rte_get_timer_cycles() - start) * 1000 / rte_get_timer_hz();
+	TW_CHECK(ms < 1000, "update with no reader took %.1f ms", ms);
+	rte_txweight_table_free(t);
+}
+
+/*
+ * Lookups on another lcore while the main lcore updates continuously. The
+ * queue count of port i is always i + 1, so an entry mixing two targets
+ * would show a queue its port does not have.
+ */
+struct concurrent_state {
+	struct rte_txweight_table *t;
+	volatile int stop;
+	uint64_t lookups, bad, versions_seen;
+};
+
+static int
+concurrent_reader(void *arg)
+{
+	struct concurrent_state *cs = arg;
+	uint64_t last_version = 0;
+	uint32_t h = 0;
+	unsigned int k;
+
+	rte_txweight_table_reader_register(cs->t, 0);
+	while (!cs->stop) {
+		uint64_t v = rte_txweight_table_version(cs->t);
+
+		if (v != last_version) {
+			cs->versions_seen++;
+			last_version = v;
+		}
+		for (k = 0; k < 32; k++, h += 0x9e3779b9U) {
+			struct rte_txweight_target tg = rte_txweight_table_lookup(cs->t, h);
+
+			if (tg.port_id >= N_PORTS || tg.queue_id > tg.port_id)
+				cs->bad++;
+		}
+		cs->lookups += 32;
+		rte_txweight_table_quiescent(cs->t, 0);
+	}
+	rte_txweight_table_reader_unregister(cs->t, 0);
+	return 0;
+}
+
+static void
+test_concurrent(unsigned int worker)
+{
+	static struct concurrent_state cs;
+	uint16_t nbq[N_PORTS] = { 1, 2, 3, 4 };
+	uint64_t w[N_PORTS] = { 1, 1, 1, 1 };
+	uint32_t counts[N_PORTS];
+	unsigned int i, updates = 0;
+	uint64_t end;
+	int ret;
+
+	cs.t = make_table(4096, 1);
+	if (cs.t == NULL) {
+		TW_CHECK(cs.t != NULL, "create");
+		return;
+	}
+	rte_txweight_table_update(cs.t, ports, w, nbq, N_PORTS);
+	cs.stop = 0;
+	rte_eal_remote_launch(concurrent_reader, &cs, worker);
+	end = rte_get_timer_cycles() + rte_get_timer_hz() * 3 / 4;
+	while (rte_get_timer_cycles() < end) {
+		uint64_t sum = 0;
+
+		for (i = 0; i < N_PORTS; i++) {
+			w[i] = tw_rand_below(4) * 25000;
+			sum += w[i];
+		}
+		if (sum == 0)
+			w[0] = 1;
+		ret = rte_txweight_table_update(cs.t, ports, w, nbq, N_PORTS);
+		TW_CHECK_OR_BREAK(ret >= 0, "update %u: %d", updates, ret);
+		TW_CHECK_OR_BREAK(rte_txweight_table_count(cs.t, ports, N_PORTS, counts) == 0,
+			"unowned entries");
+		updates++;
+	}
+	cs.stop = 1;
+	rte_eal_wait_lcore(worker);
+	printf("concurrent: %u updates, %" PRIu64 " lookups, %" PRIu64
+		" versions seen by the reader\n", updates, cs.lookups, cs.versions_seen);
+	TW_CHECK(cs.bad == 0, "%" PRIu64 " invalid or torn entries", cs.bad);
+	TW_CHECK(updates >= 50 && cs.lookups > 100000 && cs.versions_seen >= 10,
+		"too little concurrency to mean anything");
+	rte_txweight_table_free(cs.t);
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned int i, worker;
+
+	(void)argc;
+	(void)argv;
+	if (tw_eal_init("twtable", N_PORTS, NULL, 0) != 0)
+		return 1;
+	/* The checks below rely on net_null<i> being port i. */
+	for (i = 0; i < N_PORTS; i++) {
+		char name[RTE_ETH_NAME_MAX_LEN];
+
+		snprintf(name, sizeof(name), "net_null%u", i);
+		if (rte_eth_dev_get_port_by_name(name, &ports[i]) != 0 || ports[i] != i) {
+			fprintf(stderr, "net_null%u is not port %u\n", i, i);
+			return 1;
+		}
+	}
+	worker = rte_get_next_lcore(-1, 1, 0);
+	test_create_bad();
+	test_fresh_and_bad_update();
+	test_counts_and_minimal_remap();
+	test_extreme_and_zero();
+	test_queues();
+	if (worker < RTE_MAX_LCORE) {
+		test_grace_period(worker);
+		test_concurrent(worker);
+	} else {
+		TW_CHECK(false, "no worker lcore: run with -l 0-1");
+	}
+	rte_eal_cleanup();
+	return tw_finish("test_table");
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+#ifndef IBVSIM_H
+#define IBVSIM_H
+
+/**
+ * @file
+ * ibvsim: the in-process control API of the verbs emulator libibvsim.so.
+ *
+ * libibvsim.so is a drop-in for libibverbs.so.1 (the subset the lagspeed
+ * plugin uses) whose devices are described by a *model* kept in a state
+ * directory. This header changes that model from C, exactly as
+ * `ibvsim-ctl` does from the shell; every change queues the matching async
+ * events on every open verbs context of the affected devices, in every
+ * process, before the call returns.
+ *
+ * Every call returning int returns 0 or a negative errno value:
+ * -EINVAL malformed argument, -ERANGE a number or index out of range,
+ * -ENOENT unknown name, -EEXIST duplicate name, -ENOSPC model full,
+ * -ETIMEDOUT the change was made but a context did not drain its events in
+ * time (see doc/guides/ibvsim.md), other values from the file system.
+ * A call that fails with anything but -ETIMEDOUT leaves the model unchanged.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Value of IBV_EVENT_DEVICE_SPEED_CHANGE (rdma-core >= 62). */
+#define IBVSIM_EVENT_DEVICE_SPEED_CHANGE 20
+
+/** ibvsim_device_add() flag: a device or provider without the verb. */
+#define IBVSIM_F_LEGACY (1u << 0)
+/** ibvsim_device_add() flag: a kernel without the verb's ioctl method. */
+#define IBVSIM_F_OLD_KERNEL (1u << 1)
+
+/** Longest group or device name, without its terminating NUL. */
+#define IBVSIM_NAME_LEN 63
+/** Most groups in one model. */
+#define IBVSIM_MAX_GROUPS 32
+/** Most PFs in one group. */
+#define IBVSIM_MAX_PFS 16
+/** Most devices in one model. */
+#define IBVSIM_MAX_DEVICES 128
+/** Most ports of one device. */
+#define IBVSIM_MAX_PORTS 8
+/** Highest speed of one PF or device, in Mb/s (1.6 Tb/s). */
+#define IBVSIM_MAX_MBPS 1600000u
+/** Longest event storm of one call. */
+#define IBVSIM_MAX_STORM 1000000u
+
+/** The environment variable naming the default state directory. */
+#define IBVSIM_DIR_ENV "IBVSIM_DIR"
+
+/** A handle on a model directory. */
+struct ibvsim;
+
+/**
+ * Open a model directory.
+ *
+ * @param dir
+ *   The state directory; NULL: the one named by $IBVSIM_DIR. It must exist;
+ *   an empty model is created in it if it holds none.
+ * @return
+ *   A handle, or NULL with errno set (ENOENT, ENOTDIR, EINVAL when dir is
+ *   NULL and $IBVSIM_DIR unset, EBADMSG for a corrupt model).
+ */
+struct ibvsim *ibvsim_open(const char *dir);
+
+/** Release a handle (the model stays in its directory). NULL is allowed. */
+void ibvsim_close(struct ibvsim *sim);
+
+/** The state directory of a handle. */
+const char *ibvsim_dir(const struct ibvsim *sim);
+
+/**
+ * Add a group (a LAG or MP-Ethernet aggregation), all its PFs up.
+ *
+ * @param name
+ *   The group's name: 1 to IBVSIM_NAME_LEN characters of [A-Za-z0-9_.:-],
+ *   not starting with '.'.
+ * @param pf_mbps
+ *   Speed of each member PF, in Mb/s (1 to IBVSIM_MAX_MBPS).
+ * @param n_pf
+ *   Number of PFs (1 to IBVSIM_MAX_PFS).
+ * @param max_mbps
+ *   The internal (loopback) maximum reported while every PF is down and the
+ *   device up; 0: the sum of the PF speeds.
+ */
+int ibvsim_group_add(struct ibvsim *sim, const char *name,
+		const uint32_t *pf_mbps, unsigned int n_pf, uint32_t max_mbps);
+
+/**
+ * Add an IB device (a PF, VF or SF function), up.
+ *
+ * @param ibdev
+ *   Its name (as ibv_get_device_name() returns it), same rules as groups.
+ * @param group
+ *   The group whose speed it reports, or NULL for a fixed speed.
+ * @param speed_mbps
+ *   Its own speed when group is NULL (1 to IBVSIM_MAX_MBPS); ignored
+ *   when a group is given.
+ * @param n_ports
+ *   Number of ports (1 to IBVSIM_MAX_PORTS); 0 means 1.
+ * @param type
+ *   "pf", "vf" or "sf"; NULL means "vf". Informational.
+ * @param flags
+ *   0, IBVSIM_F_LEGACY or IBVSIM_F_OLD_KERNEL.
+ */
+int ibvsim_device_add(struct ibvsim *sim, const char *ibdev,
+		const char *group, uint32_t speed_mbps, unsigned int n_ports,
+		const char *type, unsigned int flags);
+
+/** Set PF @p index (from 0) of @p group up or down. */
+int ibvsim_pf_set(struct ibvsim *sim, const char *group, unsigned int index,
+		bool up);
+
+/** Set a device (all its ports) up or down. */
+int ibvsim_device_set(struct ibvsim *sim, const char *ibdev, bool up);
+
+/**
+ * Inject a fault.
+ *
+ * @param fault
+ *   "query-eio": the port queries fail with EIO until cleared;
+ *   "open-fail": ibv_open_device() fails with EIO until cleared;
+ *   "fatal": IBV_EVENT_DEVICE_FATAL on every open context, whose async fd
+ *   then reports end of file; the device leaves the device list until
+ *   cleared;
+ *   "storm": @p count (1 to IBVSIM_MAX_STORM) speed events without a speed
+ *   change (none on legacy or old-kernel devices);
+ *   "clear": remove the device's faults.
+ * @param count
+ *   Number of events of a storm; ignored otherwise.
+ */
+int ibvsim_fault(struct ibvsim *sim, const char *ibdev, const char *fault,
+		unsigned int count);
+
+/**
+ * The model's current effective speed of a device, in 100 Mb/s units (what
+ * ibv_query_port_speed() returns for a supported device without faults).
+ */
+int ibvsim_device_speed(struct ibvsim *sim, const char *ibdev,
+		uint64_t *speed_100mbps);
+
+/**
+ * Number of verbs contexts currently open on a device, in every process.
+ * @return
+ *   The count (>= 0) or a negative errno.
+ */
+int ibvsim_device_contexts(struct ibvsim *sim, const char *ibdev);
+
+/** Print the model: a table, or JSON when @p json (see the guide). */
+int ibvsim_show(struct ibvsim *sim, FILE *out, bool json);
+
+/**
+ * Events this process got from ibv_get_async_event() and has not yet
+ * acknowledged with ibv_ack_async_event().
+ */
+long ibvsim_unacked_events(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IBVSIM_H */

@@ -1,0 +1,726 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * The plugin: attach to ports, service the IB async events, detach.
+ *
+ * Loading: EAL runs our constructor inside rte_eal_init(), before the heap
+ * exists. There we read LAGSPEED and register a bus whose probe() EAL
+ * calls after the PCI/auxiliary buses (mlx5 ports exist) and before vdevs,
+ * with the heap ready: there we attach the probed ports and ask for
+ * RTE_ETH_EVENT_NEW (later ports: vdevs, hotplug) and DESTROY.
+ *
+ * Events: one verbs context per IB device, its async fd (non-blocking) on
+ * the EAL interrupt thread. Each wake drains the fd (a bounded batch),
+ * acks every event, folds them into one set of ports to re-query, queries
+ * each once, and raises RTE_ETH_EVENT_INTR_LSC only for ports whose link
+ * actually changed.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_alarm.h>
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_interrupts.h>
+#include <rte_log.h>
+#include <rte_version.h>
+
+#include "mlx5_lagspeed_link.h"
+#include "mlx5_lagspeed_priv.h"
+#include "mlx5_lagspeed_sysfs.h"
+
+RTE_LOG_REGISTER(lagspeed_logtype, pmd.net.mlx5_lagspeed, INFO);
+
+/* Events read per wake before yielding the interrupt thread. */
+#define LAGSPEED_EVENT_BUDGET 512
+
+struct lagspeed_state lagspeed = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.ibdevs = TAILQ_HEAD_INITIALIZER(lagspeed.ibdevs),
+};
+
+static const char *const lagspeed_state_names[] = {
+	[RTE_PMD_MLX5_LAGSPEED_ACTIVE] = "active",
+	[RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED] = "unsupported",
+	[RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR] = "query-error",
+	[RTE_PMD_MLX5_LAGSPEED_DETACHED] = "detached",
+};
+
+static bool
+lagspeed_is_primary(void)
+{
+	return rte_eal_process_type() == RTE_PROC_PRIMARY;
+}
+
+static uint64_t
+lagspeed_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* ---- IB devices ---------------------------------------------------- */
+
+static void lagspeed_ibdev_intr(void *arg);
+
+static void
+lagspeed_ibdev_free(struct lagspeed_ibdev *ib)
+{
+	if (ib->ctx != NULL)
+		lagspeed.verbs.close_device(ib->ctx);
+	rte_intr_instance_free(ib->intr);
+	free(ib);
+}
+
+/* Called by EAL once our callback is off the list (pending unregister). */
+static void
+lagspeed_ibdev_free_pending(struct rte_intr_handle *handle, void *arg)
+{
+	RTE_SET_USED(handle);
+	lagspeed_ibdev_free(arg);
+}
+
+/*
+ * Stop servicing a device and free it; without the lock held, since our
+ * callback may be waiting for it.
+ */
+static void
+lagspeed_ibdev_release(struct lagspeed_ibdev *ib)
+{
+	int ret;
+
+	if (ib->intr == NULL || rte_intr_fd_get(ib->intr) < 0) {
+		lagspeed_ibdev_free(ib);
+		return;
+	}
+	for (;;) {
+		ret = rte_intr_callback_unregister(ib->intr,
+			lagspeed_ibdev_intr, ib);
+		if (ret != -EAGAIN)
+			break;
+		/* Our callback is running: from inside it, defer the free. */
+		if (rte_thread_is_intr()) {
+			ret = rte_intr_callback_unregister_pending(ib->intr,
+				lagspeed_ibdev_intr, ib,
+				lagspeed_ibdev_free_pending);
+			if (ret >= 0)
+				return;
+		}
+		usleep(100);
+	}
+	lagspeed_ibdev_free(ib);
+}
+
+/* Drop a port's reference; the device to release (unlocked) or NULL. */
+static struct lagspeed_ibdev *
+lagspeed_ibdev_put(struct lagspeed_ibdev *ib)
+{
+	if (ib == NULL || --ib->refs > 0)
+		return NULL;
+	TAILQ_REMOVE(&lagspeed.ibdevs, ib, next);
+	ib->dead = true;
+	return ib;
+}
+
+static bool
+lagspeed_verbs_ready(void)
+{
+	char err[256];
+
+	if (!lagspeed.verbs_tried) {
+		lagspeed.verbs_tried = true;
+		if (lagspeed_verbs_load(lagspeed.cfg.ibverbs, &lagspeed.verbs,
+				err, sizeof(err)) != 0) {
+			LAGSPEED_LOG(ERR,
+				"%s: ports keep the speed their PMD reports", err);
+			return false;
+		}
+		lagspeed.verbs_ok = true;
+	}
+	return lagspeed.verbs_ok;
+}
+
+static struct lagspeed_ibdev *
+lagspeed_ibdev_get(const char *name)
+{
+	struct lagspeed_ibdev *ib;
+	int flags, fd;
+
+	TAILQ_FOREACH(ib, &lagspeed.ibdevs, next)
+		if (strcmp(ib->name, name) == 0) {
+			ib->refs++;
+			return ib;
+		}
+	ib = calloc(1, sizeof(*ib));
+	if (ib == NULL)
+		return NULL;
+	strlcpy(ib->name, name, sizeof(ib->name));
+	ib->ctx = lagspeed_verbs_open(&lagspeed.verbs, name);
+	if (ib->ctx == NULL) {
+		LAGSPEED_LOG(ERR, "cannot open IB device %s: %s", name,
+			strerror(errno));
+		free(ib);
+		return NULL;
+	}
+	fd = ib->ctx->async_fd;
+	flags = fcntl(fd, F_GETFL);
+	ib->intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+			ib->intr == NULL ||
+			rte_intr_type_set(ib->intr, RTE_INTR_HANDLE_EXT) != 0 ||
+			rte_intr_fd_set(ib->intr, fd) != 0 ||
+			rte_intr_callback_register(ib->intr, lagspeed_ibdev_intr,
+				ib) != 0) {
+		LAGSPEED_LOG(ERR, "cannot watch the async events of %s",
+			name);
+		if (ib->intr != NULL)
+			rte_intr_fd_set(ib->intr, -1);
+		lagspeed_ibdev_free(ib);
+		return NULL;
+	}
+	ib->refs = 1;
+	TAILQ_INSERT_TAIL(&lagspeed.ibdevs, ib, next);
+	return ib;
+}
+
+/* ---- ports --------------------------------------------------------- */
+
+/*
+ * Query a port's effective speed and publish it (lock held).
+ * @return true when the link an application sees changed.
+ */
+static bool
+lagspeed_port_query(struct lagspeed_port *p)
+{
+	uint64_t speed = 0, old_eff, new_eff;
+	int err;
+
+	err = lagspeed_verb_errno(lagspeed.verbs.query_port_speed(
+		p->ibdev->ctx, p->ib_port, &speed));
+	old_eff = __atomic_load_n(&p->eff, __ATOMIC_RELAXED);
+	if (err == 0) {
+		new_eff = lagspeed_eff_from_query(speed);
+		if (p->state == RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR)
+			LAGSPEED_LOG(INFO, "port %u: %s:%u queries again",
+				p->port_id, p->ib_name, p->ib_port);
+		p->state = RTE_PMD_MLX5_LAGSPEED_ACTIVE;
+		p->last_error = 0;
+	} else if (lagspeed_errno_unsupported(err)) {
+		new_eff = 0;
+		if (p->state != RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED)
+			LAGSPEED_LOG(INFO,
+				"port %u: %s:%u has no effective speed (%s): "
+				"the PMD's speed is kept",
+				p->port_id, p->ib_name, p->ib_port,
+				strerror(err));
+		p->state = RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED;
+		p->last_error = err;
+	} else {
+		/* Transient: keep the last good speed. */
+		new_eff = old_eff;
+		if (p->state != RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR)
+			LAGSPEED_LOG(WARNING,
+				"port %u: querying %s:%u failed (%s): last speed kept",
+				p->port_id, p->ib_name, p->ib_port,
+				strerror(err));
+		p->state = RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR;
+		p->last_error = err;
+	}
+	if (!lagspeed_eff_changed(old_eff, new_eff))
+		return false;
+	__atomic_store_n(&p->eff, new_eff, __ATOMIC_RELEASE);
+	if (p->hooked)
+		lagspeed_hook_refresh(p);
+	__atomic_add_fetch(&p->changes, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->last_change_us, lagspeed_now_us(),
+		__ATOMIC_RELAXED);
+	return true;
+}
+
+/*
+ * Our own LSC callback, registered before the application's: when the
+ * PMD raises LSC itself (mlx5: netlink, after rewriting dev_link from
+ * ethtool), the callbacks run in registration order, so the link is
+ * fixed before any application callback reads it.
+ */
+static int
+lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
+	void *cb_arg, void *ret_param)
+{
+	struct lagspeed_port *p = &lagspeed.ports[port_id];
+
+	RTE_SET_USED(event);
+	RTE_SET_USED(cb_arg);
+	RTE_SET_USED(ret_param);
+	if (p->hooked && lagspeed_is_primary())
+		lagspeed_hook_fix_link(p);
+	return 0;
+}
+
+/* Undo a port (lock held); the IB device to release, or NULL. */
+static struct lagspeed_ibdev *
+lagspeed_port_unhook(struct lagspeed_port *p)
+{
+	struct lagspeed_ibdev *ib = p->ibdev;
+
+	lagspeed_hook_remove(p);
+	__atomic_store_n(&p->eff, 0, __ATOMIC_RELEASE);
+	p->ibdev = NULL;
+	return lagspeed_ibdev_put(ib);
+}
+
+/* Forget a port entirely (lock held). */
+static struct lagspeed_ibdev *
+lagspeed_port_forget(struct lagspeed_port *p)
+{
+	struct lagspeed_ibdev *ib = lagspeed_port_unhook(p);
+
+	if (p->lsc_cb) {
+		rte_eth_dev_callback_unregister(p->port_id,
+			RTE_ETH_EVENT_INTR_LSC, lagspeed_port_lsc_first, NULL);
+		p->lsc_cb = false;
+	}
+	free(p->ops_copy);
+	memset(p, 0, sizeof(*p));
+	return ib;
+}
+
+/* Give up a port's device (lock held); the device to release or NULL. */
+static struct lagspeed_ibdev *
+lagspeed_port_drop_ibdev(struct lagspeed_port *p)
+{
+	struct lagspeed_ibdev *ib = lagspeed_ibdev_put(p->ibdev);
+
+	p->ibdev = NULL;
+	return ib;
+}
+
+static bool
+lagspeed_driver_is_mlx5(const char *driver)
+{
+	return driver != NULL && (strcmp(driver, "mlx5_pci") == 0 ||
+		strcmp(driver, "mlx5_auxiliary") == 0 ||
+		strcmp(driver, "net_mlx5") == 0);
+}
+
+/*
+ * Extend one port if it is ours to extend (lock held). Returns an IB
+ * device to release once the lock is dropped, or NULL.
+ */
+static struct lagspeed_ibdev *
+lagspeed_port_attach(uint16_t port_id, bool probing)
+{
+	struct lagspeed_port *p = &lagspeed.ports[port_id];
+	char name[RTE_ETH_NAME_MAX_LEN], ibdev[LAGSPEED_IBDEV_NAME_MAX];
+	const struct lagspeed_bind *bind;
+	struct rte_eth_dev_info info;
+	const char *why;
+	uint32_t ib_port;
+
+	if (!lagspeed.enabled || lagspeed.abi_broken || lagspeed.cleaned ||
+			p->used || port_id >= RTE_MAX_ETHPORTS)
+		return NULL;
+	memset(&info, 0, sizeof(info));
+	if (probing)
+		strlcpy(name, lagspeed_abi_port_name(lagspeed_abi_dev(port_id)),
+			sizeof(name));
+	else if (rte_eth_dev_get_name_by_port(port_id, name) != 0 ||
+			rte_eth_dev_info_get(port_id, &info) != 0)
+		return NULL;
+	bind = lagspeed_config_find_bind(&lagspeed.cfg, name);
+	if (bind == NULL && !lagspeed_driver_is_mlx5(info.driver_name))
+		return NULL;
+	if (lagspeed_abi_check_port(port_id, probing, lagspeed_is_primary(),
+			&why)) {
+		lagspeed.abi_broken = true;
+		LAGSPEED_LOG(ERR,
+			"DPDK ABI check failed on port %u (%s; built for %s, "
+			"running %s): extending no port",
+			port_id, why, lagspeed_abi_name, rte_version());
+		return NULL;
+	}
+	if (bind != NULL) {
+		strlcpy(ibdev, bind->ibdev, sizeof(ibdev));
+		ib_port = bind->ib_port;
+	} else if (lagspeed_sysfs_find(lagspeed.cfg.sysfs, info.if_index,
+			info.device != NULL ? rte_dev_name(info.device) : NULL,
+			ibdev, sizeof(ibdev), &ib_port) != 0) {
+		LAGSPEED_LOG(INFO, "port %u (%s): no IB device found in %s",
+			port_id, name, lagspeed.cfg.sysfs);
+		return NULL;
+	}
+
+	memset(p, 0, sizeof(*p));
+	p->port_id = port_id;
+	p->dev = lagspeed_abi_dev(port_id);
+	strlcpy(p->ib_name, ibdev, sizeof(p->ib_name));
+	p->ib_port = ib_port;
+
+	if (!lagspeed_is_primary()) {
+		/* The primary maintains the shared link; we only read it. */
+		if (lagspeed_hook_install(p) != 0)
+			return NULL;
+		p->used = true;
+		p->state = RTE_PMD_MLX5_LAGSPEED_ACTIVE;
+		LAGSPEED_LOG(INFO, "port %u (%s): %s:%u, secondary: shared link",
+			port_id, name, ibdev, ib_port);
+		return NULL;
+	}
+	if (!lagspeed_verbs_ready())
+		return NULL;
+	p->used = true;
+	if (lagspeed.verbs.query_port_speed == NULL) {
+		p->state = RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED;
+		p->last_error = ENOSYS;
+		if (!lagspeed.no_speed_logged)
+			LAGSPEED_LOG(INFO,
+				"%s has no ibv_query_port_speed (rdma-core < 62): "
+				"ports keep the speed their PMD reports",
+				lagspeed.cfg.ibverbs);
+		lagspeed.no_speed_logged = true;
+		return NULL;
+	}
+	p->ibdev = lagspeed_ibdev_get(ibdev);
+	if (p->ibdev == NULL) {
+		p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
+		return NULL;
+	}
+	p->state = RTE_PMD_MLX5_LAGSPEED_ACTIVE;
+	lagspeed_port_query(p);
+	/* The first query is where we start from, not a change. */
+	p->changes = 0;
+	p->last_change_us = 0;
+	if (p->state == RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED) {
+		/* Nothing to change: leave the port as it is. */
+		lagspeed_port_drop_ibdev(p);
+		return NULL;
+	}
+	if (lagspeed_hook_install(p) != 0) {
+		p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
+		lagspeed_port_drop_ibdev(p);
+		return NULL;
+	}
+	if (rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC,
+			lagspeed_port_lsc_first, NULL) == 0)
+		p->lsc_cb = true;
+	LAGSPEED_LOG(INFO, "port %u (%s): extended by %s:%u, %u Mb/s%s",
+		port_id, name, ibdev, ib_port,
+		lagspeed_eff_speed(__atomic_load_n(&p->eff, __ATOMIC_RELAXED)),
+		p->state == RTE_PMD_MLX5_LAGSPEED_ACTIVE ? "" :
+		" (query failed: PMD speed until the next event)");
+	return NULL;
+}
+
+/* ---- async events -------------------------------------------------- */
+
+static void
+lagspeed_ibdev_intr(void *arg)
+{
+	struct lagspeed_ibdev *ib = arg, *release = NULL;
+	uint16_t raise[RTE_MAX_ETHPORTS];
+	struct ibv_async_event event;
+	unsigned int n = 0, n_raise = 0, i;
+	uint64_t dirty = 0;
+	bool fatal = false;
+	int err = 0;
+
+	__atomic_add_fetch(&lagspeed.intr_wakeups, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&lagspeed.lock);
+	if (ib->dead) {
+		pthread_mutex_unlock(&lagspeed.lock);
+		return;
+	}
+	while (n < LAGSPEED_EVENT_BUDGET) {
+		uint64_t mask = 0;
+
+		errno = 0;
+		if (lagspeed.verbs.get_async_event(ib->ctx, &event) != 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+					errno == EINTR)
+				break;
+			/* EOF reads as a failure with errno untouched. */
+			err = errno != 0 ? errno : EPIPE;
+			fatal = true;
+			break;
+		}
+		n++;
+		if (lagspeed_event_classify(event.event_type,
+				(uint32_t)event.element.port_num, &mask) ==
+				LAGSPEED_EVENT_FATAL) {
+			fatal = true;
+			err = ENODEV;
+		}
+		for (i = 0; i < RTE_MAX_ETHPORTS; i++) {
+			struct lagspeed_port *p = &lagspeed.ports[i];
+
+			if (p->ibdev == ib && (fatal ||
+				lagspeed_event_port_dirty(mask, p->ib_port)))
+				__atomic_add_fetch(&p->events, 1,
+					__ATOMIC_RELAXED);
+		}
+		dirty |= mask;
+		lagspeed.verbs.ack_async_event(&event);
+	}
+	ib->events += n;
+
+	for (i = 0; i < RTE_MAX_ETHPORTS; i++) {
+		struct lagspeed_port *p = &lagspeed.ports[i];
+		struct lagspeed_ibdev *gone;
+
+		if (!p->used || p->ibdev != ib)
+			continue;
+		if (fatal) {
+			LAGSPEED_LOG(ERR,
+				"port %u: IB device %s %s: detached, the PMD's speed is back",
+				p->port_id, ib->name,
+				err == ENODEV ? "reported a fatal error" :
+				"async events failed");
+			gone = lagspeed_port_unhook(p);
+			p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
+			p->last_error = err;
+			if (gone != NULL)
+				release = gone;
+			raise[n_raise++] = p->port_id;
+		} else if (lagspeed_event_port_dirty(dirty, p->ib_port) &&
+				lagspeed_port_query(p)) {
+			raise[n_raise++] = p->port_id;
+		}
+	}
+	pthread_mutex_unlock(&lagspeed.lock);
+
+	/* Outside the lock: application callbacks may call into us. */
+	for (i = 0; i < n_raise; i++) {
+		struct lagspeed_port *p = &lagspeed.ports[raise[i]];
+
+		__atomic_add_fetch(&p->lsc_callbacks, 1, __ATOMIC_RELAXED);
+		lagspeed_abi_callback_process(lagspeed_abi_dev(raise[i]),
+			RTE_ETH_EVENT_INTR_LSC);
+	}
+	if (release != NULL)
+		lagspeed_ibdev_release(release);
+}
+
+/* ---- attach points: bus probe, NEW / DESTROY, cleanup ---------------- */
+
+/* A port probed after us, not bound by name: try again once attached. */
+static void
+lagspeed_port_attach_later(void *arg)
+{
+	uint16_t port_id = (uint16_t)(uintptr_t)arg;
+	struct lagspeed_ibdev *release;
+
+	pthread_mutex_lock(&lagspeed.lock);
+	release = rte_eth_dev_is_valid_port(port_id) ?
+		lagspeed_port_attach(port_id, false) : NULL;
+	pthread_mutex_unlock(&lagspeed.lock);
+	if (release != NULL)
+		lagspeed_ibdev_release(release);
+}
+
+static int
+lagspeed_eth_event(uint16_t port_id, enum rte_eth_event_type event,
+	void *cb_arg, void *ret_param)
+{
+	struct lagspeed_ibdev *release = NULL;
+
+	RTE_SET_USED(cb_arg);
+	RTE_SET_USED(ret_param);
+	LAGSPEED_LOG(DEBUG, "port %u: event %d", port_id, (int)event);
+	pthread_mutex_lock(&lagspeed.lock);
+	if (event == RTE_ETH_EVENT_NEW && port_id < RTE_MAX_ETHPORTS &&
+			lagspeed.enabled && !lagspeed.abi_broken) {
+		/*
+		 * ethdev raises NEW before the port is usable through its
+		 * API. A port bound by name is extended now (before the
+		 * application can see it); others wait for the interrupt
+		 * thread to find out their driver.
+		 */
+		if (lagspeed_config_find_bind(&lagspeed.cfg,
+				lagspeed_abi_port_name(
+					lagspeed_abi_dev(port_id))) != NULL)
+			release = lagspeed_port_attach(port_id, true);
+		else
+			rte_eal_alarm_set(1, lagspeed_port_attach_later,
+				(void *)(uintptr_t)port_id);
+	}
+	else if (event == RTE_ETH_EVENT_DESTROY &&
+			port_id < RTE_MAX_ETHPORTS &&
+			lagspeed.ports[port_id].used)
+		release = lagspeed_port_forget(&lagspeed.ports[port_id]);
+	pthread_mutex_unlock(&lagspeed.lock);
+	if (release != NULL)
+		lagspeed_ibdev_release(release);
+	return 0;
+}
+
+static int
+lagspeed_bus_probe(void)
+{
+	struct lagspeed_ibdev *release[RTE_MAX_ETHPORTS];
+	unsigned int n = 0, i;
+	uint16_t port_id;
+
+	LAGSPEED_LOG(DEBUG, "bus probe: %u ports so far", rte_eth_dev_count_avail());
+	pthread_mutex_lock(&lagspeed.lock);
+	if (lagspeed.enabled && !lagspeed.eth_cbs && !lagspeed.cleaned) {
+		if (rte_eth_dev_callback_register(RTE_ETH_ALL,
+				RTE_ETH_EVENT_NEW, lagspeed_eth_event, NULL) != 0 ||
+				rte_eth_dev_callback_register(RTE_ETH_ALL,
+				RTE_ETH_EVENT_DESTROY, lagspeed_eth_event,
+				NULL) != 0)
+			LAGSPEED_LOG(ERR,
+				"cannot watch for new ports: "
+				"only ports probed so far are extended");
+		lagspeed.eth_cbs = true;
+		RTE_ETH_FOREACH_DEV(port_id) {
+			release[n] = lagspeed_port_attach(port_id, false);
+			if (release[n] != NULL)
+				n++;
+		}
+	}
+	pthread_mutex_unlock(&lagspeed.lock);
+	for (i = 0; i < n; i++)
+		lagspeed_ibdev_release(release[i]);
+	return 0;
+}
+
+/* Unhook everything and release every resource (EAL cleanup or exit). */
+static int
+lagspeed_cleanup(void)
+{
+	struct lagspeed_ibdev *release[RTE_MAX_ETHPORTS], *ib;
+	unsigned int n = 0, i;
+
+	pthread_mutex_lock(&lagspeed.lock);
+	if (lagspeed.cleaned) {
+		pthread_mutex_unlock(&lagspeed.lock);
+		return 0;
+	}
+	lagspeed.cleaned = true;
+	if (lagspeed.eth_cbs) {
+		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
+			lagspeed_eth_event, NULL);
+		rte_eth_dev_callback_unregister(RTE_ETH_ALL,
+			RTE_ETH_EVENT_DESTROY, lagspeed_eth_event, NULL);
+		lagspeed.eth_cbs = false;
+	}
+	for (i = 0; i < RTE_MAX_ETHPORTS; i++) {
+		if (!lagspeed.ports[i].used)
+			continue;
+		ib = lagspeed_port_forget(&lagspeed.ports[i]);
+		if (ib != NULL)
+			release[n++] = ib;
+	}
+	/* Devices whose ports were detached already hold no reference. */
+	pthread_mutex_unlock(&lagspeed.lock);
+	for (i = 0; i < n; i++)
+		lagspeed_ibdev_release(release[i]);
+	pthread_mutex_lock(&lagspeed.lock);
+	if (TAILQ_EMPTY(&lagspeed.ibdevs))
+		lagspeed_verbs_unload(&lagspeed.verbs);
+	lagspeed.verbs_tried = false;
+	lagspeed.verbs_ok = false;
+	pthread_mutex_unlock(&lagspeed.lock);
+	return 0;
+}
+
+RTE_INIT(lagspeed_init)
+{
+	const char *env = getenv(LAGSPEED_ENV);
+	char err[512];
+
+	if (lagspeed_config_parse(env, &lagspeed.cfg, err, sizeof(err)) != 0) {
+		LAGSPEED_LOG(ERR, "%s: %s: extending no port", LAGSPEED_ENV,
+			err);
+		return;
+	}
+	if (lagspeed.cfg.disable) {
+		LAGSPEED_LOG(INFO, "disabled by %s", LAGSPEED_ENV);
+		return;
+	}
+	lagspeed.enabled = true;
+	lagspeed_telemetry_register();
+	lagspeed_abi_bus_register("mlx5_lagspeed", lagspeed_bus_probe,
+		lagspeed_cleanup);
+}
+
+RTE_FINI(lagspeed_fini)
+{
+	if (!lagspeed.enabled)
+		return;
+	lagspeed_cleanup();
+	lagspeed_abi_bus_unregister();
+}
+
+/* ---- public API ------------------------------------------------------ */
+
+LAGSPEED_EXPORT const char *
+rte_pmd_mlx5_lagspeed_state_str(enum rte_pmd_mlx5_lagspeed_state state)
+{
+	if ((unsigned int)state >= RTE_DIM(lagspeed_state_names))
+		return "unknown";
+	return lagspeed_state_names[state];
+}
+
+LAGSPEED_EXPORT int
+rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
+	struct rte_pmd_mlx5_lagspeed_info *info)
+{
+	struct lagspeed_port *p;
+	struct rte_eth_link link;
+	uint64_t eff;
+
+	if (info == NULL)
+		return -EINVAL;
+	if (port_id >= RTE_MAX_ETHPORTS)
+		return -ENODEV;
+	pthread_mutex_lock(&lagspeed.lock);
+	p = &lagspeed.ports[port_id];
+	if (!p->used) {
+		pthread_mutex_unlock(&lagspeed.lock);
+		return -ENODEV;
+	}
+	memset(info, 0, sizeof(*info));
+	strlcpy(info->ib_device, p->ib_name, sizeof(info->ib_device));
+	info->ib_port = p->ib_port;
+	info->state = p->state;
+	info->last_error = p->last_error;
+	if (lagspeed_is_primary()) {
+		union { uint64_t word; struct rte_eth_link link; } pmd;
+
+		eff = __atomic_load_n(&p->eff, __ATOMIC_ACQUIRE);
+		pmd.word = __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);
+		link = lagspeed_link_apply(pmd.link, eff);
+		info->effective_speed = link.link_speed;
+		info->pmd_speed = pmd.link.link_speed;
+	} else {
+		/* The shared link the primary keeps. */
+		memcpy(&link, lagspeed_abi_dev_link(p->dev), sizeof(link));
+		info->effective_speed = link.link_speed;
+		info->pmd_speed = link.link_speed;
+	}
+	info->events = __atomic_load_n(&p->events, __ATOMIC_RELAXED);
+	info->changes = __atomic_load_n(&p->changes, __ATOMIC_RELAXED);
+	info->lsc_callbacks = __atomic_load_n(&p->lsc_callbacks,
+		__ATOMIC_RELAXED);
+	info->last_change_us = __atomic_load_n(&p->last_change_us,
+		__ATOMIC_RELAXED);
+	pthread_mutex_unlock(&lagspeed.lock);
+	return 0;
+}
+
+LAGSPEED_EXPORT uint64_t
+rte_pmd_mlx5_lagspeed_intr_wakeups(void)
+{
+	return __atomic_load_n(&lagspeed.intr_wakeups, __ATOMIC_RELAXED);
+}

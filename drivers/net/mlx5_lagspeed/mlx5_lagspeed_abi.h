@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * ============================================================
+ *  THE ONLY PLACE THAT KNOWS DPDK INTERNALS.
+ * ============================================================
+ * The plugin hooks ports by swapping their dev_ops, raises LSC callbacks
+ * and registers a bus: all driver-SDK (INTERNAL) pieces of ethdev and EAL.
+ * Debian ships no driver-SDK headers, so this file either includes the real
+ * ones (LAGSPEED_HAVE_DRIVER_SDK, found by meson) or uses our own
+ * declarations of the few fields we touch, one variant per supported DPDK
+ * ABI, picked at build time from RTE_VERSION. Every port is validated at
+ * run time (lagspeed_abi_check_port()) before it is hooked.
+ *
+ * The rest of the plugin only sees the accessors below.
+ */
+
+#ifndef MLX5_LAGSPEED_ABI_H
+#define MLX5_LAGSPEED_ABI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+
+struct rte_eth_dev;
+
+/** The link_update slot's type (same in every supported release). */
+typedef int (*lagspeed_link_update_t)(struct rte_eth_dev *dev, int wait);
+/** The dev_start / dev_set_link_up / dev_set_link_down slots' type. */
+typedef int (*lagspeed_dev_op_t)(struct rte_eth_dev *dev);
+
+/** The ops slots the plugin wraps. */
+enum lagspeed_abi_slot {
+	LAGSPEED_SLOT_DEV_START,
+	LAGSPEED_SLOT_SET_LINK_UP,
+	LAGSPEED_SLOT_SET_LINK_DOWN,
+	LAGSPEED_SLOT_LINK_UPDATE,
+	LAGSPEED_SLOT_MAX,
+};
+
+/** A short name of the ABI variant compiled in, for logs and telemetry. */
+extern const char lagspeed_abi_name[];
+
+/** The device behind a port id (no check). */
+struct rte_eth_dev *lagspeed_abi_dev(uint16_t port_id);
+/** Its shared data's port id. */
+uint16_t lagspeed_abi_port_id(const struct rte_eth_dev *dev);
+
+/*
+ * The same, inline, for the link_update fast path: the offsets come from
+ * mlx5_lagspeed_abi.c (the declarations), this only adds them up.
+ */
+extern const size_t lagspeed_abi_off_data;
+extern const size_t lagspeed_abi_off_port_id;
+
+static inline uint16_t
+lagspeed_abi_port_id_fast(const struct rte_eth_dev *dev)
+{
+	const char *data = *(const char *const *)(const void *)
+		((const char *)dev + lagspeed_abi_off_data);
+
+	return *(const uint16_t *)(const void *)(data +
+		lagspeed_abi_off_port_id);
+}
+/** Its shared dev_link, as a 64-bit word for atomic access. */
+uint64_t *lagspeed_abi_dev_link(struct rte_eth_dev *dev);
+/** Whether dev_started is set in its shared data. */
+bool lagspeed_abi_dev_started(const struct rte_eth_dev *dev);
+
+/** Its shared data's name (valid while the port is being probed too). */
+const char *lagspeed_abi_port_name(const struct rte_eth_dev *dev);
+
+/** Its current ops table. */
+const void *lagspeed_abi_ops(const struct rte_eth_dev *dev);
+/** Install an ops table (the original or our copy). */
+void lagspeed_abi_ops_set(struct rte_eth_dev *dev, const void *ops);
+/** sizeof(struct eth_dev_ops) of this ABI. */
+size_t lagspeed_abi_ops_size(void);
+/** Read / write one slot of an ops table. */
+void *lagspeed_abi_ops_slot_get(const void *ops, enum lagspeed_abi_slot slot);
+void lagspeed_abi_ops_slot_set(void *ops, enum lagspeed_abi_slot slot,
+	void *fn);
+
+/** Run the port's application callbacks for an event (driver side). */
+int lagspeed_abi_callback_process(struct rte_eth_dev *dev,
+	enum rte_eth_event_type event);
+
+/**
+ * Check that our view of a port agrees with the library's: the device's
+ * address, its data's port id, name and MTU, its rte_device, its ops.
+ * A port being probed (RTE_ETH_EVENT_NEW: ethdev marks it attached only
+ * after the callbacks, and its rte_device has no driver yet) is checked
+ * through rte_eth_dev_allocated() and its data only.
+ * @return 0, or -EPROTO with a reason in @p why.
+ */
+int lagspeed_abi_check_port(uint16_t port_id, bool probing,
+	bool need_link_update, const char **why);
+
+/** Register / unregister the plugin's bus (see mlx5_lagspeed.c). */
+void lagspeed_abi_bus_register(const char *name, int (*probe)(void),
+	int (*cleanup)(void));
+void lagspeed_abi_bus_unregister(void);
+
+#endif /* MLX5_LAGSPEED_ABI_H */

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * The speed on every read path. An extended port gets a private copy of
+ * its dev_ops whose link_update, dev_start, dev_set_link_up and
+ * dev_set_link_down call the PMD's and then rewrite dev->data->dev_link
+ * with the effective link: rte_eth_link_get() either calls link_update
+ * (our wrapper) or returns dev_link (kept right by every writer we can
+ * see). Lock-free: the effective link is one atomic word.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_eal.h>
+
+#include "mlx5_lagspeed_link.h"
+#include "mlx5_lagspeed_priv.h"
+
+union lagspeed_link_word {
+	uint64_t word;
+	struct rte_eth_link link;
+};
+
+static inline struct lagspeed_port *
+lagspeed_hook_port(struct rte_eth_dev *dev)
+{
+	return &lagspeed.ports[lagspeed_abi_port_id_fast(dev)];
+}
+
+/*
+ * The link we want in dev_link, from cur (what it holds now). A value that
+ * is not the one we wrote last was written by the PMD: it becomes the PMD's
+ * view, on which the effective link is laid. PMDs also update dev_link in
+ * part (net_null's dev_start sets link_status alone): a speed still equal
+ * to ours is ours, and the PMD's speed learnt before is kept.
+ */
+static inline uint64_t
+lagspeed_hook_want(struct lagspeed_port *p, uint64_t cur, bool learn)
+{
+	union lagspeed_link_word pmd, want, written, now;
+
+	written.word = __atomic_load_n(&p->written, __ATOMIC_RELAXED);
+	pmd.word = __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);
+	if (cur != written.word) {
+		now.word = cur;
+		if (now.link.link_speed == written.link.link_speed)
+			now.link.link_speed = pmd.link.link_speed;
+		pmd.word = now.word;
+		if (learn)
+			__atomic_store_n(&p->pmd_link, pmd.word,
+				__ATOMIC_RELAXED);
+	}
+	want.link = lagspeed_link_apply(pmd.link,
+		__atomic_load_n(&p->eff, __ATOMIC_ACQUIRE));
+	return want.word;
+}
+
+/* The slow path of lagspeed_hook_fix_link(): the PMD wrote dev_link. */
+static void __rte_noinline
+lagspeed_hook_fix_link_slow(struct lagspeed_port *p)
+{
+	uint64_t *dev_link = p->dev_link;
+	uint64_t cur, want;
+
+	/*
+	 * Writers take turns: two fixers racing would otherwise take each
+	 * other's write for the PMD's.
+	 */
+	rte_spinlock_lock(&p->fix_lock);
+	cur = __atomic_load_n(dev_link, __ATOMIC_ACQUIRE);
+	want = lagspeed_hook_want(p, cur, true);
+	if (want != cur)
+		__atomic_store_n(dev_link, want, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->written, want, __ATOMIC_RELEASE);
+	rte_spinlock_unlock(&p->fix_lock);
+}
+
+/*
+ * Lock-free fast path: dev_link still holds what we wrote, and every
+ * change of the effective link rewrites it at once (refresh below).
+ */
+static inline void
+lagspeed_hook_fix_link_inline(struct lagspeed_port *p)
+{
+	if (likely(__atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE) ==
+			__atomic_load_n(&p->written, __ATOMIC_ACQUIRE)))
+		return;
+	lagspeed_hook_fix_link_slow(p);
+}
+
+void
+lagspeed_hook_fix_link(struct lagspeed_port *p)
+{
+	lagspeed_hook_fix_link_inline(p);
+}
+
+void
+lagspeed_hook_refresh(struct lagspeed_port *p)
+{
+	uint64_t *dev_link = p->dev_link;
+	uint64_t cur, want;
+
+	/* The effective link changed: rewrite even if we wrote dev_link. */
+	rte_spinlock_lock(&p->fix_lock);
+	cur = __atomic_load_n(dev_link, __ATOMIC_ACQUIRE);
+	want = lagspeed_hook_want(p, cur, true);
+	if (want != cur)
+		__atomic_store_n(dev_link, want, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->written, want, __ATOMIC_RELEASE);
+	rte_spinlock_unlock(&p->fix_lock);
+}
+
+static int
+lagspeed_hook_link_update(struct rte_eth_dev *dev, int wait_to_complete)
+{
+	struct lagspeed_port *p = lagspeed_hook_port(dev);
+	int ret;
+
+	/*
+	 * A secondary answers from the shared dev_link that the primary
+	 * keeps right: never call the PMD here (mlx5 has no link_update in
+	 * secondaries) and never write a link back.
+	 */
+	if (unlikely(p->secondary))
+		return 0;
+	ret = p->orig_link_update(dev, wait_to_complete);
+	lagspeed_hook_fix_link_inline(p);
+	return ret;
+}
+
+static int
+lagspeed_hook_dev_start(struct rte_eth_dev *dev)
+{
+	struct lagspeed_port *p = lagspeed_hook_port(dev);
+	int ret = p->orig_dev_start(dev);
+
+	lagspeed_hook_fix_link_inline(p);
+	return ret;
+}
+
+static int
+lagspeed_hook_set_link_up(struct rte_eth_dev *dev)
+{
+	struct lagspeed_port *p = lagspeed_hook_port(dev);
+	int ret = p->orig_set_link_up(dev);
+
+	lagspeed_hook_fix_link_inline(p);
+	return ret;
+}
+
+static int
+lagspeed_hook_set_link_down(struct rte_eth_dev *dev)
+{
+	struct lagspeed_port *p = lagspeed_hook_port(dev);
+	int ret = p->orig_set_link_down(dev);
+
+	lagspeed_hook_fix_link_inline(p);
+	return ret;
+}
+
+static void *
+lagspeed_hook_fn(int (*fn)(struct rte_eth_dev *, int))
+{
+	void *ptr;
+
+	memcpy(&ptr, &fn, sizeof(ptr));
+	return ptr;
+}
+
+static void *
+lagspeed_hook_op(lagspeed_dev_op_t fn)
+{
+	void *ptr;
+
+	memcpy(&ptr, &fn, sizeof(ptr));
+	return ptr;
+}
+
+int
+lagspeed_hook_install(struct lagspeed_port *p)
+{
+	const void *ops = lagspeed_abi_ops(p->dev);
+	void *slot;
+
+	p->secondary = rte_eal_process_type() != RTE_PROC_PRIMARY;
+	p->dev_link = lagspeed_abi_dev_link(p->dev);
+	p->ops_copy = malloc(lagspeed_abi_ops_size());
+	if (p->ops_copy == NULL)
+		return -ENOMEM;
+	memcpy(p->ops_copy, ops, lagspeed_abi_ops_size());
+	p->orig_ops = ops;
+
+	slot = lagspeed_abi_ops_slot_get(ops, LAGSPEED_SLOT_LINK_UPDATE);
+	memcpy(&p->orig_link_update, &slot, sizeof(slot));
+	lagspeed_abi_ops_slot_set(p->ops_copy, LAGSPEED_SLOT_LINK_UPDATE,
+		lagspeed_hook_fn(lagspeed_hook_link_update));
+	/* The others only in the primary, and only where the PMD has them. */
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
+		slot = lagspeed_abi_ops_slot_get(ops, LAGSPEED_SLOT_DEV_START);
+		memcpy(&p->orig_dev_start, &slot, sizeof(slot));
+		if (slot != NULL)
+			lagspeed_abi_ops_slot_set(p->ops_copy,
+				LAGSPEED_SLOT_DEV_START,
+				lagspeed_hook_op(lagspeed_hook_dev_start));
+		slot = lagspeed_abi_ops_slot_get(ops, LAGSPEED_SLOT_SET_LINK_UP);
+		memcpy(&p->orig_set_link_up, &slot, sizeof(slot));
+		if (slot != NULL)
+			lagspeed_abi_ops_slot_set(p->ops_copy,
+				LAGSPEED_SLOT_SET_LINK_UP,
+				lagspeed_hook_op(lagspeed_hook_set_link_up));
+		slot = lagspeed_abi_ops_slot_get(ops,
+			LAGSPEED_SLOT_SET_LINK_DOWN);
+		memcpy(&p->orig_set_link_down, &slot, sizeof(slot));
+		if (slot != NULL)
+			lagspeed_abi_ops_slot_set(p->ops_copy,
+				LAGSPEED_SLOT_SET_LINK_DOWN,
+				lagspeed_hook_op(lagspeed_hook_set_link_down));
+		/* What the PMD reports before we touch anything. */
+		__atomic_store_n(&p->pmd_link,
+			__atomic_load_n(lagspeed_abi_dev_link(p->dev),
+				__ATOMIC_ACQUIRE), __ATOMIC_RELAXED);
+		/* Not a link value: the first fix learns the PMD's link. */
+		__atomic_store_n(&p->written, ~UINT64_C(0), __ATOMIC_RELAXED);
+	}
+	lagspeed_abi_ops_set(p->dev, p->ops_copy);
+	p->hooked = true;
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		lagspeed_hook_fix_link(p);
+	return 0;
+}
+
+void
+lagspeed_hook_remove(struct lagspeed_port *p)
+{
+	if (!p->hooked)
+		return;
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
+		/* Give the PMD's own link back. */
+		__atomic_store_n(&p->eff, 0, __ATOMIC_RELEASE);
+		lagspeed_hook_refresh(p);
+	}
+	/* Only if nobody replaced ours in between. */
+	if (lagspeed_abi_ops(p->dev) == p->ops_copy)
+		lagspeed_abi_ops_set(p->dev, p->orig_ops);
+	p->hooked = false;
+	/*
+	 * The copy stays allocated until the record goes: a thread may still
+	 * be inside a wrapper it read from it.
+	 */
+}

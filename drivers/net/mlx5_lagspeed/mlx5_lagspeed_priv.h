@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/* The plugin's shared state: extended ports and their IB devices. */
+
+#ifndef MLX5_LAGSPEED_PRIV_H
+#define MLX5_LAGSPEED_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_config.h>
+#include <rte_log.h>
+#include <rte_spinlock.h>
+
+#include "mlx5_lagspeed_abi.h"
+#include "mlx5_lagspeed_config.h"
+#include "mlx5_lagspeed_verbs.h"
+#include "rte_pmd_mlx5_lagspeed.h"
+
+/* The plugin is built with hidden visibility: only the public API shows. */
+#define LAGSPEED_EXPORT __attribute__((visibility("default")))
+
+extern int lagspeed_logtype;
+#define LAGSPEED_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, lagspeed_logtype, \
+		"mlx5_lagspeed: " fmt "\n", ## __VA_ARGS__)
+
+/** One opened IB device: one verbs context shared by its ports. */
+struct lagspeed_ibdev {
+	TAILQ_ENTRY(lagspeed_ibdev) next;
+	char name[LAGSPEED_IBDEV_NAME_MAX];
+	struct ibv_context *ctx;
+	struct rte_intr_handle *intr;
+	unsigned int refs;       /**< extended ports using it */
+	bool dead;               /**< fatal / EOF / released: ignore wakes */
+	uint64_t events;         /**< async events read */
+};
+
+/** One extended port. Fields marked atomic are read lock-free. */
+struct lagspeed_port {
+	bool used;               /**< a record exists (info_get answers) */
+	bool hooked;             /**< our ops are installed */
+	bool lsc_cb;             /**< our own LSC callback is registered */
+	uint16_t port_id;
+	bool secondary;          /**< attached in a secondary process */
+	struct rte_eth_dev *dev;
+	uint64_t *dev_link;      /**< &dev->data->dev_link, as a word */
+	const void *orig_ops;
+	void *ops_copy;
+	lagspeed_link_update_t orig_link_update;
+	lagspeed_dev_op_t orig_dev_start;
+	lagspeed_dev_op_t orig_set_link_up;
+	lagspeed_dev_op_t orig_set_link_down;
+	struct lagspeed_ibdev *ibdev;
+	char ib_name[LAGSPEED_IBDEV_NAME_MAX];
+	uint32_t ib_port;
+	uint64_t eff;            /**< atomic: see mlx5_lagspeed_link.h */
+	uint64_t pmd_link;       /**< atomic: the link the PMD last wrote */
+	uint64_t written;        /**< atomic: the link we last wrote */
+	rte_spinlock_t fix_lock; /**< serializes dev_link writers */
+	enum rte_pmd_mlx5_lagspeed_state state;
+	int last_error;
+	uint64_t events;         /**< atomic */
+	uint64_t changes;        /**< atomic */
+	uint64_t lsc_callbacks;  /**< atomic */
+	uint64_t last_change_us; /**< atomic */
+};
+
+/** Everything, under one lock (never held across application calls). */
+struct lagspeed_state {
+	pthread_mutex_t lock;
+	struct lagspeed_config cfg;
+	bool enabled;            /**< config good and not disabled */
+	bool abi_broken;         /**< a run-time ABI check failed: hands off */
+	bool cleaned;
+	bool eth_cbs;            /**< NEW/DESTROY callbacks registered */
+	bool verbs_tried;
+	bool verbs_ok;
+	bool no_speed_logged;
+	struct lagspeed_verbs verbs;
+	TAILQ_HEAD(, lagspeed_ibdev) ibdevs;
+	struct lagspeed_port ports[RTE_MAX_ETHPORTS];
+	uint64_t intr_wakeups;   /**< atomic: interrupt callbacks run */
+};
+
+extern struct lagspeed_state lagspeed;
+
+/* mlx5_lagspeed_hook.c: the wrapped ops. */
+int lagspeed_hook_install(struct lagspeed_port *p);
+void lagspeed_hook_remove(struct lagspeed_port *p);
+/* Re-apply after the PMD may have written dev_link (cheap when not). */
+void lagspeed_hook_fix_link(struct lagspeed_port *p);
+/* Re-apply after the effective link changed. */
+void lagspeed_hook_refresh(struct lagspeed_port *p);
+
+/* mlx5_lagspeed_telemetry.c */
+void lagspeed_telemetry_register(void);
+
+#endif /* MLX5_LAGSPEED_PRIV_H */

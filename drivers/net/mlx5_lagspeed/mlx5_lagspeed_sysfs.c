@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlx5_lagspeed_sysfs.h"
+
+/* snprintf into a path buffer; false when it does not fit. */
+#define LAGSPEED_PATH(buf, ...) \
+	(snprintf(buf, sizeof(buf), __VA_ARGS__) < (int)sizeof(buf))
+
+/* Read a small unsigned decimal file; false if absent or malformed. */
+static bool
+lagspeed_sysfs_read_uint(const char *path, unsigned long *value)
+{
+	char buf[32], *end;
+	FILE *f;
+	bool ok;
+
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	if (!ok)
+		return false;
+	errno = 0;
+	*value = strtoul(buf, &end, 0);
+	return errno == 0 && end != buf && (*end == '\n' || *end == '\0');
+}
+
+/* The first (by name) entry of a directory; false if none. */
+static bool
+lagspeed_sysfs_first_entry(const char *dir, char *name, size_t len)
+{
+	struct dirent **list;
+	bool found = false;
+	int n, i;
+
+	n = scandir(dir, &list, NULL, alphasort);
+	if (n < 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!found && list[i]->d_name[0] != '.' &&
+				strlen(list[i]->d_name) < len) {
+			strcpy(name, list[i]->d_name);
+			found = true;
+		}
+		free(list[i]);
+	}
+	free(list);
+	return found;
+}
+
+/* The netdev whose ifindex file holds if_index. */
+static bool
+lagspeed_sysfs_netdev(const char *root, unsigned int if_index, char *netdev,
+	size_t len)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *e;
+	unsigned long idx;
+	bool found = false;
+	DIR *d;
+
+	if (!LAGSPEED_PATH(dir, "%s/class/net", root))
+		return false;
+	d = opendir(dir);
+	if (d == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (!LAGSPEED_PATH(path, "%s/%s/ifindex", dir, e->d_name))
+			continue;
+		if (lagspeed_sysfs_read_uint(path, &idx) && idx == if_index &&
+				strlen(e->d_name) < len) {
+			strcpy(netdev, e->d_name);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* A netdev's own IB device and port. */
+static bool
+lagspeed_sysfs_netdev_ib(const char *root, const char *netdev, char *ibdev,
+	size_t len, uint32_t *ib_port)
+{
+	char path[PATH_MAX];
+	unsigned long dev_port;
+
+	if (!LAGSPEED_PATH(path, "%s/class/net/%s/device/infiniband",
+			root, netdev))
+		return false;
+	if (!lagspeed_sysfs_first_entry(path, ibdev, len))
+		return false;
+	if (!LAGSPEED_PATH(path, "%s/class/net/%s/dev_port", root, netdev) ||
+			!lagspeed_sysfs_read_uint(path, &dev_port) ||
+			dev_port > 254)
+		dev_port = 0;
+	*ib_port = (uint32_t)dev_port + 1;
+	return true;
+}
+
+/* A bond's IB device, through its first slave that has one. */
+static bool
+lagspeed_sysfs_bond_ib(const char *root, const char *bond, char *ibdev,
+	size_t len, uint32_t *ib_port)
+{
+	char path[PATH_MAX], slaves[1024], *slave, *save;
+	struct dirent **list;
+	bool found = false;
+	FILE *f;
+	int n, i;
+
+	if (!LAGSPEED_PATH(path, "%s/class/net/%s/bonding/slaves", root,
+			bond))
+		return false;
+	f = fopen(path, "r");
+	if (f != NULL) {
+		if (fgets(slaves, sizeof(slaves), f) == NULL)
+			slaves[0] = '\0';
+		fclose(f);
+		for (slave = strtok_r(slaves, " \n", &save);
+				slave != NULL && !found;
+				slave = strtok_r(NULL, " \n", &save))
+			found = lagspeed_sysfs_netdev_ib(root, slave, ibdev,
+				len, ib_port);
+		if (found) {
+			*ib_port = 1; /* a bond's IB device has one port */
+			return true;
+		}
+	}
+	/* Other upper devices (team, etc.): lower_<slave> links. */
+	if (!LAGSPEED_PATH(path, "%s/class/net/%s", root, bond))
+		return false;
+	n = scandir(path, &list, NULL, alphasort);
+	if (n < 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!found && strncmp(list[i]->d_name, "lower_", 6) == 0)
+			found = lagspeed_sysfs_netdev_ib(root,
+				list[i]->d_name + 6, ibdev, len, ib_port);
+		free(list[i]);
+	}
+	free(list);
+	if (found)
+		*ib_port = 1;
+	return found;
+}
+
+int
+lagspeed_sysfs_find(const char *root, unsigned int if_index,
+	const char *dev_name, char *ibdev, size_t ibdev_len, uint32_t *ib_port)
+{
+	static const char *const buses[] = { "pci", "auxiliary" };
+	char netdev[256], path[PATH_MAX];
+	unsigned int i;
+
+	if (if_index > 0 &&
+			lagspeed_sysfs_netdev(root, if_index, netdev,
+				sizeof(netdev))) {
+		if (lagspeed_sysfs_netdev_ib(root, netdev, ibdev, ibdev_len,
+				ib_port))
+			return 0;
+		if (lagspeed_sysfs_bond_ib(root, netdev, ibdev, ibdev_len,
+				ib_port))
+			return 0;
+	}
+	if (dev_name == NULL || dev_name[0] == '\0' ||
+			strchr(dev_name, '/') != NULL)
+		return -ENOENT;
+	for (i = 0; i < sizeof(buses) / sizeof(buses[0]); i++) {
+		if (!LAGSPEED_PATH(path, "%s/bus/%s/devices/%s/infiniband",
+			root, buses[i], dev_name))
+			continue;
+		if (lagspeed_sysfs_first_entry(path, ibdev, ibdev_len)) {
+			*ib_port = 1;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

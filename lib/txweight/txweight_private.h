@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+#ifndef TXWEIGHT_PRIVATE_H
+#define TXWEIGHT_PRIVATE_H
+
+/* What the library's files share and applications never see. */
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+#include <rte_rcu_qsbr.h>
+
+#include "rte_txweight.h"
+
+extern int txweight_logtype;
+
+#define TXWEIGHT_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, txweight_logtype, "TXWEIGHT: %s(): " fmt "\n", \
+		__func__, ##__VA_ARGS__)
+
+/* Entries are stored as the 32-bit words readers load in one go. */
+union txweight_entry {
+	uint32_t word;
+	struct rte_txweight_target target;
+};
+
+/*
+ * The weights a table last published, for SWRR states to follow. Only the
+ * ports with non-zero weight, weights reduced by their gcd.
+ */
+struct txweight_weight_set {
+	uint64_t version; /* the table version they belong to */
+	unsigned int n;
+	int64_t total;
+	uint16_t port_ids[RTE_TXWEIGHT_MAX_PORTS];
+	uint16_t nb_queues[RTE_TXWEIGHT_MAX_PORTS];
+	int64_t weight[RTE_TXWEIGHT_MAX_PORTS];
+};
+
+struct rte_txweight_table {
+	/* The data path reads this line only; it changes once per update. */
+	struct rte_txweight_table_fast fast;
+
+	/* Control path. */
+	pthread_mutex_t update_lock __rte_cache_aligned; /* serializes updaters */
+	uint32_t *arrays[2];  /* fast.entries is one; the other is spare */
+	unsigned int active;  /* index of fast.entries in arrays */
+	uint32_t size;
+	uint32_t max_readers;
+	struct rte_rcu_qsbr *qsbr;
+	char name[32];
+
+	/*
+	 * Published weights, read by SWRR states without a lock: seqcount
+	 * odd while an updater rewrites them; readers retry then.
+	 */
+	uint32_t weights_seq __rte_cache_aligned;
+	struct txweight_weight_set weights;
+};
+
+/*
+ * Checks the weights of one call: sum within RTE_TXWEIGHT_WEIGHT_SUM_MAX.
+ * Returns the sum, or UINT64_MAX (and logs) when it is too large.
+ */
+uint64_t txweight_weight_sum(const uint64_t *weights, unsigned int n);
+
+/* Apportionment with every argument already checked. */
+int txweight_apportion_checked(const uint64_t *weights, unsigned int n,
+	uint64_t sum, uint32_t units, const uint32_t *prev, uint32_t *counts);
+
+#endif /* TXWEIGHT_PRIVATE_H */

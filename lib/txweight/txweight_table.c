@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * The flow table: S entries, each a (port, queue) word, mapping a flow hash
+ * to where it goes.
+ *
+ * Live update: two entry arrays. Readers load the published array's
+ * address and one entry. The updater (one at a time, under update_lock)
+ * copies the published array into the spare, rewrites only the entries
+ * that must change, publishes the spare with a release store and then
+ * waits on the QSBR variable until every registered reader has reported a
+ * quiescent state: from then on no reader holds the old array, which
+ * becomes the spare of the next update. A reader therefore sees either
+ * the old or the new mapping, never a mix inside one entry, and never
+ * waits.
+ *
+ * Minimal remap: per-port entry counts come from the apportionment with
+ * prev = the current counts, so the fewest entries change port. A port
+ * keeps its first entries up to its new count; the entries over it (and
+ * those of ports no longer in the set) go to the ports under theirs,
+ * interleaved by a smooth weighted round robin over the deficits. Within
+ * a port, every queue holds the floor or the ceiling of count / nb_queues
+ * entries, and entries keep their queue whenever that allows.
+ */
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+
+#include "rte_txweight.h"
+#include "txweight_private.h"
+
+static const union txweight_entry no_port_entry = {
+	.target = { .port_id = RTE_TXWEIGHT_NO_PORT, .queue_id = 0 },
+};
+
+struct rte_txweight_table *
+rte_txweight_table_create(const struct rte_txweight_table_params *params)
+{
+	struct rte_txweight_table *table;
+	size_t qsbr_size;
+	unsigned int i, a;
+
+	if (params == NULL) {
+		TXWEIGHT_LOG(ERR, "NULL params");
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (params->size < RTE_TXWEIGHT_TABLE_MIN_SIZE ||
+			params->size > RTE_TXWEIGHT_TABLE_MAX_SIZE ||
+			!rte_is_power_of_2(params->size)) {
+		TXWEIGHT_LOG(ERR, "table size %u: must be a power of two in %u..%u",
+			params->size, RTE_TXWEIGHT_TABLE_MIN_SIZE,
+			RTE_TXWEIGHT_TABLE_MAX_SIZE);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (params->max_readers == 0 || params->max_readers > RTE_MAX_LCORE) {
+		TXWEIGHT_LOG(ERR, "max_readers %u: must be 1..%u",
+			params->max_readers, RTE_MAX_LCORE);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	table = rte_zmalloc_socket("txweight_table", sizeof(*table),
+		RTE_CACHE_LINE_SIZE, params->socket_id);
+	if (table == NULL)
+		goto nomem;
+	for (a = 0; a < 2; a++) {
+		table->arrays[a] = rte_malloc_socket("txweight_entries",
+			sizeof(uint32_t) * params->size, RTE_CACHE_LINE_SIZE,
+			params->socket_id);
+		if (table->arrays[a] == NULL)
+			goto nomem;
+		for (i = 0; i < params->size; i++)
+			table->arrays[a][i] = no_port_entry.word;
+	}
+	qsbr_size = rte_rcu_qsbr_get_memsize(params->max_readers);
+	table->qsbr = rte_zmalloc_socket("txweight_qsbr", qsbr_size,
+		RTE_CACHE_LINE_SIZE, params->socket_id);
+	if (table->qsbr == NULL)
+		goto nomem;
+	if (rte_rcu_qsbr_init(table->qsbr, params->max_readers) != 0) {
+		TXWEIGHT_LOG(ERR, "cannot initialise the QSBR variable");
+		rte_errno = EINVAL;
+		rte_txweight_table_free(table);
+		return NULL;
+	}
+	pthread_mutex_init(&table->update_lock, NULL);
+	table->size = params->size;
+	table->max_readers = params->max_readers;
+	snprintf(table->name, sizeof(table->name), "%s",
+		params->name != NULL ? params->name : "txweight");
+	table->active = 0;
+	table->fast.mask = params->size - 1;
+	table->fast.version = 0;
+	__atomic_store_n(&table->fast.entries, table->arrays[0], __ATOMIC_RELEASE);
+	return table;
+
+nomem:
+	TXWEIGHT_LOG(ERR, "out of memory for a table of %u entries", params->size);
+	rte_txweight_table_free(table);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+void
+rte_txweight_table_free(struct rte_txweight_table *table)
+{
+	if (table == NULL)
+		return;
+	rte_free(table->qsbr);
+	rte_free(table->arrays[0]);
+	rte_free(table->arrays[1]);
+	if (table->size != 0)
+		pthread_mutex_destroy(&table->update_lock);
+	rte_free(table);
+}
+
+int
+rte_txweight_table_reader_register(struct rte_txweight_table *table,
+	unsigned int reader_id)
+{
+	if (table == NULL || reader_id >= table->max_readers) {
+		TXWEIGHT_LOG(ERR, "bad table or reader id %u", reader_id);
+		return -EINVAL;
+	}
+	if (rte_rcu_qsbr_thread_register(table->qsbr, reader_id) != 0)
+		return -EINVAL;
+	rte_rcu_qsbr_thread_online(table->qsbr, reader_id);
+	return 0;
+}
+
+int
+rte_txweight_table_reader_unregister(struct rte_txweight_table *table,
+	unsigned int reader_id)
+{
+	if (table == NULL || reader_id >= table->max_readers) {
+		TXWEIGHT_LOG(ERR, "bad table or reader id %u", reader_id);
+		return -EINVAL;
+	}
+	rte_rcu_qsbr_thread_offline(table->qsbr, reader_id);
+	if (rte_rcu_qsbr_thread_unregister(table->qsbr, reader_id) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+void
+rte_txweight_table_quiescent(struct rte_txweight_table *table,
+	unsigned int reader_id)
+{
+	rte_rcu_qsbr_quiescent(table->qsbr, reader_id);
+}
+
+static int
+check_update_args(const struct rte_txweight_table *table,
+	const uint16_t *port_ids, const uint64_t *weights,
+	const uint16_t *nb_queues, unsigned int n, uint64_t *sum)
+{
+	bool seen[RTE_MAX_ETHPORTS] = { false };
+	unsigned int i;
+
+	if (table == NULL || port_ids == NULL || weights == NULL) {
+		TXWEIGHT_LOG(ERR, "NULL table, port_ids or weights");
+		return -EINVAL;
+	}
+	if (n == 0 || n > RTE_TXWEIGHT_MAX_PORTS) {
+		TXWEIGHT_LOG(ERR, "%s: %u ports: must be 1..%u", table->name, n,
+			RTE_TXWEIGHT_MAX_PORTS);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!rte_eth_dev_is_valid_port(port_ids[i])) {
+			TXWEIGHT_LOG(ERR, "%s: port %u is not a valid port",
+				table->name, port_ids[i]);
+			return -EINVAL;
+		}
+		if (seen[port_ids[i]]) {
+			TXWEIGHT_LOG(ERR, "%s: port %u given twice", table->name,
+				port_ids[i]);
+			return -EINVAL;
+		}
+		seen[port_ids[i]] = true;
+		if (nb_queues != NULL && (nb_queues[i] == 0 ||
+				nb_queues[i] > RTE_MAX_QUEUES_PER_PORT)) {
+			TXWEIGHT_LOG(ERR, "%s: port %u: %u TX queues (1..%u)",
+				table->name, port_ids[i], nb_queues[i],
+				RTE_MAX_QUEUES_PER_PORT);
+			return -EINVAL;
+		}
+	}
+	*sum = txweight_weight_sum(weights, n);
+	if (*sum == UINT64_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* Per-port state while the queues of its entries are chosen. */
+struct queue_fill {
+	uint32_t *count;      /* entries per queue */
+	uint32_t floor;       /* every queue gets floor entries ... */
+	uint32_t extra_left;  /* ... and this many of them one more */
+	uint16_t nb_queues;
+	uint16_t cursor;      /* rotation over the queues for new entries */
+};
+
+static bool
+queue_can_take(const struct queue_fill *qf, uint16_t q)
+{
+	return qf->count[q] < qf->floor ||
+		(qf->count[q] == qf->floor && qf->extra_left > 0);
+}
+
+static void
+queue_take(struct queue_fill *qf, uint16_t q)
+{
+	if (qf->count[q] == qf->floor)
+		qf->extra_left--;
+	qf->count[q]++;
+}
+
+/* The next queue, in rotation, that can take one more entry. */
+static uint16_t
+queue_next(struct queue_fill *qf)
+{
+	uint16_t q = qf->cursor;
+
+	while (!queue_can_take(qf, q))
+		q = (uint16_t)((q + 1) % qf->nb_queues);
+	queue_take(qf, q);
+	qf->cursor = (uint16_t)((q + 1) % qf->nb_queues);
+	return q;
+}
+
+/* Per entry during an update: the index of its new port, or none yet. */
+#define OWNER_NONE UINT8_MAX
+static_assert(RTE_TXWEIGHT_MAX_PORTS < OWNER_NONE, "port index fits a byte");
+
+/*
+ * Hand the entries marked OWNER_NONE to the ports under their count:
+ * smooth weighted round robin over the deficits, so that each port's new
+ * entries are spread over the table rather than in one run.
+ */
+static void
+fill_deficits(uint8_t *owner, uint32_t size, const uint32_t *counts,
+	const uint32_t *kept, unsigned int n)
+{
+	int64_t deficit[RTE_TXWEIGHT_MAX_PORTS];
+	int64_t credit[RTE_TXWEIGHT_MAX_PORTS] = { 0 };
+	int64_t total = 0;
+	unsigned int i, best;
+	uint32_t e;
+
+	for (i = 0; i < n; i++) {
+		deficit[i] = (int64_t)counts[i] - (int64_t)kept[i];
+		total += deficit[i];
+	}
+	for (e = 0; e < size; e++) {
+		if (owner[e] != OWNER_NONE)
+			continue;
+		best = UINT32_MAX;
+		for (i = 0; i < n; i++) {
+			if (deficit[i] == 0)
+				continue;
+			credit[i] += deficit[i];
+			if (best == UINT32_MAX || credit[i] > credit[best])
+				best = i;
+		}
+		RTE_ASSERT(best != UINT32_MAX);
+		credit[best] -= total;
+		owner[e] = (uint8_t)best;
+	}
+}
+
+/*
+ * Choose every entry's queue on its new port: each queue ends with the
+ * floor or the ceiling of the port's count / nb_queues, and an entry that
+ * stays on its port keeps its queue whenever that bound allows.
+ */
+static int
+choose_queues(uint32_t *next, const uint32_t *cur, const uint8_t *owner,
+	uint32_t size, const uint16_t *port_ids, const uint16_t *nb_queues,
+	const uint32_t *counts, unsigned int n)
+{
+	struct queue_fill fill[RTE_TXWEIGHT_MAX_PORTS];
+	uint32_t *queue_count;
+	uint8_t *settled;
+	size_t total_queues = 0;
+	unsigned int i, pass;
+	uint32_t e;
+
+	for (i = 0; i < n; i++)
+		total_queues += nb_queues != NULL ? nb_queues[i] : 1;
+	queue_count = calloc(total_queues, sizeof(*queue_count));
+	settled = calloc(size, sizeof(*settled));
+	if (queue_count == NULL || settled == NULL) {
+		free(queue_count);
+		free(settled);
+		return -ENOMEM;
+	}
+	total_queues = 0;
+	for (i = 0; i < n; i++) {
+		fill[i].nb_queues = nb_queues != NULL ? nb_queues[i] : 1;
+		fill[i].count = &queue_count[total_queues];
+		fill[i].floor = counts[i] / fill[i].nb_queues;
+		fill[i].extra_left = counts[i] % fill[i].nb_queues;
+		fill[i].cursor = 0;
+		total_queues += fill[i].nb_queues;
+	}
+	/*
+	 * Entries staying on their port keep their queue: first up to the
+	 * floor of every queue, then up to the ceilings that remain.
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		for (e = 0; e < size; e++) {
+			union txweight_entry old = { .word = cur[e] };
+			struct queue_fill *qf = &fill[owner[e]];
+			uint16_t q = old.target.queue_id;
+
+			if (settled[e] || old.target.port_id != port_ids[owner[e]] ||
+					q >= qf->nb_queues)
+				continue;
+			if (qf->count[q] < qf->floor ||
+					(pass == 1 && queue_can_take(qf, q))) {
+				queue_take(qf, q);
+				settled[e] = 1;
+			}
+		}
+	}
+	for (e = 0; e < size; e++) {
+		union txweight_entry entry;
+
+		entry.target.port_id = port_ids[owner[e]];
+		if (settled[e])
+			entry.target.queue_id = ((const union txweight_entry *)
+				&cur[e])->target.queue_id;
+		else
+			entry.target.queue_id = queue_next(&fill[owner[e]]);
+		next[e] = entry.word;
+	}
+	free(queue_count);
+	free(settled);
+	return 0;
+}
+
+/*
+ * Make the next mapping in the spare array from the published one.
+ * Returns the number of entries whose target changed, -ENOENT (all
+ * entries to no port) or -ENOMEM.
+ */
+static int
+build_mapping(const struct rte_txweight_table *table, uint32_t *next,
+	const uint16_t *port_ids, const uint64_t *weights, uint64_t sum,
+	const uint16_t *nb_queues, unsigned int n)
+{
+	const uint32_t *cur = table->arrays[table->active];
+	uint8_t index_of[RTE_MAX_ETHPORTS];
+	uint32_t prev[RTE_TXWEIGHT_MAX_PORTS] = { 0 };
+	uint32_t counts[RTE_TXWEIGHT_MAX_PORTS];
+	uint32_t kept[RTE_TXWEIGHT_MAX_PORTS] = { 0 };
+	uint8_t *owner;
+	uint32_t e, size = table->size;
+	unsigned int i;
+	int changed = 0, ret;
+
+	memset(index_of, OWNER_NONE, sizeof(index_of));
+	for (i = 0; i < n; i++)
+		index_of[port_ids[i]] = (uint8_t)i;
+	for (e = 0; e < size; e++) {
+		union txweight_entry old = { .word = cur[e] };
+
+		if (old.target.port_id < RTE_MAX_ETHPORTS &&
+				index_of[old.target.port_id] != OWNER_NONE)
+			prev[index_of[old.target.port_id]]++;
+	}
+	ret = txweight_apportion_checked(weights, n, sum, size, prev, counts);
+	if (ret == -ENOENT) {
+		for (e = 0; e < size; e++)
+			next[e] = no_port_entry.word;
+		return -ENOENT;
+	}
+	owner = malloc(size);
+	if (owner == NULL)
+		return -ENOMEM;
+	/* A port keeps its first entries up to its new count. */
+	for (e = 0; e < size; e++) {
+		union txweight_entry old = { .word = cur[e] };
+		uint8_t idx = old.target.port_id < RTE_MAX_ETHPORTS ?
+			index_of[old.target.port_id] : OWNER_NONE;
+
+		if (idx != OWNER_NONE && kept[idx] < counts[idx]) {
+			kept[idx]++;
+			owner[e] = idx;
+		} else {
+			owner[e] = OWNER_NONE;
+		}
+	}
+	fill_deficits(owner, size, counts, kept, n);
+	ret = choose_queues(next, cur, owner, size, port_ids, nb_queues, counts, n);
+	free(owner);
+	if (ret != 0)
+		return ret;
+	for (e = 0; e < size; e++)
+		if (next[e] != cur[e])
+			changed++;
+	return changed;
+}
+
+/* Publish the weights SWRR states follow (seqcount write side). */
+static void
+publish_weights(struct rte_txweight_table *table, const uint16_t *port_ids,
+	const uint64_t *weights, const uint16_t *nb_queues, unsigned int n,
+	uint64_t version)
+{
+	struct txweight_weight_set *set = &table->weights;
+	uint32_t seq = table->weights_seq;
+	uint64_t gcd = 0;
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		uint64_t a = weights[i], b = gcd;
+
+		while (b != 0) {
+			uint64_t t = a % b;
+
+			a = b;
+			b = t;
+		}
+		gcd = a;
+	}
+	__atomic_store_n(&table->weights_seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	set->version = version;
+	set->total = 0;
+	for (i = 0; i < n; i++) {
+		if (weights[i] == 0)
+			continue;
+		set->port_ids[k] = port_ids[i];
+		set->nb_queues[k] = nb_queues != NULL ? nb_queues[i] : 1;
+		set->weight[k] = (int64_t)(weights[i] / gcd);
+		set->total += set->weight[k];
+		k++;
+	}
+	set->n = k;
+	__atomic_store_n(&table->weights_seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+int
+rte_txweight_table_update(struct rte_txweight_table *table,
+	const uint16_t *port_ids, const uint64_t *weights,
+	const uint16_t *nb_queues, unsigned int n)
+{
+	uint32_t *next;
+	uint64_t sum, version;
+	int ret;
+
+	ret = check_update_args(table, port_ids, weights, nb_queues, n, &sum);
+	if (ret != 0)
+		return ret;
+	pthread_mutex_lock(&table->update_lock);
+	/* The spare: no reader holds it since the last update's grace period. */
+	next = table->arrays[!table->active];
+	ret = build_mapping(table, next, port_ids, weights, sum, nb_queues, n);
+	if (ret == -ENOMEM) {
+		pthread_mutex_unlock(&table->update_lock);
+		TXWEIGHT_LOG(ERR, "%s: out of memory", table->name);
+		return ret;
+	}
+	version = table->fast.version + 1;
+	/* SWRR states read the weights and the version together. */
+	publish_weights(table, port_ids, weights, nb_queues, n, version);
+	__atomic_store_n(&table->fast.entries, next, __ATOMIC_RELEASE);
+	__atomic_store_n(&table->fast.version, version, __ATOMIC_RELEASE);
+	table->active = !table->active;
+	/*
+	 * Wait until no registered reader can hold the old array: it is the
+	 * spare the next update rewrites.
+	 */
+	rte_rcu_qsbr_synchronize(table->qsbr, RTE_QSBR_THRID_INVALID);
+	pthread_mutex_unlock(&table->update_lock);
+	TXWEIGHT_LOG(DEBUG, "%s: version %" PRIu64 ", %d entries changed",
+		table->name, version, ret);
+	return ret;
+}
+
+int
+rte_txweight_table_count(const struct rte_txweight_table *table,
+	const uint16_t *port_ids, unsigned int n, uint32_t *counts)
+{
+	uint8_t index_of[RTE_MAX_ETHPORTS];
+	uint64_t before, after;
+	unsigned int i;
+	uint32_t e;
+	int no_port;
+
+	if (table == NULL || ((port_ids == NULL || counts == NULL) && n != 0) ||
+			n > RTE_TXWEIGHT_MAX_PORTS) {
+		TXWEIGHT_LOG(ERR, "bad table, ports or counts (n %u)", n);
+		return -EINVAL;
+	}
+	memset(index_of, OWNER_NONE, sizeof(index_of));
+	for (i = 0; i < n; i++)
+		if (port_ids[i] < RTE_MAX_ETHPORTS)
+			index_of[port_ids[i]] = (uint8_t)i;
+	/*
+	 * Lock-free: an array is rewritten only two updates after it was
+	 * published, so an unchanged version means a consistent count.
+	 */
+	do {
+		const uint32_t *entries;
+
+		before = rte_txweight_table_version(table);
+		entries = __atomic_load_n(&table->fast.entries, __ATOMIC_ACQUIRE);
+		no_port = 0;
+		for (i = 0; i < n; i++)
+			counts[i] = 0;
+		for (e = 0; e < table->size; e++) {
+			union txweight_entry entry;
+
+			entry.word = __atomic_load_n(&entries[e], __ATOMIC_RELAXED);
+			if (entry.target.port_id == RTE_TXWEIGHT_NO_PORT)
+				no_port++;
+			else if (entry.target.port_id < RTE_MAX_ETHPORTS &&
+					index_of[entry.target.port_id] != OWNER_NONE)
+				counts[index_of[entry.target.port_id]]++;
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		after = rte_txweight_table_version(table);
+	} while (before != after);
+	return no_port;
+}
