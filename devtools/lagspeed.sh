@@ -8,9 +8,10 @@
 #   devtools/lagspeed.sh deps    only install what is missing
 #   devtools/lagspeed.sh build   only build (into ./build)
 #
-# `test` runs the unit and integration suites twice: on the normal build and
-# on a build with AddressSanitizer + UndefinedBehaviorSanitizer, then prints
-# one closing line "N passed, N failed, N skipped" over both runs.
+# `test` builds with gcc and with clang (both -Werror), runs the unit and
+# integration suites on the gcc build and again on a build with
+# AddressSanitizer + UndefinedBehaviorSanitizer, then prints one closing
+# line "N passed, N failed, N skipped" over both runs.
 # Set LAGSPEED_SKIP_SANITIZE=1 to run only the first.
 
 set -eu
@@ -125,6 +126,10 @@ demo)
 test)
 	install_deps
 	build "$build_root/build"
+	# The tree must also compile clean with clang (-Werror): build only.
+	if command -v clang >/dev/null; then
+		CC=clang build "$build_root/build-clang"
+	fi
 	run_suites "$build_root/build"
 	logs=("$build_root/build/meson-logs/testlog.json")
 	if [ "${LAGSPEED_SKIP_SANITIZE:-0}" != 1 ]; then
