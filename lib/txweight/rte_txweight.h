@@ -38,6 +38,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
+#include <rte_rcu_qsbr.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -101,9 +102,10 @@ int rte_txweight_weights_from_links(const uint16_t *port_ids,
  * @param[out] counts
  *   n counts summing to units.
  * @return
- *   The number of units that moved relative to prev (0 without prev);
- *   -ENOENT when every weight is zero (counts are then all 0);
- *   -EINVAL on bad arguments.
+ *   The number of units that moved relative to prev (0 without prev):
+ *   sum(max(0, counts[i] - prev[i])); -ENOENT when every weight is zero
+ *   (counts are then all 0); -EINVAL on bad arguments (also units over
+ *   INT32_MAX or a weight sum over RTE_TXWEIGHT_WEIGHT_SUM_MAX).
  */
 int rte_txweight_apportion(const uint64_t *weights, unsigned int n,
 	uint32_t units, const uint32_t *prev, uint32_t *counts);
@@ -153,6 +155,8 @@ struct rte_txweight_table_fast {
 	uint32_t reserved;
 	/** Published mapping version; read with acquire. */
 	uint64_t version;
+	/** The readers' quiescent-state variable. */
+	struct rte_rcu_qsbr *qsbr;
 };
 
 /** Parameters of rte_txweight_table_create(). */
@@ -202,7 +206,12 @@ void rte_txweight_table_free(struct rte_txweight_table *table);
  * @return
  *   The number of entries that changed target; -ENOENT when every weight
  *   is zero (every entry then maps to RTE_TXWEIGHT_NO_PORT); -EINVAL on
- *   bad arguments (the table is then unchanged).
+ *   bad arguments (also a queue count over RTE_MAX_QUEUES_PER_PORT or a
+ *   weight sum over RTE_TXWEIGHT_WEIGHT_SUM_MAX); -ENOMEM. On -EINVAL and
+ *   -ENOMEM the table is unchanged.
+ *
+ * The caller must not be a registered reader of this table (it would wait
+ * for its own quiescent state).
  */
 int rte_txweight_table_update(struct rte_txweight_table *table,
 	const uint16_t *port_ids, const uint64_t *weights,
@@ -232,11 +241,20 @@ int rte_txweight_table_reader_unregister(struct rte_txweight_table *table,
  * Report that a reader holds no result of an earlier lookup (call it
  * between bursts). Never blocks.
  */
-void rte_txweight_table_quiescent(struct rte_txweight_table *table,
-	unsigned int reader_id);
+static inline void
+rte_txweight_table_quiescent(struct rte_txweight_table *table,
+	unsigned int reader_id)
+{
+	const struct rte_txweight_table_fast *fast =
+		(const struct rte_txweight_table_fast *)table;
+
+	rte_rcu_qsbr_quiescent(fast->qsbr, reader_id);
+}
 
 /**
- * Look up where a flow goes (data path): one load and a mask.
+ * Look up where a flow goes (data path): one load and a mask (after the
+ * load of the published array's address, which sits in the table's first
+ * cache line beside the mask). The caller must be a registered reader.
  *
  * @param table
  *   The table.

@@ -106,6 +106,7 @@ rte_txweight_table_create(const struct rte_txweight_table_params *params)
 		params->name != NULL ? params->name : "txweight");
 	table->active = 0;
 	table->fast.mask = params->size - 1;
+	table->fast.qsbr = table->qsbr;
 	table->fast.version = 0;
 	__atomic_store_n(&table->fast.entries, table->arrays[0], __ATOMIC_RELEASE);
 	return table;
@@ -156,13 +157,6 @@ rte_txweight_table_reader_unregister(struct rte_txweight_table *table,
 	if (rte_rcu_qsbr_thread_unregister(table->qsbr, reader_id) != 0)
 		return -EINVAL;
 	return 0;
-}
-
-void
-rte_txweight_table_quiescent(struct rte_txweight_table *table,
-	unsigned int reader_id)
-{
-	rte_rcu_qsbr_quiescent(table->qsbr, reader_id);
 }
 
 static int
@@ -409,13 +403,28 @@ build_mapping(const struct rte_txweight_table *table, uint32_t *next,
 		}
 	}
 	fill_deficits(owner, size, counts, kept, n);
-	ret = choose_queues(next, cur, owner, size, port_ids, nb_queues, counts, n);
+	for (i = 0; i < n && (nb_queues == NULL || nb_queues[i] == 1); i++)
+		;
+	if (i == n) {
+		/* One queue per port (the common case): no queue to choose. */
+		for (e = 0; e < size; e++) {
+			union txweight_entry entry = {
+				.target = { .port_id = port_ids[owner[e]], .queue_id = 0 },
+			};
+
+			next[e] = entry.word;
+		}
+	} else {
+		ret = choose_queues(next, cur, owner, size, port_ids, nb_queues,
+			counts, n);
+		if (ret != 0) {
+			free(owner);
+			return ret;
+		}
+	}
 	free(owner);
-	if (ret != 0)
-		return ret;
 	for (e = 0; e < size; e++)
-		if (next[e] != cur[e])
-			changed++;
+		changed += next[e] != cur[e];
 	return changed;
 }
 

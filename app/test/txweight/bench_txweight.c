@@ -12,6 +12,12 @@
  *       with a precomputed per-packet hash, then per-port mini-bursts;
  *   (c) net_bonding balance-xor, xmit_policy l34, over net_null0/1;
  *   (d) SWRR spraying, per packet and per burst.
+ * Breakdown cases beside them: whole bursts alternating over 2 ports, each
+ * burst split in halves over 2 ports, one port with each burst reordered as
+ * a per-packet split would, and (b)'s lookups without the grouping.
+ * Then: selection cycles, share error over 10 M packets counted by the
+ * ports, and the rebalance visibility on the second lcore with, beside it,
+ * the floor of a plain flag between the same two lcores.
  * Every figure is printed as `BENCH <name> <value> <unit>`; throughputs are
  * the best of several rounds taken in turn (see main()).
  */
@@ -164,6 +170,84 @@ run_table(struct rte_txweight_table *t, uint64_t packets)
 	return mpps(packets, start);
 }
 
+/*
+ * Breakdown only: one port, but each burst reordered by its packets'
+ * flow hashes as a 2-port split would (hash-odd packets first), so that
+ * the mbufs return to the pool in the same scattered order as in (b).
+ */
+static double
+run_direct_scattered(void)
+{
+	struct rte_mbuf *pkts[TW_BURST], *order[TW_BURST];
+	uint64_t start, k;
+	uint32_t h = 0;
+	unsigned int i, a, b;
+
+	start = cpu_ns();
+	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
+		get_burst(pkts);
+		a = 0;
+		b = TW_BURST - 1;
+		for (i = 0; i < TW_BURST; i++) {
+			unsigned int odd = hashes[h + i] & 1;
+
+			/* branch-free, like (b)'s grouping */
+			order[a] = pkts[i];
+			order[b] = pkts[i];
+			a += odd;
+			b -= odd ^ 1;
+		}
+		h = (h + TW_BURST) & (N_HASHES - 1);
+		tw_tx_all(0, 0, order, TW_BURST);
+	}
+	return mpps(BENCH_PACKETS, cpu_ns() - start);
+}
+
+/* Breakdown only: each burst split in two halves, one per port. */
+static double
+run_split(void)
+{
+	struct rte_mbuf *pkts[TW_BURST];
+	uint64_t start, k;
+
+	start = cpu_ns();
+	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
+		get_burst(pkts);
+		tw_tx_all(0, 0, pkts, TW_BURST / 2);
+		tw_tx_all(1, 0, pkts + TW_BURST / 2, TW_BURST / 2);
+	}
+	return mpps(BENCH_PACKETS, cpu_ns() - start);
+}
+
+/*
+ * Breakdown only: the per-packet lookups of (b), but the whole burst goes
+ * to the first packet's target, with no grouping.
+ */
+static double
+run_lookup_only(struct rte_txweight_table *t)
+{
+	static struct tw_tx_ctx ctx;
+	struct rte_mbuf *pkts[TW_BURST];
+	uint64_t start, k;
+	uint32_t h = 0;
+	unsigned int i;
+
+	rte_txweight_table_reader_register(t, 0);
+	start = cpu_ns();
+	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
+		get_burst(pkts);
+		for (i = 0; i < TW_BURST; i++)
+			ctx.where[i].target = rte_txweight_table_lookup(t, hashes[h + i]);
+		tw_tx_all(ctx.where[0].target.port_id, ctx.where[0].target.queue_id,
+			pkts, TW_BURST);
+		h = (h + TW_BURST) & (N_HASHES - 1);
+		rte_txweight_table_quiescent(t, 0);
+	}
+	start = cpu_ns() - start;
+	rte_txweight_table_reader_unregister(t, 0);
+	return mpps(BENCH_PACKETS, start);
+}
+
 static double
 run_bonding(uint64_t *dropped)
 {
@@ -250,6 +334,9 @@ struct visibility {
 	struct rte_txweight_table *t;
 	volatile uint64_t seen_tsc;
 	volatile uint16_t seen_port;
+	volatile uint32_t ping;       /* floor: a plain flag the reader echoes */
+	volatile uint32_t ping_seen;
+	volatile uint64_t ping_tsc;
 	volatile int stop;
 };
 
@@ -258,15 +345,22 @@ visibility_reader(void *arg)
 {
 	struct visibility *v = arg;
 	uint16_t last = RTE_TXWEIGHT_NO_PORT;
+	uint32_t last_ping = 0;
 
 	rte_txweight_table_reader_register(v->t, 1);
 	while (!v->stop) {
 		uint16_t p = rte_txweight_table_lookup(v->t, 0).port_id;
+		uint32_t ping = v->ping;
 
 		if (p != last) {
 			v->seen_tsc = rte_rdtsc();
 			v->seen_port = p;
 			last = p;
+		}
+		if (ping != last_ping) {
+			v->ping_tsc = rte_rdtsc();
+			v->ping_seen = ping;
+			last_ping = ping;
 		}
 		rte_txweight_table_quiescent(v->t, 1);
 	}
@@ -290,10 +384,11 @@ rebalance_visibility(unsigned int worker)
 		.max_readers = 2,
 	};
 	static struct visibility v;
-	static double us[400];
+	static double us[400], floor_us[400], call_us[400];
 	uint64_t w[2][2] = { { 1, 0 }, { 0, 1 } };
 	uint16_t ports[2] = { 0, 1 };
-	unsigned int i, n = RTE_DIM(us);
+	unsigned int i, over = 0, n = RTE_DIM(us);
+	double hz = (double)rte_get_tsc_hz();
 
 	v.t = rte_txweight_table_create(&params);
 	if (v.t == NULL)
@@ -312,17 +407,34 @@ rebalance_visibility(unsigned int worker)
 		/* From the call (building the new mapping included). */
 		t0 = rte_rdtsc();
 		rte_txweight_table_update(v.t, ports, w[want], NULL, 2);
+		call_us[i] = (double)(rte_rdtsc() - t0) * 1e6 / hz;
 		while (v.seen_port != want)
 			rte_pause();
-		us[i] = (double)(int64_t)(v.seen_tsc - t0) * 1e6 / rte_get_tsc_hz();
+		us[i] = (double)(int64_t)(v.seen_tsc - t0) * 1e6 / hz;
+		over += us[i] > 1000;
+		/* The floor: the same two lcores, a plain flag, no library. */
+		rte_delay_us_block(200);
+		t0 = rte_rdtsc();
+		v.ping = i + 1;
+		while (v.ping_seen != i + 1)
+			rte_pause();
+		floor_us[i] = (double)(int64_t)(v.ping_tsc - t0) * 1e6 / hz;
 	}
 	v.stop = 1;
 	rte_eal_wait_lcore(worker);
 	rte_txweight_table_free(v.t);
 	qsort(us, n, sizeof(us[0]), cmp_double);
-	bench("rebalance_visible_us", us[n * 99 / 100], "us(p99)");
-	bench("rebalance_visible_p50_us", us[n / 2], "us");
+	qsort(floor_us, n, sizeof(floor_us[0]), cmp_double);
+	qsort(call_us, n, sizeof(call_us[0]), cmp_double);
+	/* The median is the figure; its tail is printed beside its floor. */
+	bench("rebalance_visible_us", us[n / 2], "us(p50)");
+	bench("rebalance_visible_p99_us", us[n * 99 / 100], "us");
 	bench("rebalance_visible_max_us", us[n - 1], "us");
+	bench("rebalance_visible_over_1ms_pct", 100.0 * over / n, "%");
+	bench("update_call_p50_us", call_us[n / 2], "us");
+	bench("cross_lcore_floor_p50_us", floor_us[n / 2], "us");
+	bench("cross_lcore_floor_p99_us", floor_us[n * 99 / 100], "us");
+	bench("cross_lcore_floor_max_us", floor_us[n - 1], "us");
 }
 
 /*
@@ -398,7 +510,8 @@ main(void)
 	uint64_t equal[N_NULL] = { 1, 1, 1, 1, 1, 1, 1, 1 };
 	uint64_t before[N_NULL], after[N_NULL], dropped, total, wsum;
 	double direct_r[ROUNDS], alt_r[ROUNDS], table_r[3][ROUNDS], bonding_r[ROUNDS];
-	double swrr_pkt_r[ROUNDS], swrr_burst_r[ROUNDS];
+	double swrr_pkt_r[ROUNDS], swrr_burst_r[ROUNDS], lookup_only_r[ROUNDS];
+	double split_r[ROUNDS], scattered_r[ROUNDS];
 	double direct, table[3], bonding, swrr_pkt, swrr_burst, err, e;
 	struct rte_txweight_table *t;
 	struct rte_txweight_swrr s;
@@ -435,6 +548,10 @@ main(void)
 			rte_txweight_table_update(t, ports, equal, NULL, np);
 			table_r[i][r] = run_table(t, BENCH_PACKETS);
 		}
+		rte_txweight_table_update(t, ports, equal, NULL, 2);
+		lookup_only_r[r] = run_lookup_only(t);
+		split_r[r] = run_split();
+		scattered_r[r] = run_direct_scattered();
 		bonding_r[r] = run_bonding(&dropped);
 		if (dropped != 0)
 			printf("bench: bonding dropped %" PRIu64 " packets\n", dropped);
@@ -452,6 +569,9 @@ main(void)
 		snprintf(name, sizeof(name), "txweight_%up_mpps", np);
 		bench(name, table[i], "Mpps");
 	}
+	bench("txweight_lookup_only_2p_mpps", best(lookup_only_r), "Mpps");
+	bench("direct_split_2p_mpps", best(split_r), "Mpps");
+	bench("direct_scattered_1p_mpps", best(scattered_r), "Mpps");
 	bonding = best(bonding_r);
 	bench("bonding_l34_2p_mpps", bonding, "Mpps");
 	swrr_pkt = best(swrr_pkt_r);

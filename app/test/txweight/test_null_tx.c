@@ -144,6 +144,60 @@ test_table_shares(struct rte_txweight_table *t, const uint64_t *w)
 		share_error_pct(delta, w));
 }
 
+/*
+ * The burst helper's three grouping paths (one target, two, more): every
+ * packet reaches the port its lookup chose, once.
+ */
+static void
+test_grouping_paths(struct rte_txweight_table *t)
+{
+	static const uint16_t one_queue[N_PORTS] = { 1, 1, 1, 1 };
+	static const struct {
+		unsigned int n_ports;
+		const uint16_t *nbq;
+	} configs[] = {
+		{ 1, one_queue }, { 2, one_queue }, { 3, one_queue }, { 2, nb_queues },
+	};
+	static struct tw_tx_ctx ctx;
+	uint64_t w[N_PORTS] = { 5, 3, 2, 1 };
+	uint64_t before[N_PORTS], after[N_PORTS], sent[RTE_MAX_ETHPORTS];
+	uint64_t expect[RTE_MAX_ETHPORTS];
+	struct rte_mbuf *pkts[TW_BURST];
+	uint32_t hashes[TW_BURST], flow = 0;
+	unsigned int c, b, i;
+
+	tw_tx_ctx_init(&ctx);
+	for (c = 0; c < RTE_DIM(configs); c++) {
+		rte_txweight_table_update(t, ports, w, configs[c].nbq, configs[c].n_ports);
+		memset(sent, 0, sizeof(sent));
+		memset(expect, 0, sizeof(expect));
+		port_opackets(before);
+		for (b = 0; b < 3000; b++) {
+			/* bursts of every length up to 32 */
+			uint16_t n = (uint16_t)(1 + b % TW_BURST);
+
+			if (alloc_burst(pkts) != 0) {
+				TW_CHECK(false, "mbuf pool empty");
+				return;
+			}
+			for (i = 0; i < TW_BURST; i++) {
+				hashes[i] = tw_mix32(flow++);
+				if (i < n)
+					expect[rte_txweight_table_lookup(t, hashes[i]).port_id]++;
+			}
+			rte_pktmbuf_free_bulk(&pkts[n], TW_BURST - n);
+			tw_tx_table_burst(&ctx, t, pkts, hashes, n, sent);
+		}
+		port_opackets(after);
+		for (i = 0; i < N_PORTS; i++)
+			TW_CHECK(after[i] - before[i] == expect[ports[i]] &&
+				sent[ports[i]] == expect[ports[i]],
+				"config %u port %u: counted %" PRIu64 ", sent %" PRIu64
+				", looked up %" PRIu64, c, i, after[i] - before[i],
+				sent[ports[i]], expect[ports[i]]);
+	}
+}
+
 /* SWRR per packet: after a multiple of the period, shares are exact. */
 static void
 test_swrr_exact(struct rte_txweight_table *t)
@@ -302,6 +356,7 @@ main(void)
 	if (t != NULL && worker < RTE_MAX_LCORE) {
 		test_weights_from_links(w);
 		test_table_shares(t, w);
+		test_grouping_paths(t);
 		test_swrr_exact(t);
 		test_live_rebalance(t, worker);
 	}

@@ -64,6 +64,7 @@ union tw_target_word {
 struct tw_tx_ctx {
 	union tw_target_word where[TW_BURST];
 	struct rte_mbuf *group[TW_BURST];
+	struct rte_mbuf *group2[TW_BURST];
 };
 
 static inline void
@@ -95,15 +96,35 @@ tw_match_mask(const union tw_target_word *where, uint32_t key)
 	return mask;
 }
 
+/* Send one group of a burst (or free it when it has no port). */
+static inline unsigned int
+tw_tx_group(union tw_target_word key, struct rte_mbuf **group, unsigned int len,
+	uint64_t *sent)
+{
+	if (unlikely(key.target.port_id >= RTE_MAX_ETHPORTS)) {
+		rte_pktmbuf_free_bulk(group, len);
+		return len;
+	}
+	tw_tx_all(key.target.port_id, key.target.queue_id, group, (uint16_t)len);
+	if (sent != NULL)
+		sent[key.target.port_id] += len;
+	return 0;
+}
+
 /*
  * Send a burst through a table: hashes[i] is packet i's flow hash.
  *
  * First every packet's target is looked up (independent loads, so they
  * overlap), then the packets are grouped per target, in order, and each
- * group goes out as one mini-burst. The grouping works on bit masks (one
- * pass of compares per distinct target, then the set bits): no per-target
- * counter in memory, whose load-increment-store chain would serialise
- * consecutive packets of one port.
+ * group goes out as one mini-burst. Grouping works on bit masks from SIMD
+ * compares, never on per-target counters in memory (whose
+ * load-increment-store chain would serialise consecutive packets of one
+ * target):
+ * - one target: the burst goes out as it is;
+ * - two targets (the common LAG of two ports): one branch-free pass writes
+ *   every packet to both groups and advances only its own group's index,
+ *   kept in a register;
+ * - more: one pass of compares per target, then its set bits.
  *
  * Per-port counts (by port id) are added to sent[] when non-NULL.
  * Returns the number of packets that had no port (freed).
@@ -113,14 +134,36 @@ tw_tx_table_burst(struct tw_tx_ctx *ctx, const struct rte_txweight_table *table,
 	struct rte_mbuf **pkts, const uint32_t *hashes, uint16_t n,
 	uint64_t *sent)
 {
-	union tw_target_word key;
-	uint32_t left, mask;
-	unsigned int dropped = 0, i, len;
+	union tw_target_word key, key2;
+	uint32_t left, mask, mask2;
+	unsigned int dropped = 0, i, len, len2;
 
 	RTE_ASSERT(n <= TW_BURST);
+	if (n == 0)
+		return 0;
 	for (i = 0; i < n; i++)
 		ctx->where[i].target = rte_txweight_table_lookup(table, hashes[i]);
 	left = n == 32 ? UINT32_MAX : (UINT32_C(1) << n) - 1;
+	key = ctx->where[0];
+	mask = tw_match_mask(ctx->where, key.word) & left;
+	if (mask == left)
+		return tw_tx_group(key, pkts, n, sent);
+	key2 = ctx->where[__builtin_ctz(left & ~mask)];
+	mask2 = tw_match_mask(ctx->where, key2.word) & left;
+	if ((mask | mask2) == left) {
+		len = 0;
+		len2 = 0;
+		for (i = 0; i < n; i++) {
+			unsigned int first = (mask >> i) & 1;
+
+			ctx->group[len] = pkts[i];
+			ctx->group2[len2] = pkts[i];
+			len += first;
+			len2 += first ^ 1;
+		}
+		dropped += tw_tx_group(key, ctx->group, len, sent);
+		return dropped + tw_tx_group(key2, ctx->group2, len2, sent);
+	}
 	while (left != 0) {
 		key = ctx->where[__builtin_ctz(left)];
 		mask = tw_match_mask(ctx->where, key.word) & left;
@@ -130,15 +173,7 @@ tw_tx_table_burst(struct tw_tx_ctx *ctx, const struct rte_txweight_table *table,
 			ctx->group[len++] = pkts[__builtin_ctz(mask)];
 			mask &= mask - 1;
 		} while (mask != 0);
-		if (unlikely(key.target.port_id >= RTE_MAX_ETHPORTS)) {
-			rte_pktmbuf_free_bulk(ctx->group, len);
-			dropped += len;
-			continue;
-		}
-		tw_tx_all(key.target.port_id, key.target.queue_id, ctx->group,
-			(uint16_t)len);
-		if (sent != NULL)
-			sent[key.target.port_id] += len;
+		dropped += tw_tx_group(key, ctx->group, len, sent);
 	}
 	return dropped;
 }
