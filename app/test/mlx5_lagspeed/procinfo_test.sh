@@ -66,7 +66,7 @@ fifo="$LT_DIR/stdin"
 mkfifo "$fifo"
 stdbuf_lib=/usr/libexec/coreutils/libstdbuf.so
 LD_PRELOAD="$stdbuf_lib" _STDBUF_O=L lt_foreign timeout 60 "$DPDK_TESTPMD" \
-	-l 0-1 --no-pci --file-prefix "$prefix" \
+	-l 0-1 --no-pci --file-prefix "$prefix" --base-virtaddr 0x200000000000 \
 	--log-level=lib.eal:error -d "$LAGSPEED_PLUGIN" --vdev net_null0 \
 	-- -i --total-num-mbufs=2048 <"$fifo" >"$log" 2>&1 &
 tp_pid=$!
@@ -74,11 +74,21 @@ LT_PIDS+=("$tp_pid")
 exec 3>"$fifo"
 lt_wait_grep 'testpmd> ' "$log" 20 "primary testpmd is up"
 
+# A secondary maps the primary's memory at the same addresses; the primary
+# puts it far from where libraries (and sanitizer shadows) land, and an
+# unlucky address-space layout is retried.
 secondary() {
-	lt_foreign timeout 30 "$DPDK_PROC_INFO" --file-prefix "$prefix" \
-		--log-level=lib.eal:error -d "$LAGSPEED_PLUGIN" -- --show-port \
-		>"$LT_DIR/secondary.$1.log" 2>&1 ||
-		lt_fail "dpdk-proc-info exited with $? (see secondary.$1.log)"
+	local try rc
+	for try in 1 2 3; do
+		lt_foreign timeout 30 "$DPDK_PROC_INFO" --file-prefix "$prefix" \
+			--log-level=lib.eal:error -d "$LAGSPEED_PLUGIN" -- \
+			--show-port >"$LT_DIR/secondary.$1.log" 2>&1
+		rc=$?
+		[ "$rc" = 0 ] && return 0
+		grep -q 'Cannot get a virtual area' "$LT_DIR/secondary.$1.log" ||
+			break
+	done
+	lt_fail "dpdk-proc-info exited with $rc (see secondary.$1.log)"
 }
 
 secondary a

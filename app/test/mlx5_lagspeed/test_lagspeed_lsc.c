@@ -29,6 +29,7 @@
 #include <rte_interrupts.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_version.h>
 
 #include <ibvsim.h>
 #include <rte_pmd_mlx5_lagspeed.h>
@@ -37,6 +38,9 @@
 #define PORT_EXT 0
 #define PORT_LEGACY 1
 #define PORT_PLAIN 2
+/* scenario "order": a bonding port (bound) over one null member */
+#define PORT_MEMBER 3
+#define PORT_BOND 4
 
 static struct ibvsim *sim;
 static int failures;
@@ -47,7 +51,7 @@ struct lsc_seen {
 	struct rte_eth_link link;  /* read inside the callback */
 	uint64_t at_ns;
 };
-static struct lsc_seen seen[N_PORTS];
+static struct lsc_seen seen[PORT_BOND + 1];
 
 #define CHECK(cond, ...) do { \
 	if (!(cond)) { \
@@ -95,7 +99,7 @@ on_lsc(uint16_t port_id, enum rte_eth_event_type event, void *cb_arg,
 	(void)event;
 	(void)cb_arg;
 	(void)ret_param;
-	if (port_id >= N_PORTS)
+	if (port_id > PORT_BOND)
 		return 0;
 	/* What an application reads in its callback. */
 	rte_eth_link_get_nowait(port_id, &link);
@@ -170,6 +174,18 @@ expect_quiet(const char *what, uint64_t count, unsigned int ms)
 	printf("ok: %s: no callback\n", what);
 }
 
+/* Verbs contexts open on a device, waited for (releases can be deferred). */
+static bool
+contexts_become(const char *ibdev, int want)
+{
+	uint64_t deadline = now_ns() + 2000000000u;
+
+	while (ibvsim_device_contexts(sim, ibdev) != want &&
+			now_ns() < deadline)
+		usleep(1000);
+	return ibvsim_device_contexts(sim, ibdev) == want;
+}
+
 static void
 must(int ret, const char *what)
 {
@@ -179,17 +195,17 @@ must(int ret, const char *what)
 	}
 }
 
-static int
+static struct rte_mempool *
 start_ports(void)
 {
 	struct rte_eth_conf conf;
 	struct rte_mempool *mp;
 	uint16_t port;
 
-	mp = rte_pktmbuf_pool_create("lsc_pool", 1023, 0, 0,
+	mp = rte_pktmbuf_pool_create("lsc_pool", 2047, 0, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (mp == NULL)
-		return -ENOMEM;
+		return NULL;
 	memset(&conf, 0, sizeof(conf));
 	for (port = 0; port < N_PORTS; port++) {
 		if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 ||
@@ -198,11 +214,48 @@ start_ports(void)
 				rte_eth_tx_queue_setup(port, 0, 64,
 					rte_socket_id(), NULL) != 0 ||
 				rte_eth_dev_start(port) != 0)
-			return -EIO;
+			return NULL;
 		rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC,
 			on_lsc, NULL);
 	}
-	return 0;
+	return mp;
+}
+
+/* A port probed after rte_eal_init(), then removed. */
+static void
+scenario_hotplug(void)
+{
+	struct rte_pmd_mlx5_lagspeed_info info;
+	struct rte_eth_dev_info dinfo;
+	struct rte_eth_link link;
+	uint64_t count;
+	uint16_t port;
+
+	CHECK(rte_dev_probe("net_null3") == 0, "hotplug net_null3");
+	CHECK(rte_eth_dev_get_port_by_name("net_null3", &port) == 0,
+		"net_null3 has a port");
+	memset(&link, 0, sizeof(link));
+	rte_eth_link_get_nowait(port, &link);
+	CHECK(link.link_speed == 200000, "hotplugged port: %u Mb/s",
+		link.link_speed);
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(port, &info) == 0 &&
+		strcmp(info.ib_device, "mlx5_0") == 0,
+		"hotplugged port extended");
+	CHECK(ibvsim_device_contexts(sim, "mlx5_0") == 1,
+		"the device's context is shared: %d",
+		ibvsim_device_contexts(sim, "mlx5_0"));
+	CHECK(rte_eth_dev_info_get(port, &dinfo) == 0 &&
+		rte_dev_remove(dinfo.device) == 0, "remove net_null3");
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(port, &info) == -ENODEV,
+		"removed port forgotten");
+	/* The shared context of mlx5_0 still serves port 0. */
+	count = lsc_count(PORT_EXT);
+	must(ibvsim_pf_set(sim, "g", 1, false), "pf 1 down");
+	CHECK(wait_count(PORT_EXT, count + 1, 3000) &&
+		link_of(PORT_EXT).link_speed == 100000,
+		"port 0 still served after the hotplugged port left");
+	must(ibvsim_pf_set(sim, "g", 1, true), "pf 1 up");
+	printf("ok: hotplug and removal\n");
 }
 
 static void
@@ -215,6 +268,11 @@ scenario_lsc(void)
 	link = link_of(PORT_EXT);
 	CHECK(link.link_speed == 200000 && link.link_status,
 		"initial: %u Mb/s", link.link_speed);
+	CHECK(contexts_become("mlx5_0", 1), "one context on mlx5_0: %d",
+		ibvsim_device_contexts(sim, "mlx5_0"));
+	CHECK(contexts_become("mlx5_1", 0),
+		"legacy device's context kept open: %d",
+		ibvsim_device_contexts(sim, "mlx5_1"));
 	CHECK(link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX,
 		"duplex is the PMD's");
 	printf("ok: VF on 2x100G reports 200000 Mb/s\n");
@@ -244,6 +302,8 @@ scenario_lsc(void)
 	CHECK(info.events >= events_before + 1000,
 		"storm: only %" PRIu64 " events seen",
 		info.events - events_before);
+	CHECK(ibvsim_unacked_events() == 0, "storm: %ld events not acked",
+		ibvsim_unacked_events());
 	printf("ok: storm: %" PRIu64 " events read and acked\n",
 		info.events - events_before);
 	/* ... and the interrupt thread still answers at once. */
@@ -282,6 +342,8 @@ scenario_lsc(void)
 	CHECK(lsc_count(PORT_LEGACY) == 0 && lsc_count(PORT_PLAIN) == 0,
 		"other ports got callbacks");
 	printf("ok: legacy and unbound ports untouched\n");
+
+	scenario_hotplug();
 }
 
 static void
@@ -313,6 +375,7 @@ scenario_faults(void)
 	link = link_of(PORT_EXT);
 	CHECK(link.link_speed == 10000 && link.link_status,
 		"fatal: %u Mb/s, want the PMD's 10000", link.link_speed);
+	CHECK(contexts_become("mlx5_0", 0), "fatal: context still open");
 	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0 &&
 		info.state == RTE_PMD_MLX5_LAGSPEED_DETACHED,
 		"fatal: state %s", state_name(info.state));
@@ -330,6 +393,58 @@ scenario_faults(void)
 		state_name(info.state), info.last_error);
 	CHECK(link_of(PORT_LEGACY).link_speed == 10000, "old kernel speed");
 	printf("ok: old kernel keeps the PMD's speed\n");
+}
+
+/*
+ * A PMD that rewrites dev_link behind dev_ops and raises LSC itself, as
+ * mlx5 does on netlink: net_bonding, on a member's link change, calls its
+ * link_update directly and then the LSC callbacks. With LSC interrupts on,
+ * the application reads the cached dev_link in its callback: it must see
+ * the effective speed, so the plugin's own callback has to run first.
+ */
+static void
+expect_bond_lsc(const char *what, uint64_t want_count, bool up)
+{
+	CHECK(wait_count(PORT_BOND, want_count, 3000), "%s: no LSC", what);
+	CHECK(seen[PORT_BOND].link.link_status == up &&
+		seen[PORT_BOND].link.link_speed == 200000,
+		"%s: the callback read %u Mb/s %s, want 200000 %s", what,
+		seen[PORT_BOND].link.link_speed,
+		seen[PORT_BOND].link.link_status ? "up" : "down",
+		up ? "up" : "down");
+	printf("ok: %s: the callback read 200000 Mb/s %s\n", what,
+		up ? "up" : "down");
+}
+
+static void
+scenario_order(struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf;
+	uint64_t count;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.intr_conf.lsc = 1;
+	if (rte_eth_dev_configure(PORT_BOND, 1, 1, &conf) != 0 ||
+			rte_eth_rx_queue_setup(PORT_BOND, 0, 64,
+				rte_socket_id(), NULL, mp) != 0 ||
+			rte_eth_tx_queue_setup(PORT_BOND, 0, 64,
+				rte_socket_id(), NULL) != 0) {
+		CHECK(0, "cannot configure the bonding port");
+		return;
+	}
+	rte_eth_dev_callback_register(PORT_BOND, RTE_ETH_EVENT_INTR_LSC,
+		on_lsc, NULL);
+	CHECK(rte_eth_dev_start(PORT_BOND) == 0, "start the bonding port");
+	/* the member comes up: bonding raises LSC (link up) */
+	expect_bond_lsc("bonding: member up", 1, true);
+	count = lsc_count(PORT_BOND);
+	CHECK(rte_eth_dev_stop(PORT_MEMBER) == 0, "stop the member");
+	expect_bond_lsc("bonding: member down", count + 1, false);
+	count = lsc_count(PORT_BOND);
+	CHECK(rte_eth_dev_start(PORT_MEMBER) == 0, "start the member");
+	expect_bond_lsc("bonding: member up again", count + 1, true);
+	rte_eth_dev_stop(PORT_BOND);
+	rte_eth_dev_close(PORT_BOND);
 }
 
 /* ---- bench ------------------------------------------------------------ */
@@ -407,6 +522,7 @@ scenario_bench(void)
 	const unsigned int n = 1000;
 	uint64_t *lat = calloc(n, sizeof(*lat));
 	uint64_t *post = calloc(n, sizeof(*post));
+	uint64_t *after = calloc(n, sizeof(*after));
 	uint64_t count = lsc_count(PORT_EXT), w0, w1, best[2] = {
 		UINT64_MAX, UINT64_MAX };
 	uint64_t (*wakeups)(void);
@@ -414,7 +530,7 @@ scenario_bench(void)
 	unsigned int i, r, k;
 	void *plugin;
 
-	if (lat == NULL || post == NULL)
+	if (lat == NULL || post == NULL || after == NULL)
 		exit(1);
 	/* Event to callback, through the emulator's C API. */
 	for (i = 0; i < n; i++) {
@@ -432,13 +548,18 @@ scenario_bench(void)
 		post[i] = t1 - t0;
 		usleep(200);
 	}
+	/* What is left once the emulator's call returned (0: before). */
+	for (i = 0; i < n; i++)
+		after[i] = lat[i] > post[i] ? lat[i] - post[i] : 0;
 	print_latency("lsc_latency", lat, n);
 	print_latency("emulator_update", post, n);
+	print_latency("lsc_after_update", after, n);
+	free(after);
 	free(lat);
 	free(post);
 
 	/* rte_eth_link_get_nowait(): extended vs plain port, same run. */
-	for (r = 0; r < 7; r++) {
+	for (r = 0; r < 15; r++) {
 		for (k = 0; k < 2; k++) {
 			uint16_t port = k == 0 ? PORT_EXT : PORT_PLAIN;
 			uint64_t t0 = now_ns(), dt;
@@ -481,6 +602,7 @@ main(int argc, char **argv)
 	const char *plugin = getenv("LAGSPEED_PLUGIN");
 	const char *ibvsim_lib = getenv("IBVSIM_LIB");
 	char dir[512], prefix[64], env[2048];
+	struct rte_mempool *mp;
 	uint32_t pfs[2] = { 100000, 100000 };
 	char *eal[32];
 	int n = 0, ret;
@@ -505,7 +627,8 @@ main(int argc, char **argv)
 		strcmp(scenario, "faults") == 0 ? IBVSIM_F_OLD_KERNEL :
 		IBVSIM_F_LEGACY), "mlx5_1");
 	snprintf(env, sizeof(env),
-		"ibverbs=%s,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1",
+		"ibverbs=%s,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,"
+		"bind=net_null3@mlx5_0:1,bind=net_bonding0@mlx5_0:1",
 		ibvsim_lib);
 	setenv("LAGSPEED", env, 1);
 
@@ -528,12 +651,22 @@ main(int argc, char **argv)
 	eal[n++] = (char *)"net_null1";
 	eal[n++] = (char *)"--vdev";
 	eal[n++] = (char *)"net_null2";
+	if (strcmp(scenario, "order") == 0) {
+		eal[n++] = (char *)"--vdev";
+		eal[n++] = (char *)"net_null4";
+		eal[n++] = (char *)"--vdev";
+		/* DPDK 22.11 says slave=, later releases member= */
+		eal[n++] = (char *)(RTE_VERSION < RTE_VERSION_NUM(23, 11, 0, 0) ?
+			"net_bonding0,mode=2,slave=net_null4" :
+			"net_bonding0,mode=2,member=net_null4");
+	}
 	eal[n] = NULL;
 	if (rte_eal_init(n, eal) < 0) {
 		fprintf(stderr, "rte_eal_init failed\n");
 		return 1;
 	}
-	if (start_ports() != 0) {
+	mp = start_ports();
+	if (mp == NULL) {
 		fprintf(stderr, "cannot start the ports\n");
 		return 1;
 	}
@@ -543,6 +676,8 @@ main(int argc, char **argv)
 		scenario_faults();
 	else if (strcmp(scenario, "bench") == 0)
 		scenario_bench();
+	else if (strcmp(scenario, "order") == 0)
+		scenario_order(mp);
 	else
 		CHECK(0, "unknown scenario %s", scenario);
 
@@ -550,6 +685,10 @@ main(int argc, char **argv)
 		rte_eth_dev_stop(n);
 		rte_eth_dev_close(n);
 	}
+	CHECK(ibvsim_unacked_events() == 0, "%ld events not acked",
+		ibvsim_unacked_events());
+	/* Closing the last port of a device closes its context. */
+	CHECK(contexts_become("mlx5_0", 0), "context left open after close");
 	ret = rte_eal_cleanup();
 	CHECK(ret == 0, "rte_eal_cleanup: %d", ret);
 	ibvsim_close(sim);

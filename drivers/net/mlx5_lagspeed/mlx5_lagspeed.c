@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <rte_alarm.h>
+#include <rte_bus.h>
 #include <rte_common.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -38,6 +39,9 @@
 #include "mlx5_lagspeed_sysfs.h"
 
 RTE_LOG_REGISTER(lagspeed_logtype, pmd.net.mlx5_lagspeed, INFO);
+
+/* The name of our bus (it only gives us a probe() and a cleanup()). */
+#define LAGSPEED_BUS_NAME "mlx5_lagspeed"
 
 /* Events read per wake before yielding the interrupt thread. */
 #define LAGSPEED_EVENT_BUDGET 512
@@ -248,22 +252,30 @@ lagspeed_port_query(struct lagspeed_port *p)
 }
 
 /*
- * Our own LSC callback, registered before the application's: when the
- * PMD raises LSC itself (mlx5: netlink, after rewriting dev_link from
- * ethtool), the callbacks run in registration order, so the link is
- * fixed before any application callback reads it.
+ * Our own LSC callback, on every port slot (RTE_ETH_ALL) from our bus
+ * probe, inside rte_eal_init(): ahead of any callback the application can
+ * register, on ports probed later too. ethdev runs callbacks in
+ * registration order, so when a PMD raises LSC itself after rewriting
+ * dev_link behind dev_ops (mlx5 on netlink, net_bonding on a member
+ * change), the link is fixed before any application callback reads it.
  */
 static int
 lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 	void *cb_arg, void *ret_param)
 {
-	struct lagspeed_port *p = &lagspeed.ports[port_id];
+	struct lagspeed_port *p;
 
 	RTE_SET_USED(event);
 	RTE_SET_USED(cb_arg);
 	RTE_SET_USED(ret_param);
-	if (p->hooked && lagspeed_is_primary())
+	if (port_id >= RTE_MAX_ETHPORTS || !lagspeed_is_primary())
+		return 0;
+	p = &lagspeed.ports[port_id];
+	/* The lock keeps the port from being forgotten meanwhile. */
+	pthread_mutex_lock(&lagspeed.lock);
+	if (p->hooked)
 		lagspeed_hook_fix_link(p);
+	pthread_mutex_unlock(&lagspeed.lock);
 	return 0;
 }
 
@@ -285,11 +297,6 @@ lagspeed_port_forget(struct lagspeed_port *p)
 {
 	struct lagspeed_ibdev *ib = lagspeed_port_unhook(p);
 
-	if (p->lsc_cb) {
-		rte_eth_dev_callback_unregister(p->port_id,
-			RTE_ETH_EVENT_INTR_LSC, lagspeed_port_lsc_first, NULL);
-		p->lsc_cb = false;
-	}
 	free(p->ops_copy);
 	memset(p, 0, sizeof(*p));
 	return ib;
@@ -320,15 +327,18 @@ lagspeed_driver_is_mlx5(const char *driver)
 static struct lagspeed_ibdev *
 lagspeed_port_attach(uint16_t port_id, bool probing)
 {
-	struct lagspeed_port *p = &lagspeed.ports[port_id];
 	char name[RTE_ETH_NAME_MAX_LEN], ibdev[LAGSPEED_IBDEV_NAME_MAX];
 	const struct lagspeed_bind *bind;
 	struct rte_eth_dev_info info;
+	struct lagspeed_port *p;
 	const char *why;
 	uint32_t ib_port;
 
+	if (port_id >= RTE_MAX_ETHPORTS)
+		return NULL;
+	p = &lagspeed.ports[port_id];
 	if (!lagspeed.enabled || lagspeed.abi_broken || lagspeed.cleaned ||
-			p->used || port_id >= RTE_MAX_ETHPORTS)
+			p->used)
 		return NULL;
 	memset(&info, 0, sizeof(info));
 	if (probing)
@@ -365,6 +375,7 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	p->dev = lagspeed_abi_dev(port_id);
 	strlcpy(p->ib_name, ibdev, sizeof(p->ib_name));
 	p->ib_port = ib_port;
+	p->if_index = info.if_index;
 
 	if (!lagspeed_is_primary()) {
 		/* The primary maintains the shared link; we only read it. */
@@ -402,17 +413,17 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	p->last_change_us = 0;
 	if (p->state == RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED) {
 		/* Nothing to change: leave the port as it is. */
-		lagspeed_port_drop_ibdev(p);
-		return NULL;
+		return lagspeed_port_drop_ibdev(p);
 	}
 	if (lagspeed_hook_install(p) != 0) {
 		p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
-		lagspeed_port_drop_ibdev(p);
-		return NULL;
+		return lagspeed_port_drop_ibdev(p);
 	}
-	if (rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC,
-			lagspeed_port_lsc_first, NULL) == 0)
-		p->lsc_cb = true;
+	if (p->if_index != 0 && lagspeed_netlink_start() != 0)
+		LAGSPEED_LOG(WARNING,
+			"port %u: cannot follow netlink: a speed-only change "
+			"the PMD reads from ethtool stays until the next event",
+			port_id);
 	LAGSPEED_LOG(INFO, "port %u (%s): extended by %s:%u, %u Mb/s%s",
 		port_id, name, ibdev, ib_port,
 		lagspeed_eff_speed(__atomic_load_n(&p->eff, __ATOMIC_RELAXED)),
@@ -449,14 +460,15 @@ lagspeed_ibdev_intr(void *arg)
 					errno == EINTR)
 				break;
 			/* EOF reads as a failure with errno untouched. */
-			err = errno != 0 ? errno : EPIPE;
+			if (!fatal)
+				err = errno != 0 ? errno : EPIPE;
 			fatal = true;
 			break;
 		}
 		n++;
 		if (lagspeed_event_classify(event.event_type,
 				(uint32_t)event.element.port_num, &mask) ==
-				LAGSPEED_EVENT_FATAL) {
+				LAGSPEED_EVENT_FATAL && !fatal) {
 			fatal = true;
 			err = ENODEV;
 		}
@@ -568,19 +580,32 @@ lagspeed_bus_probe(void)
 {
 	struct lagspeed_ibdev *release[RTE_MAX_ETHPORTS];
 	unsigned int n = 0, i;
+	const char *why;
 	uint16_t port_id;
 
 	LAGSPEED_LOG(DEBUG, "bus probe: %u ports so far", rte_eth_dev_count_avail());
 	pthread_mutex_lock(&lagspeed.lock);
-	if (lagspeed.enabled && !lagspeed.eth_cbs && !lagspeed.cleaned) {
+	if (lagspeed.enabled && !lagspeed.abi_broken &&
+			lagspeed_abi_check_global(&why) != 0) {
+		lagspeed.abi_broken = true;
+		LAGSPEED_LOG(ERR,
+			"DPDK ABI check failed (%s; built for %s, running %s): "
+			"extending no port", why, lagspeed_abi_name,
+			rte_version());
+	}
+	if (lagspeed.enabled && !lagspeed.abi_broken && !lagspeed.eth_cbs &&
+			!lagspeed.cleaned) {
 		if (rte_eth_dev_callback_register(RTE_ETH_ALL,
 				RTE_ETH_EVENT_NEW, lagspeed_eth_event, NULL) != 0 ||
 				rte_eth_dev_callback_register(RTE_ETH_ALL,
 				RTE_ETH_EVENT_DESTROY, lagspeed_eth_event,
+				NULL) != 0 ||
+				rte_eth_dev_callback_register(RTE_ETH_ALL,
+				RTE_ETH_EVENT_INTR_LSC, lagspeed_port_lsc_first,
 				NULL) != 0)
 			LAGSPEED_LOG(ERR,
-				"cannot watch for new ports: "
-				"only ports probed so far are extended");
+				"cannot register ethdev callbacks: ports probed "
+				"later or PMD-raised LSC may be missed");
 		lagspeed.eth_cbs = true;
 		RTE_ETH_FOREACH_DEV(port_id) {
 			release[n] = lagspeed_port_attach(port_id, false);
@@ -607,11 +632,14 @@ lagspeed_cleanup(void)
 		return 0;
 	}
 	lagspeed.cleaned = true;
+	rte_eal_alarm_cancel(lagspeed_port_attach_later, (void *)-1);
 	if (lagspeed.eth_cbs) {
 		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
 			lagspeed_eth_event, NULL);
 		rte_eth_dev_callback_unregister(RTE_ETH_ALL,
 			RTE_ETH_EVENT_DESTROY, lagspeed_eth_event, NULL);
+		rte_eth_dev_callback_unregister(RTE_ETH_ALL,
+			RTE_ETH_EVENT_INTR_LSC, lagspeed_port_lsc_first, NULL);
 		lagspeed.eth_cbs = false;
 	}
 	for (i = 0; i < RTE_MAX_ETHPORTS; i++) {
@@ -623,6 +651,7 @@ lagspeed_cleanup(void)
 	}
 	/* Devices whose ports were detached already hold no reference. */
 	pthread_mutex_unlock(&lagspeed.lock);
+	lagspeed_netlink_stop();
 	for (i = 0; i < n; i++)
 		lagspeed_ibdev_release(release[i]);
 	pthread_mutex_lock(&lagspeed.lock);
@@ -648,9 +677,18 @@ RTE_INIT(lagspeed_init)
 		LAGSPEED_LOG(INFO, "disabled by %s", LAGSPEED_ENV);
 		return;
 	}
+	/*
+	 * Installed in the plugin directory and given with -d too: the
+	 * first copy loaded does the work, a second would wrap it again.
+	 */
+	if (rte_bus_find_by_name(LAGSPEED_BUS_NAME) != NULL) {
+		LAGSPEED_LOG(INFO, "another copy of the plugin is loaded: "
+			"this one stays out");
+		return;
+	}
 	lagspeed.enabled = true;
 	lagspeed_telemetry_register();
-	lagspeed_abi_bus_register("mlx5_lagspeed", lagspeed_bus_probe,
+	lagspeed_abi_bus_register(LAGSPEED_BUS_NAME, lagspeed_bus_probe,
 		lagspeed_cleanup);
 }
 

@@ -10,7 +10,10 @@
  * sizes and offsets match.
  */
 
+#include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <string.h>
 #include <sys/queue.h>
 
@@ -72,6 +75,15 @@ const char lagspeed_abi_name[] = "own-22.11";
 
 struct rte_eth_dev_callback;
 TAILQ_HEAD(lagspeed_eth_dev_cb_list, rte_eth_dev_callback);
+
+/*
+ * A wrong variant on purpose, for the test that the run-time checks
+ * refuse it (app/test/mlx5_lagspeed builds a plugin with it).
+ */
+#ifdef LAGSPEED_ABI_TEST_WRONG
+#undef LAGSPEED_DEV_FP_SLOTS
+#define LAGSPEED_DEV_FP_SLOTS 8
+#endif
 
 /* struct rte_eth_dev: identical prefix in every release but for fp slots. */
 struct rte_eth_dev {
@@ -304,6 +316,24 @@ lagspeed_abi_check_port(uint16_t port_id, bool probing,
 	if (need_link_update && lagspeed_abi_ops_slot_get(dev->dev_ops,
 			LAGSPEED_SLOT_LINK_UPDATE) == NULL) {
 		*why = "port's dev_ops has no link_update";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int
+lagspeed_abi_check_global(const char **why)
+{
+	const ElfW(Sym) *sym = NULL;
+	Dl_info info;
+
+	*why = NULL;
+	if (dladdr1(rte_eth_devices, &info, (void **)&sym,
+			RTLD_DL_SYMENT) == 0 || sym == NULL)
+		return 0; /* not observable: the per-port checks remain */
+	if (sym->st_size != 0 && sym->st_size !=
+			sizeof(struct rte_eth_dev) * RTE_MAX_ETHPORTS) {
+		*why = "sizeof(rte_eth_devices) differs from the library's";
 		return -EPROTO;
 	}
 	return 0;

@@ -100,6 +100,14 @@ int lagspeed_abi_callback_process(struct rte_eth_dev *dev,
 int lagspeed_abi_check_port(uint16_t port_id, bool probing,
 	bool need_link_update, const char **why);
 
+/**
+ * Check what can be checked before any port exists: the size of
+ * rte_eth_devices[] as the library's symbol table records it against
+ * RTE_MAX_ETHPORTS times our struct rte_eth_dev.
+ * @return 0, or -EPROTO with a reason in @p why.
+ */
+int lagspeed_abi_check_global(const char **why);
+
 /** Register / unregister the plugin's bus (see mlx5_lagspeed.c). */
 void lagspeed_abi_bus_register(const char *name, int (*probe)(void),
 	int (*cleanup)(void));

@@ -44,7 +44,6 @@ struct lagspeed_ibdev {
 struct lagspeed_port {
 	bool used;               /**< a record exists (info_get answers) */
 	bool hooked;             /**< our ops are installed */
-	bool lsc_cb;             /**< our own LSC callback is registered */
 	uint16_t port_id;
 	bool secondary;          /**< attached in a secondary process */
 	struct rte_eth_dev *dev;
@@ -58,6 +57,7 @@ struct lagspeed_port {
 	struct lagspeed_ibdev *ibdev;
 	char ib_name[LAGSPEED_IBDEV_NAME_MAX];
 	uint32_t ib_port;
+	unsigned int if_index;   /**< its netdev, 0 if none */
 	uint64_t eff;            /**< atomic: see mlx5_lagspeed_link.h */
 	uint64_t pmd_link;       /**< atomic: the link the PMD last wrote */
 	uint64_t written;        /**< atomic: the link we last wrote */
@@ -96,6 +96,10 @@ void lagspeed_hook_remove(struct lagspeed_port *p);
 void lagspeed_hook_fix_link(struct lagspeed_port *p);
 /* Re-apply after the effective link changed. */
 void lagspeed_hook_refresh(struct lagspeed_port *p);
+
+/* mlx5_lagspeed_netlink.c: re-apply after the PMD's netlink updates. */
+int lagspeed_netlink_start(void);
+void lagspeed_netlink_stop(void);
 
 /* mlx5_lagspeed_telemetry.c */
 void lagspeed_telemetry_register(void);
