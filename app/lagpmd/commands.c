@@ -124,6 +124,8 @@ cmd_show_port_all_parsed(void *parsed, struct cmdline *cl __rte_unused,
 
 	if (!strcmp(res->what, "summary"))
 		lp_port_summary_display();
+	else if (!strcmp(res->what, "stats"))
+		lp_port_stats_display_all();
 	else
 		RTE_ETH_FOREACH_DEV(pid)
 			show_port_one(res->what, pid);
@@ -293,7 +295,9 @@ cmd_sleep_parsed(void *parsed, struct cmdline *cl __rte_unused,
 	};
 
 	cmd_done();
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	/* A signal ends the pause: lagpmd is on its way out. */
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR &&
+			lp_quit_signal == 0)
 		;
 }
 
@@ -503,31 +507,16 @@ cmd_rebal_list_parsed(void *parsed, struct cmdline *cl __rte_unused,
 	unsigned int i;
 
 	if (!strcmp(res->what, "weights")) {
-		uint64_t weights[RTE_MAX_ETHPORTS];
-
-		if (parse_port_values(res->list, true, values, set) == 0) {
-			for (i = 0; i < lp.nb_ports; i++)
-				weights[i] = set[i] ? values[i] :
-					lp.ports[i].weight;
-			lp_rebalance_apply(weights, "by weights");
-		}
+		if (parse_port_values(res->list, true, values, set) == 0)
+			lp_rebalance_weights(values, set);
 	} else if (parse_port_values(res->list, false, values, set) == 0) {
 		for (i = 0; i < lp.nb_ports; i++) {
 			if (!set[i])
 				continue;
-			if (values[i] > UINT32_MAX) {
+			if (values[i] > UINT32_MAX)
 				fprintf(stderr, "Bad arguments\n");
-				break;
-			}
-			if (values[i] == 0)
-				printf("Port %u: TX cap removed (was %u Mbps)\n",
-					lp.ports[i].port_id,
-					lp.ports[i].cap_mbps);
 			else
-				printf("Port %u: TX cap %" PRIu64 " Mbps\n",
-					lp.ports[i].port_id, values[i]);
-			lp.ports[i].cap_mbps = (uint32_t)values[i];
-			lp_rebalance_speed("by speed (cap)");
+				lp_rebalance_cap(i, (uint32_t)values[i]);
 		}
 	}
 	cmd_done();
@@ -665,7 +654,8 @@ run_lines(FILE *in)
 		fprintf(stderr, "Failed to create the command line\n");
 		return;
 	}
-	while (!quit_requested && (len = getline(&line, &cap, in)) >= 0) {
+	while (!quit_requested && lp_quit_signal == 0 &&
+			(len = getline(&line, &cap, in)) >= 0) {
 		char buf[1024];
 		int ret;
 
@@ -698,16 +688,18 @@ lp_cli_run(void)
 		FILE *f = fopen(lp.cmdline_file, "r");
 
 		if (f == NULL) {
+			int err = errno;
+
 			fprintf(stderr,
 				"Failed to create file based cmdline context: %s\n",
 				lp.cmdline_file);
-			return -errno;
+			return -err;
 		}
 		run_lines(f);
 		fclose(f);
 		printf("Read CLI commands from %s\n", lp.cmdline_file);
 		cmd_done();
-		if (quit_requested)
+		if (quit_requested || lp_quit_signal != 0)
 			return 0;
 	}
 	if (!isatty(STDIN_FILENO)) {
@@ -729,9 +721,11 @@ lp_cli_run(void)
 		lp_fwd_start();
 		printf("Press enter to exit\n");
 		cmd_done();
+		/* Enter, end of input, or a signal (EINTR) all stop it. */
 		if (read(STDIN_FILENO, &c, 1) < 0)
 			c = 0;
-		lp_fwd_stop();
+		if (lp.started)
+			lp_fwd_stop();
 	}
 	return 0;
 }

@@ -9,7 +9,6 @@
 
 #include <inttypes.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_ethdev.h>
 
@@ -143,17 +142,10 @@ lp_port_summary_display(void)
 	}
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-void
-lp_port_stats_display(uint16_t port_id)
+/* testpmd's NIC statistics block for counters read at time ns. */
+static void
+port_stats_print(uint16_t port_id, const struct rte_eth_stats *st,
+	uint64_t ns)
 {
 	static const char *border = "########################";
 	static uint64_t prev_pkts_rx[RTE_MAX_ETHPORTS];
@@ -161,7 +153,48 @@ lp_port_stats_display(uint16_t port_id)
 	static uint64_t prev_bytes_rx[RTE_MAX_ETHPORTS];
 	static uint64_t prev_bytes_tx[RTE_MAX_ETHPORTS];
 	static uint64_t prev_ns[RTE_MAX_ETHPORTS];
-	uint64_t diff_ns = 0, ns, pps_rx = 0, pps_tx = 0, bps_rx = 0, bps_tx = 0;
+	uint64_t diff_ns = 0, pps_rx = 0, pps_tx = 0, bps_rx = 0, bps_tx = 0;
+
+	printf("\n  %s NIC statistics for port %-2d %s\n", border, port_id,
+		border);
+	printf("  RX-packets: %-10" PRIu64 " RX-missed: %-10" PRIu64
+		" RX-bytes:  %-" PRIu64 "\n", st->ipackets, st->imissed,
+		st->ibytes);
+	printf("  RX-errors: %-" PRIu64 "\n", st->ierrors);
+	printf("  RX-nombuf:  %-10" PRIu64 "\n", st->rx_nombuf);
+	printf("  TX-packets: %-10" PRIu64 " TX-errors: %-10" PRIu64
+		" TX-bytes:  %-" PRIu64 "\n", st->opackets, st->oerrors,
+		st->obytes);
+
+	if (prev_ns[port_id] != 0 && ns > prev_ns[port_id])
+		diff_ns = ns - prev_ns[port_id];
+	prev_ns[port_id] = ns;
+	if (diff_ns > 0) {
+		double sec = diff_ns / 1e9;
+
+		if (st->ipackets > prev_pkts_rx[port_id])
+			pps_rx = (st->ipackets - prev_pkts_rx[port_id]) / sec;
+		if (st->opackets > prev_pkts_tx[port_id])
+			pps_tx = (st->opackets - prev_pkts_tx[port_id]) / sec;
+		if (st->ibytes > prev_bytes_rx[port_id])
+			bps_rx = (st->ibytes - prev_bytes_rx[port_id]) / sec;
+		if (st->obytes > prev_bytes_tx[port_id])
+			bps_tx = (st->obytes - prev_bytes_tx[port_id]) / sec;
+	}
+	prev_pkts_rx[port_id] = st->ipackets;
+	prev_pkts_tx[port_id] = st->opackets;
+	prev_bytes_rx[port_id] = st->ibytes;
+	prev_bytes_tx[port_id] = st->obytes;
+	printf("\n  Throughput (since last show)\n");
+	printf("  Rx-pps: %12" PRIu64 "          Rx-bps: %12" PRIu64
+		"\n  Tx-pps: %12" PRIu64 "          Tx-bps: %12" PRIu64 "\n",
+		pps_rx, bps_rx * 8, pps_tx, bps_tx * 8);
+	printf("  %s############################%s\n", border, border);
+}
+
+void
+lp_port_stats_display(uint16_t port_id)
+{
 	struct rte_eth_stats st;
 	int ret;
 
@@ -171,40 +204,33 @@ lp_port_stats_display(uint16_t port_id)
 			__func__, port_id, ret);
 		return;
 	}
-	printf("\n  %s NIC statistics for port %-2d %s\n", border, port_id,
-		border);
-	printf("  RX-packets: %-10" PRIu64 " RX-missed: %-10" PRIu64
-		" RX-bytes:  %-" PRIu64 "\n", st.ipackets, st.imissed, st.ibytes);
-	printf("  RX-errors: %-" PRIu64 "\n", st.ierrors);
-	printf("  RX-nombuf:  %-10" PRIu64 "\n", st.rx_nombuf);
-	printf("  TX-packets: %-10" PRIu64 " TX-errors: %-10" PRIu64
-		" TX-bytes:  %-" PRIu64 "\n", st.opackets, st.oerrors, st.obytes);
+	port_stats_print(port_id, &st, lp_mono_ns());
+}
 
-	ns = now_ns();
-	if (prev_ns[port_id] != 0)
-		diff_ns = ns - prev_ns[port_id];
-	prev_ns[port_id] = ns;
-	if (diff_ns > 0) {
-		double sec = diff_ns / 1e9;
+/*
+ * Every port's counters are read first, then printed: the per-port
+ * figures of one `show port stats all` are then taken at the same moment,
+ * and the TX shares computed from two of them cover the same interval for
+ * every port (printing is slow next to a null port's packet rate).
+ */
+void
+lp_port_stats_display_all(void)
+{
+	static struct rte_eth_stats st[RTE_MAX_ETHPORTS];
+	static int ret[RTE_MAX_ETHPORTS];
+	uint64_t ns;
+	uint16_t pid;
 
-		if (st.ipackets > prev_pkts_rx[port_id])
-			pps_rx = (st.ipackets - prev_pkts_rx[port_id]) / sec;
-		if (st.opackets > prev_pkts_tx[port_id])
-			pps_tx = (st.opackets - prev_pkts_tx[port_id]) / sec;
-		if (st.ibytes > prev_bytes_rx[port_id])
-			bps_rx = (st.ibytes - prev_bytes_rx[port_id]) / sec;
-		if (st.obytes > prev_bytes_tx[port_id])
-			bps_tx = (st.obytes - prev_bytes_tx[port_id]) / sec;
+	RTE_ETH_FOREACH_DEV(pid)
+		ret[pid] = rte_eth_stats_get(pid, &st[pid]);
+	ns = lp_mono_ns();
+	RTE_ETH_FOREACH_DEV(pid) {
+		if (ret[pid] != 0)
+			fprintf(stderr, "%s: Error: failed to get stats "
+				"(port %u): %d\n", __func__, pid, ret[pid]);
+		else
+			port_stats_print(pid, &st[pid], ns);
 	}
-	prev_pkts_rx[port_id] = st.ipackets;
-	prev_pkts_tx[port_id] = st.opackets;
-	prev_bytes_rx[port_id] = st.ibytes;
-	prev_bytes_tx[port_id] = st.obytes;
-	printf("\n  Throughput (since last show)\n");
-	printf("  Rx-pps: %12" PRIu64 "          Rx-bps: %12" PRIu64
-		"\n  Tx-pps: %12" PRIu64 "          Tx-bps: %12" PRIu64 "\n",
-		pps_rx, bps_rx * 8, pps_tx, bps_tx * 8);
-	printf("  %s############################%s\n", border, border);
 }
 
 void

@@ -103,7 +103,8 @@ txonly_burst(struct lp_fwd_lcore *fl, uint16_t port_idx,
 	uint16_t i;
 
 	if (rte_pktmbuf_alloc_bulk(lp.pool, pkts, burst) != 0) {
-		fl->alloc_failed++;
+		__atomic_store_n(&fl->alloc_failed, fl->alloc_failed + 1,
+			__ATOMIC_RELAXED);
 		return 0;
 	}
 	for (i = 0; i < burst; i++) {
@@ -115,7 +116,9 @@ txonly_burst(struct lp_fwd_lcore *fl, uint16_t port_idx,
 		m->l2_len = LP_ETH_LEN;
 		m->l3_len = LP_IP_LEN;
 	}
-	fl->generated += burst;
+	/* Read by the main lcore while this one runs: whole stores. */
+	__atomic_store_n(&fl->generated, fl->generated + burst,
+		__ATOMIC_RELAXED);
 	return burst;
 }
 
@@ -124,7 +127,7 @@ fwd_lcore_main(void *arg)
 {
 	struct lp_fwd_lcore *fl = arg;
 	struct rte_mbuf *pkts[LP_MAX_BURST];
-	struct lp_rx_stream rx[RTE_MAX_ETHPORTS * 4];
+	struct lp_rx_stream rx[RTE_MAX_ETHPORTS * LP_MAX_QUEUES];
 	unsigned int nb_rx = 0, rx_next = 0;
 	uint32_t pos = 0;
 	unsigned int i;
@@ -143,7 +146,8 @@ fwd_lcore_main(void *arg)
 	while (!__atomic_load_n(&lp.stop_request, __ATOMIC_RELAXED)) {
 		const struct lp_sched *s;
 		struct lp_slot slot;
-		uint16_t burst = lp.burst, n, sent;
+		uint16_t burst = __atomic_load_n(&lp.burst, __ATOMIC_RELAXED);
+		uint16_t n, sent;
 
 		/* The schedule is read once per burst: a rebalance takes
 		 * effect on the next burst and never splits one.
@@ -166,7 +170,8 @@ fwd_lcore_main(void *arg)
 			rx_next = rx_next + 1 == nb_rx ? 0 : rx_next + 1;
 			n = rte_eth_rx_burst(r->port_id, r->queue_id, pkts,
 				burst);
-			fl->received += n;
+			__atomic_store_n(&fl->received, fl->received + n,
+				__ATOMIC_RELAXED);
 		} else {
 			n = 0;
 		}
@@ -177,10 +182,13 @@ fwd_lcore_main(void *arg)
 			pos++;
 			sent = rte_eth_tx_burst(slot.port_id, slot.queue_id,
 				pkts, n);
-			st->tx_packets += sent;
+			__atomic_store_n(&st->tx_packets, st->tx_packets + sent,
+				__ATOMIC_RELAXED);
 			if (sent < n) {
 				/* Counted, never hidden: the totals must add up. */
-				st->tx_dropped += n - sent;
+				__atomic_store_n(&st->tx_dropped,
+					st->tx_dropped + n - sent,
+					__ATOMIC_RELAXED);
 				rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 			}
 		}
@@ -226,14 +234,14 @@ lp_fwd_init(void)
 		fl->lcore_id = lcore_id;
 		fl->index = i;
 		memset(fl->owner, 0xff, sizeof(fl->owner));
+		/* Owned by lp.lcores[] from here: lp_fwd_fini() frees it. */
+		lp.lcores[i] = fl;
 		fl->sched = rte_zmalloc("lagpmd_sched", sizeof(*fl->sched), 0);
-		if (fl->sched == NULL) {
-			rte_free(fl);
+		if (fl->sched == NULL)
 			return -ENOMEM;
-		}
 		if (rte_rcu_qsbr_thread_register(lp.qsbr, i) != 0)
 			return -EINVAL;
-		lp.lcores[i++] = fl;
+		i++;
 	}
 	return 0;
 }
@@ -311,9 +319,12 @@ lp_fwd_start(void)
 		fprintf(stderr, "Packet forwarding already started\n");
 		return -EBUSY;
 	}
+	/* Forward statistics count from here (from zero if unreadable). */
 	for (i = 0; i < lp.nb_ports; i++)
-		rte_eth_stats_get(lp.ports[i].port_id,
-			&lp.ports[i].start_stats);
+		if (rte_eth_stats_get(lp.ports[i].port_id,
+				&lp.ports[i].start_stats) != 0)
+			memset(&lp.ports[i].start_stats, 0,
+				sizeof(lp.ports[i].start_stats));
 	for (i = 0; i < lp.nb_fwd_lcores; i++) {
 		struct lp_fwd_lcore *fl = lp.lcores[i];
 

@@ -26,6 +26,7 @@
  * is lost or sent twice by a swap.
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -135,10 +136,14 @@ struct lp_config {
 
 extern struct lp_config lp;
 
+/** The SIGINT/SIGTERM received (0: none): the command line must end. */
+extern volatile sig_atomic_t lp_quit_signal;
+
 /* main.c */
 int lp_port_index(uint16_t port_id);
 bool lp_port_check(uint16_t port_id);
-uint64_t lp_now_us(void);
+uint64_t lp_now_us(void);   /* CLOCK_REALTIME, for display */
+uint64_t lp_mono_ns(void);  /* CLOCK_MONOTONIC, for durations */
 
 /* fwd.c */
 int lp_fwd_init(void);
@@ -154,6 +159,8 @@ int lp_rebalance_init(void);
 void lp_rebalance_fini(void);
 int lp_rebalance_speed(const char *why);
 int lp_rebalance_apply(const uint64_t *weights, const char *why);
+int lp_rebalance_weights(const uint64_t *values, const bool *set);
+int lp_rebalance_cap(unsigned int port_idx, uint32_t cap_mbps);
 void lp_txq_map_show(FILE *out);
 void lp_port_speed_show(FILE *out, uint16_t port_id);
 void lp_link_poll(uint16_t port_id);
@@ -162,6 +169,7 @@ void lp_link_poll(uint16_t port_id);
 void lp_port_infos_display(uint16_t port_id);
 void lp_port_summary_display(void);
 void lp_port_stats_display(uint16_t port_id);
+void lp_port_stats_display_all(void);
 void lp_port_stats_clear(uint16_t port_id);
 void lp_print_valid_ports(void);
 

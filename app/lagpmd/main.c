@@ -7,8 +7,11 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,6 +35,77 @@ struct lp_config lp = {
 	.mode = LP_FWD_TXONLY,
 };
 
+volatile sig_atomic_t lp_quit_signal;
+
+/* The thread that runs the command line, and where its stdin goes at exit. */
+static pthread_t main_thread;
+static int devnull_fd = -1;
+
+/*
+ * SIGINT/SIGTERM, as testpmd: say so, then leave the command line; main()
+ * stops forwarding (printing the statistics), closes the ports and exits
+ * with status 0. Only async-signal-safe calls here. The command line
+ * blocks in read() on stdin: the signal interrupts it (no SA_RESTART), and
+ * stdin becomes /dev/null so that a read that had not started yet sees end
+ * of input instead of blocking. A second signal exits at once.
+ */
+static void
+signal_handler(int signum)
+{
+	static const char head[] = "\nSignal ";
+	static const char tail[] = " received, preparing to exit...\n";
+	char msg[sizeof(head) + sizeof(tail) + 12];
+	size_t len = sizeof(head) - 1;
+	char digits[12];
+	int n = 0, v = signum;
+	int saved_errno = errno;
+
+	if (!pthread_equal(pthread_self(), main_thread)) {
+		/* The main thread must see it: it is the one to wake up. */
+		pthread_kill(main_thread, signum);
+		errno = saved_errno;
+		return;
+	}
+	if (lp_quit_signal != 0) {
+		signal(signum, SIG_DFL);
+		raise(signum);
+		errno = saved_errno;
+		return;
+	}
+	lp_quit_signal = signum;
+	memcpy(msg, head, len);
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0 && n < (int)sizeof(digits));
+	while (n > 0)
+		msg[len++] = digits[--n];
+	memcpy(msg + len, tail, sizeof(tail) - 1);
+	len += sizeof(tail) - 1;
+	if (write(STDERR_FILENO, msg, len) < 0)
+		msg[0] = '\0'; /* nothing else to do */
+	if (devnull_fd >= 0)
+		dup2(devnull_fd, STDIN_FILENO);
+	errno = saved_errno;
+}
+
+static int
+signals_setup(void)
+{
+	struct sigaction sa;
+
+	main_thread = pthread_self();
+	devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = signal_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a blocked read() must return */
+	if (sigaction(SIGINT, &sa, NULL) != 0 ||
+			sigaction(SIGTERM, &sa, NULL) != 0)
+		return -errno;
+	return 0;
+}
+
 int
 lp_port_index(uint16_t port_id)
 {
@@ -50,6 +124,15 @@ lp_now_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+uint64_t
+lp_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void
@@ -111,7 +194,11 @@ parse_ports(const char *arg)
 		lp.portmask |= UINT64_C(1) << v;
 		p = *end == ',' ? end + 1 : end;
 	}
-	return lp.portmask != 0 ? 0 : -1;
+	if (lp.portmask == 0) {
+		fprintf(stderr, "Invalid port list: %s\n", arg);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -282,32 +369,52 @@ port_setup(struct lp_port *port)
 	ret = rte_eth_dev_start(pid);
 	if (ret != 0)
 		return ret;
-	rte_eth_promiscuous_enable(pid);
+	/* As testpmd: a port without promiscuous mode still forwards. */
+	ret = rte_eth_promiscuous_enable(pid);
+	if (ret != 0)
+		fprintf(stderr, "Error during enabling promiscuous mode for "
+			"port %u: %s - ignore\n", pid, rte_strerror(-ret));
 	return 0;
 }
 
+/* Stop and close the first n ports, as testpmd does at exit. */
 static void
-ports_close(void)
+ports_close(unsigned int n)
 {
 	unsigned int i;
+	int ret;
 
-	for (i = 0; i < lp.nb_ports; i++) {
+	for (i = 0; i < n; i++) {
 		uint16_t pid = lp.ports[i].port_id;
 
 		printf("\nStopping port %u...\n", pid);
-		rte_eth_dev_stop(pid);
+		ret = rte_eth_dev_stop(pid);
+		if (ret != 0)
+			fprintf(stderr, "Failed to stop port %u: %s\n", pid,
+				rte_strerror(-ret));
 		printf("Closing port %u...\n", pid);
-		rte_eth_dev_close(pid);
+		ret = rte_eth_dev_close(pid);
+		if (ret != 0)
+			fprintf(stderr, "Failed to close port %u: %s\n", pid,
+				rte_strerror(-ret));
 	}
+	fflush(stdout);
 }
 
 int
 main(int argc, char **argv)
 {
-	unsigned int i, nb_workers;
+	unsigned int i, nb_workers, nb_setup = 0;
 	uint16_t pid;
 	int ret;
 
+	/* Before EAL: a signal during its start-up is seen afterwards. */
+	ret = signals_setup();
+	if (ret != 0) {
+		fprintf(stderr, "Cannot set up signal handlers: %s\n",
+			strerror(-ret));
+		return EXIT_FAILURE;
+	}
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "Cannot init EAL: %s\n", rte_strerror(rte_errno));
@@ -325,6 +432,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "Need at least one forwarding lcore (-l 0-1)\n");
 		goto fail;
 	}
+	if (lp.nb_fwd_lcores > nb_workers)
+		printf("Warning: --nb-cores=%u but %u worker lcores: using %u\n",
+			lp.nb_fwd_lcores, nb_workers,
+			RTE_MIN(nb_workers, (unsigned int)LP_MAX_FWD_LCORES));
 	if (lp.nb_fwd_lcores == 0 || lp.nb_fwd_lcores > nb_workers)
 		lp.nb_fwd_lcores = RTE_MIN(nb_workers, (unsigned int)LP_MAX_FWD_LCORES);
 	if (lp.nb_txq == 0)
@@ -366,6 +477,8 @@ main(int argc, char **argv)
 	for (i = 0; i < lp.nb_ports; i++) {
 		printf("Configuring Port %u (socket %d)\n", lp.ports[i].port_id,
 			RTE_MAX(rte_eth_dev_socket_id(lp.ports[i].port_id), 0));
+		/* Closed at exit even when its setup stops half way. */
+		nb_setup = i + 1;
 		ret = port_setup(&lp.ports[i]);
 		if (ret != 0) {
 			fprintf(stderr, "Fail to configure port %u: %s\n",
@@ -382,18 +495,23 @@ main(int argc, char **argv)
 	printf("Done\n");
 	fflush(stdout);
 
-	lp_cli_run();
+	if (lp_quit_signal == 0)
+		lp_cli_run();
 
 	if (lp.started)
 		lp_fwd_stop();
 	lp_rebalance_fini();
-	ports_close();
+	ports_close(nb_setup);
 	lp_fwd_fini();
-	rte_eal_cleanup();
+	ret = rte_eal_cleanup();
+	if (ret != 0)
+		fprintf(stderr, "EAL cleanup failed: %s\n", rte_strerror(-ret));
 	printf("\nBye...\n");
 	return EXIT_SUCCESS;
 fail:
+	/* The ports go before the pool their queues hold mbufs of. */
 	lp_rebalance_fini();
+	ports_close(nb_setup);
 	lp_fwd_fini();
 	rte_eal_cleanup();
 	return EXIT_FAILURE;

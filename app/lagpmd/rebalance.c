@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_pmd_mlx5_lagspeed.h>
@@ -43,15 +44,6 @@ static bool ev_thread_running;
 
 /* Duration of the last applied rebalance (assign + publish + QSBR wait). */
 static uint64_t last_apply_ns;
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* Publish one schedule per lcore from lcore owners; caller holds ctl_lock. */
 static int
@@ -144,16 +136,16 @@ rebalance_log(const char *why, unsigned int moved)
 	fflush(stdout);
 }
 
-int
-lp_rebalance_apply(const uint64_t *weights, const char *why)
+/* Apply weights (one per forwarding port); caller holds ctl_lock. */
+static int
+apply_locked(const uint64_t *weights, const char *why)
 {
 	uint16_t owner[LP_MAX_FWD_LCORES][LP_SLOTS];
 	unsigned int i, p, moved = 0;
 	uint64_t t0;
 	int ret;
 
-	pthread_mutex_lock(&ctl_lock);
-	t0 = mono_ns();
+	t0 = lp_mono_ns();
 	for (i = 0; i < lp.nb_fwd_lcores; i++) {
 		memcpy(owner[i], lp.lcores[i]->owner, sizeof(owner[i]));
 		ret = rte_txweight_assign(weights, lp.nb_ports, owner[i],
@@ -167,7 +159,7 @@ lp_rebalance_apply(const uint64_t *weights, const char *why)
 	ret = publish();
 	if (ret < 0)
 		goto out;
-	last_apply_ns = mono_ns() - t0;
+	last_apply_ns = lp_mono_ns() - t0;
 	for (p = 0; p < lp.nb_ports; p++)
 		lp.ports[p].weight = weights[p];
 	lp.rebalances++;
@@ -175,16 +167,30 @@ lp_rebalance_apply(const uint64_t *weights, const char *why)
 		rebalance_log(why, moved);
 	ret = (int)moved;
 out:
-	pthread_mutex_unlock(&ctl_lock);
 	if (ret == -ENOENT)
 		fprintf(stderr, "Every weight is zero: TX map unchanged\n");
+	else if (ret == -EINVAL)
+		fprintf(stderr, "txq rebalance failed: the weights add up to "
+			"more than %" PRIu64 "\n", RTE_TXWEIGHT_WEIGHT_SUM_MAX);
 	else if (ret < 0)
 		fprintf(stderr, "txq rebalance failed: %s\n", strerror(-ret));
 	return ret;
 }
 
 int
-lp_rebalance_speed(const char *why)
+lp_rebalance_apply(const uint64_t *weights, const char *why)
+{
+	int ret;
+
+	pthread_mutex_lock(&ctl_lock);
+	ret = apply_locked(weights, why);
+	pthread_mutex_unlock(&ctl_lock);
+	return ret;
+}
+
+/* Rebalance by the links' speeds and caps; caller holds ctl_lock. */
+static int
+speed_locked(const char *why)
 {
 	uint16_t port_ids[RTE_MAX_ETHPORTS];
 	uint32_t caps[RTE_MAX_ETHPORTS];
@@ -206,7 +212,57 @@ lp_rebalance_speed(const char *why)
 		fprintf(stderr, "No port has a usable link: TX map unchanged\n");
 		return -ENOENT;
 	}
-	return lp_rebalance_apply(weights, why);
+	return apply_locked(weights, why);
+}
+
+int
+lp_rebalance_speed(const char *why)
+{
+	int ret;
+
+	pthread_mutex_lock(&ctl_lock);
+	ret = speed_locked(why);
+	pthread_mutex_unlock(&ctl_lock);
+	return ret;
+}
+
+/*
+ * Manual weights for the ports with set[i]; the others keep theirs. Under
+ * the lock, so that an automatic rebalance cannot slip in between reading
+ * the current weights and applying the new ones.
+ */
+int
+lp_rebalance_weights(const uint64_t *values, const bool *set)
+{
+	uint64_t weights[RTE_MAX_ETHPORTS];
+	unsigned int i;
+	int ret;
+
+	pthread_mutex_lock(&ctl_lock);
+	for (i = 0; i < lp.nb_ports; i++)
+		weights[i] = set[i] ? values[i] : lp.ports[i].weight;
+	ret = apply_locked(weights, "by weights");
+	pthread_mutex_unlock(&ctl_lock);
+	return ret;
+}
+
+/* Cap a port's speed-derived weight (0: no cap), then rebalance by speed. */
+int
+lp_rebalance_cap(unsigned int port_idx, uint32_t cap_mbps)
+{
+	struct lp_port *port = &lp.ports[port_idx];
+	int ret;
+
+	pthread_mutex_lock(&ctl_lock);
+	if (cap_mbps == 0)
+		printf("Port %u: TX cap removed (was %u Mbps)\n",
+			port->port_id, port->cap_mbps);
+	else
+		printf("Port %u: TX cap %u Mbps\n", port->port_id, cap_mbps);
+	port->cap_mbps = cap_mbps;
+	ret = speed_locked("by speed (cap)");
+	pthread_mutex_unlock(&ctl_lock);
+	return ret;
 }
 
 /* Note a port's link; remember when it changed. */
@@ -220,12 +276,15 @@ lp_link_poll(uint16_t port_id)
 	if (idx < 0 || rte_eth_link_get_nowait(port_id, &link) != 0)
 		return;
 	port = &lp.ports[idx];
+	/* The control thread and the command line both note links. */
+	pthread_mutex_lock(&ctl_lock);
 	if (link.link_speed != port->speed_seen ||
 			link.link_status != port->status_seen) {
 		port->speed_seen = link.link_speed;
 		port->status_seen = link.link_status;
 		port->last_change_us = lp_now_us();
 	}
+	pthread_mutex_unlock(&ctl_lock);
 }
 
 static void *
@@ -259,7 +318,7 @@ ev_thread_main(void *arg __rte_unused)
 				/* How long the TX map lagged the event. */
 				printf("txq rebalance published %.1f us after "
 					"the event, in %.1f us\n",
-					(mono_ns() - event_ns) / 1e3,
+					(lp_mono_ns() - event_ns) / 1e3,
 					last_apply_ns / 1e3);
 				fflush(stdout);
 			}
@@ -286,7 +345,7 @@ lsc_event_cb(uint16_t port_id, enum rte_eth_event_type type,
 		return 0;
 	pthread_mutex_lock(&ev_lock);
 	if (ev_pending == 0)
-		ev_first_ns = mono_ns();
+		ev_first_ns = lp_mono_ns();
 	ev_pending |= UINT64_C(1) << idx;
 	pthread_cond_signal(&ev_cond);
 	pthread_mutex_unlock(&ev_lock);
@@ -324,15 +383,20 @@ lp_rebalance_init(void)
 		if (ret < 0)
 			return ret;
 	}
+	/* The initial map is not a rebalance. */
+	pthread_mutex_lock(&ctl_lock);
 	lp.rebalances = 0;
+	pthread_mutex_unlock(&ctl_lock);
 	return 0;
 }
 
 void
 lp_rebalance_fini(void)
 {
-	rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC,
-		lsc_event_cb, NULL);
+	/* -EAGAIN: the callback runs right now; it is short, try again. */
+	while (rte_eth_dev_callback_unregister(RTE_ETH_ALL,
+			RTE_ETH_EVENT_INTR_LSC, lsc_event_cb, NULL) == -EAGAIN)
+		rte_delay_us_sleep(1000);
 	if (ev_thread_running) {
 		pthread_mutex_lock(&ev_lock);
 		ev_exit = true;
@@ -441,6 +505,7 @@ lp_port_speed_show(FILE *out, uint16_t port_id)
 	struct rte_eth_link link;
 	char when[80];
 	int idx = lp_port_index(port_id);
+	uint64_t last_us = 0;
 	int ret;
 
 	if (rte_eth_link_get_nowait(port_id, &link) != 0)
@@ -459,10 +524,13 @@ lp_port_speed_show(FILE *out, uint16_t port_id)
 		fprintf(out, "  last-change %s\n", when);
 		return;
 	}
-	if (idx >= 0)
+	if (idx >= 0) {
 		lp_link_poll(port_id);
-	time_str(idx >= 0 ? lp.ports[idx].last_change_us : 0, when,
-		sizeof(when));
+		pthread_mutex_lock(&ctl_lock);
+		last_us = lp.ports[idx].last_change_us;
+		pthread_mutex_unlock(&ctl_lock);
+	}
+	time_str(last_us, when, sizeof(when));
 	fprintf(out, "port %u  speed %u Mbps  link %s  pmd-speed %u Mbps"
 		"  source pmd  last-change %s\n", port_id, link.link_speed,
 		link.link_status ? "up" : "down", link.link_speed, when);

@@ -483,11 +483,21 @@ rebalance(const char *reason)
 			link.link_speed : 0;
 	}
 
+	/*
+	 * Errors below can only come from bad arguments (a port gone, a sum
+	 * of weights beyond the library's limit): the table in force is
+	 * kept, and traffic goes on. rte_exit() is no option here, on the
+	 * interrupt thread.
+	 */
 	usable = rte_txweight_weights_from_links(port_ids, port_cap, nb_ports,
 						 weights);
-	if (usable < 0)
-		rte_exit(EXIT_FAILURE, "cannot compute weights: %s\n",
-			 strerror(-usable));
+	if (usable < 0) {
+		printf("[%8.3f s] rebalance (%s): cannot compute the weights: "
+		       "%s; table unchanged\n", elapsed_s(), reason,
+		       strerror(-usable));
+		pthread_mutex_unlock(&balance.lock);
+		return;
+	}
 
 	/*
 	 * nb_queues is NULL: the table picks only the port. Each lcore owns
@@ -496,9 +506,13 @@ rebalance(const char *reason)
 	 */
 	moved = rte_txweight_table_update(flow_table, port_ids, weights, NULL,
 					  nb_ports);
-	if (moved < 0 && moved != -ENOENT)
-		rte_exit(EXIT_FAILURE, "cannot update the flow table: %s\n",
-			 strerror(-moved));
+	if (moved < 0 && moved != -ENOENT) {
+		printf("[%8.3f s] rebalance (%s): cannot update the flow "
+		       "table: %s; table unchanged\n", elapsed_s(), reason,
+		       strerror(-moved));
+		pthread_mutex_unlock(&balance.lock);
+		return;
+	}
 	rte_txweight_table_count(flow_table, port_ids, nb_ports, entries);
 
 	for (i = 0; i < nb_ports; i++) {
@@ -730,15 +744,25 @@ tx_loop(void *arg)
 	struct tx_buffer bufs[RTE_MAX_ETHPORTS];
 	struct rte_mbuf *pkts[BURST_SIZE];
 	uint64_t start_tsc = rte_rdtsc();
-	/* Each lcore takes its share of --rate and its slice of flows. */
-	uint64_t rate = opt.rate_pps / nb_workers;
+	/*
+	 * Each lcore takes its share of --rate (the first ones one packet
+	 * per second more, so that the shares add up to the rate) and its
+	 * slice of flows.
+	 */
+	const bool limited = opt.rate_pps != 0;
+	uint64_t rate = opt.rate_pps / nb_workers +
+		(w->reader_id < opt.rate_pps % nb_workers);
 	double pkts_per_tsc = (double)rate / rte_get_tsc_hz();
 	uint64_t generated = 0;
 	uint32_t next_flow = (uint64_t)opt.n_flows * w->reader_id / nb_workers;
 	uint16_t i, n;
 
 	memset(bufs, 0, sizeof(bufs));
-	rte_txweight_table_reader_register(flow_table, w->reader_id);
+	if (rte_txweight_table_reader_register(flow_table, w->reader_id) != 0) {
+		printf("lcore %u: cannot register as a flow-table reader\n",
+		       w->lcore_id);
+		return -1;
+	}
 	printf("lcore %u: TX queue %u on every port\n", w->lcore_id,
 	       w->queue_id);
 
@@ -751,7 +775,7 @@ tx_loop(void *arg)
 		rte_txweight_table_quiescent(flow_table, w->reader_id);
 
 		n = BURST_SIZE;
-		if (rate != 0) {
+		if (limited) {
 			/* Packets due by now at the lcore's rate. */
 			uint64_t due = (rte_rdtsc() - start_tsc) * pkts_per_tsc;
 
@@ -938,17 +962,24 @@ static void
 stats_loop(FILE *csv)
 {
 	double interval = opt.interval_ms / 1e3;
-	double next_tick = interval, now;
+	double next_tick = interval, now, wake;
 
 	for (;;) {
-		/* Sleep in short steps so that a signal is seen quickly. */
 		now = elapsed_s();
 		if (force_quit ||
 		    (opt.duration_s != 0 && now >= opt.duration_s))
 			return;
 		if (now < next_tick) {
+			/*
+			 * Sleep until the next tick or the end of --duration,
+			 * in steps of at most 50 ms so that a signal is seen
+			 * quickly.
+			 */
+			wake = next_tick;
+			if (opt.duration_s != 0)
+				wake = RTE_MIN(wake, opt.duration_s);
 			rte_delay_us_sleep((unsigned int)
-				(RTE_MIN(next_tick - now, 0.05) * 1e6) + 1);
+				(RTE_MIN(wake - now, 0.05) * 1e6) + 1);
 			continue;
 		}
 		stats_tick(csv, now, false);
@@ -1014,6 +1045,7 @@ main(int argc, char **argv)
 	struct timespec start_real;
 	FILE *csv = NULL;
 	uint16_t port_id, i;
+	int status = EXIT_SUCCESS;
 	double run_s;
 	int ret;
 
@@ -1110,8 +1142,18 @@ main(int argc, char **argv)
 	       opt.rate_pps ? "rate-limited" : "as fast as possible",
 	       nb_workers, (long)start_real.tv_sec,
 	       (long)start_real.tv_nsec / 1000);
-	for (i = 0; i < nb_workers; i++)
-		rte_eal_remote_launch(tx_loop, &workers[i], workers[i].lcore_id);
+	for (i = 0; i < nb_workers; i++) {
+		ret = rte_eal_remote_launch(tx_loop, &workers[i],
+					    workers[i].lcore_id);
+		if (ret != 0) {
+			/* Stop at once, through the normal shutdown path. */
+			printf("lcore %u: cannot launch: %s\n",
+			       workers[i].lcore_id, strerror(-ret));
+			force_quit = true;
+			status = EXIT_FAILURE;
+			break;
+		}
+	}
 
 	stats_loop(csv);
 
@@ -1125,7 +1167,9 @@ main(int argc, char **argv)
 				RTE_ETH_EVENT_INTR_LSC, lsc_event_callback,
 				NULL) == -EAGAIN)
 			rte_delay_us_sleep(1000);
-	rte_eal_mp_wait_lcore();
+	for (i = 0; i < nb_workers; i++)
+		if (rte_eal_wait_lcore(workers[i].lcore_id) < 0)
+			status = EXIT_FAILURE;
 	run_s = elapsed_s();
 
 	stats_tick(csv, run_s, true);
@@ -1136,16 +1180,21 @@ main(int argc, char **argv)
 		ret = rte_eth_dev_stop(port_ids[i]);
 		if (ret != 0)
 			printf(" stop failed: %s", strerror(-ret));
-		rte_eth_dev_close(port_ids[i]);
+		ret = rte_eth_dev_close(port_ids[i]);
+		if (ret != 0)
+			printf(" close failed: %s", strerror(-ret));
 		printf(" done\n");
 	}
-	if (csv != NULL)
-		fclose(csv);
+	/* A CSV with rows missing (disk full...) is a failed run. */
+	if (csv != NULL && (ferror(csv) | fclose(csv)) != 0) {
+		printf("Error writing %s\n", opt.csv_path);
+		status = EXIT_FAILURE;
+	}
 	rte_txweight_table_free(flow_table);
 	rte_mempool_free(pktmbuf_pool);
 	free(flows);
 
 	rte_eal_cleanup();
 	printf("Bye...\n");
-	return EXIT_SUCCESS;
+	return status;
 }

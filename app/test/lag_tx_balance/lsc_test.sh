@@ -6,10 +6,11 @@
 #   lag0 = 2 x 100G -> VF mlx5_0 -> net_null0 (port 0): 200000 Mb/s
 #   lag1 = 1 x 100G -> VF mlx5_1 -> net_null1 (port 1): 100000 Mb/s
 # Steady state: shares 2:1 within one point. Then PF 1 of lag0 goes down
-# (recorded time C): port 0 must report 100000 Mb/s through an LSC event,
-# and every interval starting 100 ms after C must show shares 1:1 within
-# one point (read from the CSV, 20 ms intervals). No drops; clean exit on
-# SIGTERM.
+# (time C, when the emulator applies it): port 0 must report 100000
+# Mb/s through an LSC event within 100 ms, and from C + 100 ms on the CSV
+# (20 ms intervals) must show weights 1:1 and shares 1:1 within one point.
+# No drops; clean exit on SIGTERM. The waits are for enough traffic in the
+# CSV, not fixed sleeps, so that a loaded machine only makes it slower.
 
 . "$LAGSPEED_TEST_LIB"
 lt_need LAGSPEED_PLUGIN IBVSIM_LIB IBVSIM_CTL
@@ -17,14 +18,10 @@ lt_need LAGSPEED_PLUGIN IBVSIM_LIB IBVSIM_CTL
 
 export IBVSIM_DIR=$LT_DIR/ibvsim
 mkdir -p "$IBVSIM_DIR"
-ctl() {
-	"$IBVSIM_CTL" "$@" >>"$LT_DIR/ctl.log" 2>&1 ||
-		lt_fail "ibvsim-ctl $* failed: $(tail -n 3 "$LT_DIR/ctl.log")"
-}
-ctl group lag0 --pf 100000,100000 --max 50000
-ctl group lag1 --pf 100000 --max 100000
-ctl device mlx5_0 --group lag0 --type vf
-ctl device mlx5_1 --group lag1 --type vf
+lt_ibvsim group lag0 --pf 100000,100000 --max 50000
+lt_ibvsim group lag1 --pf 100000 --max 100000
+lt_ibvsim device mlx5_0 --group lag0 --type vf
+lt_ibvsim device mlx5_1 --group lag1 --type vf
 
 log=$LT_DIR/lsc.log
 csv=$LT_DIR/lsc.csv
@@ -38,36 +35,65 @@ lt_expect_grep 'port 0: speed 200000 Mb/s, weight 200000' "$log" \
 	"port 0 starts at lag0's 2 x 100G"
 lt_expect_grep 'port 1: speed 100000 Mb/s, weight 100000' "$log" \
 	"port 1 starts at lag1's 100G"
-sleep 1.2
+ltb_wait_traffic "$csv" 0.2 400000 30 "steady traffic before the change"
 
-# The change, timed from just before the command: the effect cannot
-# precede it.
-change=$(ltb_now_since "$t0")
-ctl pf lag0 1 down
-echo "PF 1 of lag0 down at t=$change s"
-sleep 1
+# lsc_time N SPEED: the time of the Nth LSC event of port 0 at SPEED.
+lsc_time() {
+	sed -n "s/^\[ *\([0-9.]*\) s\] LSC event: port 0 link up, $2 Mb\/s.*/\1/p" \
+		"$log" | sed -n "${1}p"
+}
+
+# The change: when the emulator applied it (see ltb_model_time). The LSC
+# event must follow within 100 ms. The emulator raises the event after it
+# rewrites its model, from the same ibvsim-ctl process: when that process
+# itself took more than the 100 ms budget past the change (a starved
+# machine), the event may have been raised late and the transition says
+# nothing of the example; it is then undone and made again (at most 3
+# attempts). A late event after a prompt ibvsim-ctl fails at once.
+first_change=""
+for attempt in 1 2 3; do
+	before=$EPOCHREALTIME
+	lt_ibvsim pf lag0 1 down
+	done_at=$EPOCHREALTIME
+	change=$(ltb_since "$t0" "$(ltb_model_time "$before" "$done_at")")
+	ctl_end=$(ltb_since "$t0" "$done_at")
+	first_change=${first_change:-$change}
+	echo "attempt $attempt: PF 1 of lag0 down at t=$change s (ibvsim-ctl ran from" \
+		"t=$(ltb_since "$t0" "$before") to t=$ctl_end s)"
+	lt_wait_count 'LSC event: port 0 link up, 100000 Mb/s' "$attempt" "$log" 10 \
+		"LSC event with port 0's new speed"
+	lsc_t=$(lsc_time "$attempt" 100000)
+	delay_ms=$(awk -v c="$change" -v t="$lsc_t" 'BEGIN { printf "%.1f", (t - c) * 1000 }')
+	if awk -v d="$delay_ms" 'BEGIN { exit !(d < 100 && d > -10) }'; then
+		lt_ok "LSC event $delay_ms ms after the change"
+		break
+	fi
+	if [ "$attempt" -eq 3 ] ||
+		! awk -v c="$change" -v e="$ctl_end" 'BEGIN { exit !(e - c >= 0.1) }'; then
+		lt_fail "LSC event at t=$lsc_t s, change at $change s: not within 100 ms"
+	fi
+	echo "LSC event $delay_ms ms after the change, but ibvsim-ctl ran" \
+		"until t=$ctl_end s: the machine is starved; once more"
+	lt_ibvsim pf lag0 1 up
+	lt_wait_count 'LSC event: port 0 link up, 200000 Mb/s' "$attempt" "$log" 10 \
+		"port 0 back at 200000 Mb/s"
+	ltb_wait_traffic "$csv" "$(ltb_since "$t0" "$EPOCHREALTIME")" 100000 30 \
+		"traffic at 2:1 again"
+done
+after=$(awk -v c="$change" 'BEGIN { printf "%.6f", c + 0.1 }')
+ltb_wait_traffic "$csv" "$after" 400000 30 "traffic from 100 ms after the change"
 ltb_stop "$LTB_PID" "$log" "emulated run"
 
-ltb_check_shares "$csv" 0.2 "$change" 1.0 20 \
+ltb_check_shares "$csv" 0.2 "$first_change" 1.0 10 \
 	"steady shares 2:1 within 1 point before the change"
 [ "$(ltb_weights_at "$csv" 0.2)" = "200000 100000" ] ||
 	lt_fail "weights before the change: $(ltb_weights_at "$csv" 0.2)"
 lt_ok "CSV weights 200000 100000 before the change"
 
-lt_expect_grep 'LSC event: port 0 link up, 100000 Mb/s' "$log" \
-	"LSC event with port 0's new speed"
-lsc_t=$(sed -n 's/^\[ *\([0-9.]*\) s\] LSC event: port 0 link up, 100000 Mb\/s.*/\1/p' \
-	"$log" | head -n 1)
-awk -v c="$change" -v t="$lsc_t" 'BEGIN { exit !(t - c < 0.1 && t - c > -0.01) }' ||
-	lt_fail "LSC event at t=$lsc_t s, change at $change s: not within 100 ms"
-delay_ms=$(awk -v c="$change" -v t="$lsc_t" 'BEGIN { printf "%.1f", (t - c) * 1000 }')
-lt_ok "LSC event $delay_ms ms after the change"
-
-after=$(awk -v c="$change" 'BEGIN { printf "%.6f", c + 0.1 }')
 [ "$(ltb_weights_at "$csv" "$after")" = "100000 100000" ] ||
 	lt_fail "weights 100 ms after the change: $(ltb_weights_at "$csv" "$after")"
 lt_ok "CSV weights 100000 100000 from 100 ms after the change"
-ltb_check_shares "$csv" "$after" 1000 1.0 20 \
+ltb_check_shares "$csv" "$after" 1000 1.0 10 \
 	"shares 1:1 within 1 point from 100 ms after the change"
 ltb_check_no_drops "$log" "emulated run"
 ltb_check_totals "$csv" "$log" "emulated run"

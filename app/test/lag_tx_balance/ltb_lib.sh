@@ -45,20 +45,59 @@ ltb_t0() {
 	echo "$t0"
 }
 
-# ltb_now_since T0: seconds since T0 (UNIX time), as a decimal.
-ltb_now_since() {
-	awk -v t0="$1" -v now="$(date +%s.%N)" 'BEGIN { printf "%.6f\n", now - t0 }'
+# ltb_since T0 T: seconds from T0 to T (both UNIX times), as a decimal.
+# Take T with $EPOCHREALTIME: no process is started to read the clock.
+ltb_since() {
+	awk -v t0="$1" -v t="$2" 'BEGIN { printf "%.6f\n", t - t0 }'
+}
+
+# ltb_model_time BEFORE AFTER: when the emulated hardware changed, as UNIX
+# time, for a change ibvsim-ctl made between BEFORE and AFTER: the mtime of
+# $IBVSIM_DIR/model, which ibvsim-ctl rewrites as it applies a change (how
+# long the tool itself took to start, which a loaded machine stretches to
+# a tenth of a second and more, is then not counted against the example).
+# File times come from the kernel's coarse clock, a tick behind at most:
+# that only makes the change look earlier. Without a usable mtime: BEFORE.
+ltb_model_time() {
+	local mtime
+	mtime=$(stat -c %.9Y "$IBVSIM_DIR/model" 2>/dev/null) || mtime=""
+	awk -v b="$1" -v a="$2" -v m="$mtime" 'BEGIN {
+		printf "%.6f\n", (m != "" && m + 0.02 >= b && m <= a) ? m : b }'
+}
+
+# ltb_wait_traffic CSV FROM PKTS SECONDS WHAT: wait until the CSV's
+# intervals that start at or after FROM (seconds since t=0) span at least
+# half a second and carry at least PKTS packets: a measurement window
+# that does not depend on how much CPU the example got meanwhile.
+ltb_wait_traffic() {
+	local deadline=$((SECONDS + $4))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		kill -0 "$LTB_PID" 2>/dev/null || lt_fail "$5: the example died"
+		if awk -F, -v from="$2" -v want="$3" '
+			NR > 1 && $1 != cur { prev = cur; cur = $1 }
+			NR > 1 && prev != "" && prev + 0 >= from {
+				pkts += $5; last = $1
+			}
+			END { exit !(pkts >= want && last - from >= 0.5) }' "$1" \
+			2>/dev/null; then
+			lt_ok "$5"
+			return 0
+		fi
+		sleep 0.05
+	done
+	tail -n 20 "$1" >&2
+	lt_fail "$5: not within $4 s"
 }
 
 # ltb_stop PID LOG WHAT: SIGTERM, then the exit status must be 0 and the
 # final summary printed.
 ltb_stop() {
-	local pid=$1 log=$2 status=0
+	local pid=$1 log=$2
 	kill -TERM "$pid" 2>/dev/null || lt_fail "$3: the example died early"
-	wait "$pid" || status=$?
-	if [ "$status" -ne 0 ]; then
+	lt_wait_exit "$pid" 20 "$3: SIGTERM"
+	if [ "$LT_STATUS" -ne 0 ]; then
 		tail -n 40 "$log" >&2
-		lt_fail "$3: exit status $status after SIGTERM"
+		lt_fail "$3: exit status $LT_STATUS after SIGTERM"
 	fi
 	lt_ok "$3: exit status 0 after SIGTERM"
 	lt_expect_grep '==== lag_tx_balance summary' "$log" "$3: final summary"
@@ -90,21 +129,26 @@ ltb_check_no_drops() {
 	lt_expect_grep 'no-port drops 0,' "$1" "$2: no packet without a port"
 }
 
-# ltb_check_shares CSV FROM TO TOL MIN_ROWS WHAT: every interval that
-# starts at or after FROM and ends at or before TO (seconds since t=0),
-# with enough packets to measure, has each port's share of packets within
-# TOL percentage points of its share of the weights (both from the CSV).
-# At least MIN_ROWS intervals must be checked.
+# ltb_check_shares CSV FROM TO TOL MIN_WINDOWS WHAT: the CSV's intervals
+# that start at or after FROM and end at or before TO (seconds since t=0)
+# are taken in order and merged into windows of at least LTB_WINDOW_PKTS
+# packets (default 20000; a window never spans a change of weights). In
+# every window each port's share of packets is within TOL percentage
+# points of its share of the weights (both from the CSV). At least
+# MIN_WINDOWS windows must be checked. The window size keeps the
+# statistical wobble of a partial round of flows (a few tens of packets)
+# well below TOL whatever CPU time the example got in each interval.
 ltb_check_shares() {
 	local out
-	out=$(awk -F, -v from="$2" -v to="$3" -v tol="$4" -v min_rows="$5" '
+	out=$(awk -F, -v from="$2" -v to="$3" -v tol="$4" -v min_win="$5" \
+		-v win_pkts="${LTB_WINDOW_PKTS:-20000}" '
 	NR == 1 { next }
 	{
 		# A new interval: a new time, or a port seen again (the final
 		# row can have the same millisecond as the one before).
 		t = $1
 		if (t != cur || ($2 in inrow)) {
-			flush()
+			interval_end()
 			prev = cur
 			cur = t
 			n = 0
@@ -113,34 +157,59 @@ ltb_check_shares() {
 		inrow[$2] = 1
 		port[n] = $2; weight[n] = $4; pkts[n] = $5; n++
 	}
-	function flush(   i, sw, sp, d) {
+	# Add the interval just read to the window, or start a new one.
+	function interval_end(   i, key) {
 		if (cur == "" || prev == "" || prev + 0 < from || cur + 0 > to)
 			return
-		sw = 0; sp = 0
-		for (i = 0; i < n; i++) { sw += weight[i]; sp += pkts[i] }
-		if (sp < 2000 || sw == 0)
-			return
-		checked++
+		key = ""
+		for (i = 0; i < n; i++)
+			key = key port[i] ":" weight[i] " "
+		if (key != wkey)
+			window_start(key, prev)
 		for (i = 0; i < n; i++) {
-			d = 100 * pkts[i] / sp - 100 * weight[i] / sw
-			if (d < 0)
-				d = -d
-			if (d > worst)
-				worst = d
-			if (d > tol) {
-				printf "BAD interval %s..%s port %s: share %.2f%%", \
-					prev, cur, port[i], 100 * pkts[i] / sp
-				printf " vs weight share %.2f%%\n", \
-					100 * weight[i] / sw
-				bad++
+			wport[i] = port[i]; wweight[i] = weight[i]
+			wpkts[i] += pkts[i]; wsum += pkts[i]
+		}
+		wn = n
+		wend = cur
+		if (wsum >= win_pkts)
+			window_start(key, cur)
+	}
+	# Check the window in progress (if full), then start an empty one.
+	function window_start(key, begin,   i, sw, d) {
+		if (wsum >= win_pkts) {
+			sw = 0
+			for (i = 0; i < wn; i++)
+				sw += wweight[i]
+			if (sw > 0) {
+				checked++
+				for (i = 0; i < wn; i++) {
+					d = 100 * wpkts[i] / wsum - 100 * wweight[i] / sw
+					if (d < 0)
+						d = -d
+					if (d > worst)
+						worst = d
+					if (d > tol) {
+						printf "BAD window %s..%s port %s:", \
+							wbegin, wend, wport[i]
+						printf " share %.2f%% vs weight share %.2f%%\n", \
+							100 * wpkts[i] / wsum, 100 * wweight[i] / sw
+						bad++
+					}
+				}
 			}
 		}
+		for (i = 0; i < wn; i++)
+			wpkts[i] = 0
+		wsum = 0
+		wkey = key
+		wbegin = begin
 	}
 	END {
-		flush()
-		printf "checked %d intervals, worst deviation %.3f points\n",
-			checked, worst
-		if (bad || checked < min_rows)
+		interval_end()
+		printf "checked %d windows of >= %d packets, worst deviation %.3f points\n",
+			checked, win_pkts, worst
+		if (bad || checked < min_win)
 			exit 1
 	}' "$1") || {
 		echo "$out" >&2

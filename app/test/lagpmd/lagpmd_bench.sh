@@ -15,25 +15,19 @@ lt_need IBVSIM_LIB IBVSIM_CTL LAGSPEED_PLUGIN
 . "$(dirname "$0")/lagpmd_lib.sh"
 
 rounds=${LAGPMD_BENCH_ROUNDS:-50}
-export IBVSIM_DIR=$LT_DIR/sim
-mkdir -p "$IBVSIM_DIR"
-"$IBVSIM_CTL" group G --pf 100000,100000 >/dev/null || lt_fail "ibvsim-ctl group"
-"$IBVSIM_CTL" device mlx5_0 --group G --type vf >/dev/null || lt_fail "ibvsim-ctl device"
-"$IBVSIM_CTL" device mlx5_1 --speed 100000 --type vf >/dev/null ||
-	lt_fail "ibvsim-ctl device"
-export LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1"
+lp_sim_host
 
 out=$LT_DIR/out.txt
 lp_start "$out" bench -d "$LAGSPEED_PLUGIN" --vdev net_null0 --vdev net_null1 -- \
 	--auto-rebalance
 lp_cmd "start" "sleep 100" "show port stats all" "sleep 1000" "show port stats all"
-lp_wait_count 'NIC statistics for port 1 ' 2 "$out" 10 "1 s of txonly at 2:1"
+lt_wait_count 'NIC statistics for port 1 ' 2 "$out" 10 "1 s of txonly at 2:1"
 for i in $(seq 1 "$rounds"); do
-	"$IBVSIM_CTL" pf G 1 down >/dev/null || lt_fail "ibvsim-ctl pf down"
-	lp_wait_count '^txq rebalance published' $((2 * i - 1)) "$out" 10 \
+	lt_ibvsim pf G 1 down
+	lt_wait_count '^txq rebalance published' $((2 * i - 1)) "$out" 10 \
 		"round $i: down" >/dev/null
-	"$IBVSIM_CTL" pf G 1 up >/dev/null || lt_fail "ibvsim-ctl pf up"
-	lp_wait_count '^txq rebalance published' $((2 * i)) "$out" 10 \
+	lt_ibvsim pf G 1 up
+	lt_wait_count '^txq rebalance published' $((2 * i)) "$out" 10 \
 		"round $i: up" >/dev/null
 done
 lp_cmd "stop"

@@ -123,3 +123,28 @@ if "$LAGPMD" $(lt_eal_args opts) "${vdevs[@]}" -- --txq 0 >"$out2" 2>&1; then
 	lt_fail "--txq 0 accepted"
 fi
 lt_expect_grep '^Invalid txq: 0' "$out2" "bad option refused"
+
+# Signals, as testpmd: SIGINT while the command line waits for input,
+# SIGTERM in the middle of a `sleep`. The tool says so, stops forwarding
+# (printing the statistics), closes its ports and exits with status 0.
+for sig in INT:2 TERM:15; do
+	name=SIG${sig%:*}
+	out3=$LT_DIR/$name.txt
+	cmds=(start "sleep 300" "show port stats all")
+	[ "$name" = SIGINT ] || cmds+=("sleep 600000")
+	rm -f "$LT_DIR/cmd.fifo"
+	lp_start "$out3" "$name" "${vdevs[@]}" --
+	lp_cmd "${cmds[@]}"
+	lt_wait_grep 'NIC statistics for port 1 ' "$out3" 20 "$name: forwarding"
+	kill -"${sig%:*}" "$LP_PID"
+	lt_wait_exit "$LP_PID" 20 "$name"
+	exec 3>&-
+	[ "$LT_STATUS" -eq 0 ] || lt_fail "$name: exit status $LT_STATUS"
+	lt_ok "$name: exit status 0"
+	lt_expect_grep "^Signal ${sig#*:} received, preparing to exit\.\.\.\$" "$out3" \
+		"$name: announced"
+	lt_expect_grep '^Telling cores to stop\.\.\.$' "$out3" "$name: forwarding stopped"
+	lp_expect_tx_adds_up "$out3" "$name"
+	lt_expect_grep '^Closing port 1\.\.\.$' "$out3" "$name: ports closed"
+	lt_expect_grep '^Bye\.\.\.$' "$out3" "$name: clean exit"
+done

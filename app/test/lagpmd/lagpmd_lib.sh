@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The lagspeed authors
 #
+# shellcheck shell=bash
 # Helpers for the dpdk-lagpmd tests: sourced after common.sh, never run.
 # lagpmd reads its commands from a FIFO the test writes to, so that the
 # test can act between commands (change the emulator, wait for output).
@@ -30,19 +31,22 @@ lp_cmd() {
 
 # lp_finish SECONDS: send quit, close the FIFO, wait for a clean exit.
 lp_finish() {
-	local deadline=$((SECONDS + $1)) rc
 	lp_cmd quit
 	exec 3>&-
-	while kill -0 "$LP_PID" 2>/dev/null; do
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			kill -KILL "$LP_PID" 2>/dev/null
-			lt_fail "lagpmd did not exit within $1 s"
-		fi
-		sleep 0.05
-	done
-	wait "$LP_PID"
-	rc=$?
-	[ "$rc" -eq 0 ] || lt_fail "lagpmd exited with status $rc"
+	lt_wait_exit "$LP_PID" "$1" "lagpmd at quit"
+	[ "$LT_STATUS" -eq 0 ] || lt_fail "lagpmd exited with status $LT_STATUS"
+}
+
+# lp_sim_host: the emulated host of the plugin tests, in $LT_DIR/sim:
+# mlx5_0 a VF of group G (2 x 100G PFs, 200G), mlx5_1 a 100G VF, bound to
+# net_null0 and net_null1 by $LAGSPEED.
+lp_sim_host() {
+	export IBVSIM_DIR=$LT_DIR/sim
+	mkdir -p "$IBVSIM_DIR"
+	lt_ibvsim group G --pf 100000,100000
+	lt_ibvsim device mlx5_0 --group G --type vf
+	lt_ibvsim device mlx5_1 --speed 100000 --type vf
+	export LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1"
 }
 
 # lp_tx_deltas OUT [N]: "port delta" for each port, the TX-packets
@@ -106,20 +110,4 @@ lp_expect_tx_adds_up() {
 	[ "$4" -eq "$3" ] || lt_fail "$what: lagpmd sent $4 of $3"
 	[ "$2" -eq 0 ] && [ "$5" -eq 0 ] || lt_fail "$what: $2 dropped"
 	lt_ok "$what: TX counts add up ($3 packets, none lost)"
-}
-
-# lp_wait_count PATTERN N FILE SECONDS WHAT: wait until FILE has N lines
-# matching the extended regex.
-lp_wait_count() {
-	local deadline=$((SECONDS + $4))
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		if [ "$(grep -Ec -- "$1" "$3" 2>/dev/null)" -ge "$2" ]; then
-			lt_ok "$5"
-			return 0
-		fi
-		sleep 0.05
-	done
-	echo "---- $3" >&2
-	tail -n 60 "$3" >&2
-	lt_fail "$5: $2 x /$1/ not seen within $4 s"
 }

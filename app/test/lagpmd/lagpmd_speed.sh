@@ -15,13 +15,7 @@
 lt_need IBVSIM_LIB IBVSIM_CTL LAGSPEED_PLUGIN
 . "$(dirname "$0")/lagpmd_lib.sh"
 
-export IBVSIM_DIR=$LT_DIR/sim
-mkdir -p "$IBVSIM_DIR"
-"$IBVSIM_CTL" group G --pf 100000,100000 >/dev/null || lt_fail "ibvsim-ctl group"
-"$IBVSIM_CTL" device mlx5_0 --group G --type vf >/dev/null || lt_fail "ibvsim-ctl device"
-"$IBVSIM_CTL" device mlx5_1 --speed 100000 --type vf >/dev/null ||
-	lt_fail "ibvsim-ctl device"
-export LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1"
+lp_sim_host
 
 out=$LT_DIR/out.txt
 lp_start "$out" speed -d "$LAGSPEED_PLUGIN" --vdev net_null0 --vdev net_null1 --
@@ -35,9 +29,9 @@ lp_cmd "show port speed all" \
 	"show port stats all" \
 	"sleep 1000" \
 	"show port stats all"
-lp_wait_count 'NIC statistics for port 1 ' 2 "$out" 10 "forwarding by speed for 1 s"
+lt_wait_count 'NIC statistics for port 1 ' 2 "$out" 10 "forwarding by speed for 1 s"
 
-"$IBVSIM_CTL" pf G 1 down >/dev/null || lt_fail "ibvsim-ctl pf G 1 down"
+lt_ibvsim pf G 1 down
 lt_wait_grep '^Port 0: link state change event$' "$out" 10 "LSC printed as testpmd does"
 lt_wait_grep '^txq rebalance by speed \(auto, port 0 link state change\): '\
 '.* port 0 weight 100000 share 50\.0%, port 1 weight 100000 share 50\.0%$' \
@@ -48,10 +42,10 @@ lp_cmd "show port stats all" \
 	"show port stats all" \
 	"show port speed all" \
 	"show txq map"
-lp_wait_count 'NIC statistics for port 1 ' 4 "$out" 10 "forwarding at 1:1 for 1 s"
+lt_wait_count 'NIC statistics for port 1 ' 4 "$out" 10 "forwarding at 1:1 for 1 s"
 
 # Port 1's function goes down: its link is down, its weight 0.
-"$IBVSIM_CTL" set mlx5_1 down >/dev/null || lt_fail "ibvsim-ctl set mlx5_1 down"
+lt_ibvsim set mlx5_1 down
 lt_wait_grep '^Port 1: link state change event$' "$out" 10 "LSC of the port going down"
 lt_wait_grep '^txq rebalance by speed \(auto, port 1 link state change\): '\
 '.* port 0 weight 100000 share 100\.0%, port 1 weight 0 share 0\.0%$' \

@@ -114,3 +114,44 @@ lt_foreign() {
 		"$@"
 	fi
 }
+
+# lt_wait_count PATTERN N FILE SECONDS WHAT: wait until FILE has at least
+# N lines matching the extended regex.
+lt_wait_count() {
+	local deadline=$((SECONDS + $4))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		if [ "$(grep -Ec -- "$1" "$3" 2>/dev/null)" -ge "$2" ]; then
+			lt_ok "$5"
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "---- $3" >&2
+	tail -n 60 "$3" >&2
+	lt_fail "$5: $2 x /$1/ not seen within $4 s"
+}
+
+# lt_wait_exit PID SECONDS WHAT: wait up to SECONDS for the background
+# process PID (a child of this shell) to end; set LT_STATUS to its exit
+# status. Past the deadline it is killed and the test fails.
+lt_wait_exit() {
+	local deadline=$((SECONDS + $2))
+	while kill -0 "$1" 2>/dev/null; do
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			kill -KILL "$1" 2>/dev/null
+			wait "$1" 2>/dev/null
+			lt_fail "$3: still running after $2 s"
+		fi
+		sleep 0.05
+	done
+	# shellcheck disable=SC2034 # read by the caller
+	LT_STATUS=0
+	wait "$1" || LT_STATUS=$?
+}
+
+# lt_ibvsim ARGS...: run ibvsim-ctl (IBVSIM_DIR set by the caller); its
+# output goes to $LT_DIR/ibvsim-ctl.log, a failure fails the test.
+lt_ibvsim() {
+	"$IBVSIM_CTL" "$@" >>"$LT_DIR/ibvsim-ctl.log" 2>&1 ||
+		lt_fail "ibvsim-ctl $*: $(tail -n 3 "$LT_DIR/ibvsim-ctl.log")"
+}
