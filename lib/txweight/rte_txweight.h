@@ -283,6 +283,58 @@ rte_txweight_table_lookup(const struct rte_txweight_table *table,
 	return entry.target;
 }
 
+/** Largest burst rte_txweight_table_split() takes. */
+#define RTE_TXWEIGHT_SPLIT_MAX 64
+
+struct rte_mbuf;
+
+/**
+ * Split a burst by flow-table lookup into one group per target, in place
+ * (data path): afterwards the packets of each target are contiguous in
+ * pkts, ready for one rte_eth_tx_burst() per group:
+ *
+ * @code
+ * n_groups = rte_txweight_table_split(table, pkts, NULL, n, targets, counts);
+ * for (g = 0, off = 0; g < n_groups; off += counts[g], g++)
+ *	sent = rte_eth_tx_burst(targets[g].port_id, targets[g].queue_id,
+ *		pkts + off, counts[g]);
+ * @endcode
+ *
+ * Each packet goes to the target its own hash maps to, exactly as
+ * rte_txweight_table_lookup() would return it. Groups come in the order of
+ * their first packet; within a group, packets keep their order (the
+ * split is stable, so a flow's packets stay in sequence). A burst whose
+ * packets all map to one target is left untouched. The whole burst is
+ * looked up in one published mapping; like lookups, the caller must be a
+ * registered reader and report its quiescent state between bursts.
+ * Packets of no port form a group whose target's port_id is
+ * RTE_TXWEIGHT_NO_PORT (the caller frees or keeps them).
+ *
+ * Bursts of 32 use AVX-512F where the CPU has it and the application
+ * allows 512-bit paths (EAL --force-max-simd-bitwidth=512; decided at the
+ * first call), SSE4.1 otherwise on x86; the result is the same.
+ *
+ * @param table
+ *   The table.
+ * @param[in,out] pkts
+ *   n packets, reordered in place.
+ * @param hashes
+ *   n flow hashes, hashes[i] for pkts[i]; or NULL to use each packet's
+ *   hash.rss.
+ * @param n
+ *   Number of packets, 0..RTE_TXWEIGHT_SPLIT_MAX.
+ * @param[out] targets
+ *   One target per group (room for n).
+ * @param[out] counts
+ *   Packets per group (room for n), summing to n.
+ * @return
+ *   The number of groups (0 when n is 0; at most n), or -EINVAL on a NULL
+ *   pointer or n over RTE_TXWEIGHT_SPLIT_MAX.
+ */
+int rte_txweight_table_split(const struct rte_txweight_table *table,
+	struct rte_mbuf **pkts, const uint32_t *hashes, uint16_t n,
+	struct rte_txweight_target *targets, uint16_t *counts);
+
 /**
  * Count a table's entries per port, as currently published.
  *

@@ -8,18 +8,21 @@
  * of 64 bytes (IPv4/UDP, one flow per packet so that bonding's l34 hash
  * has work to do):
  *   (a) direct rte_eth_tx_burst() to one port;
- *   (b) flow-table distribution over 2, 4 and 8 ports: per-packet lookup
- *       with a precomputed per-packet hash, then per-port mini-bursts;
+ *   (b) flow-table distribution over 2, 4 and 8 ports: each burst split
+ *       per target by rte_txweight_table_split() (per-packet lookup of a
+ *       precomputed per-packet hash), then one mini-burst per target;
  *   (c) net_bonding balance-xor, xmit_policy l34, over net_null0/1;
  *   (d) SWRR spraying, per packet and per burst.
  * Breakdown cases beside them: whole bursts alternating over 2 ports, each
  * burst split in halves over 2 ports, one port with each burst reordered as
- * a per-packet split would, and (b)'s lookups without the grouping.
- * Then: selection cycles, share error over 10 M packets counted by the
- * ports, and the rebalance visibility on the second lcore with, beside it,
- * the floor of a plain flag between the same two lcores.
+ * a per-packet split would, (b)'s lookups without the grouping, and (b) as
+ * first written (per-packet lookups and grouping in the application).
+ * Then: selection and split cycles, share error over 10 M packets counted
+ * by the ports, and the rebalance visibility on the second lcore with,
+ * beside it, the floor of a plain flag between the same two lcores.
  * Every figure is printed as `BENCH <name> <value> <unit>`; throughputs are
- * the best of several rounds taken in turn (see main()).
+ * the best of several rounds taken in turn, every case of a round starting
+ * from the same mempool state (see reset_pool() and main()).
  */
 
 #include <errno.h>
@@ -28,6 +31,7 @@
 #include <time.h>
 
 #include <rte_byteorder.h>
+#include <rte_cpuflags.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
@@ -35,6 +39,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
+#include <rte_vect.h>
 
 #include "rte_txweight.h"
 #include "tw_test.h"
@@ -90,6 +95,45 @@ prepare_pool(void)
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(all[i]);
 	return n == POOL_SIZE ? 0 : -1;
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Put the pool in a state fixed by the round: every mbuf taken out
+ * (emptying the lcore's mempool cache) and returned in an order shuffled
+ * by the round's seed, straight to the ring. Called before every case of
+ * a round, so that in one round every case starts from the same state and
+ * works on the same mbufs, and the best-of-rounds figure of every case is
+ * taken over the same set of starting states. Without it, a case inherits
+ * its working set from the case run before it: the cache hands back what
+ * was freed last, and with net_null a burst reuses the same 32 mbufs, whose
+ * addresses alone moved direct TX by up to 15 % between runs.
+ */
+static void
+reset_pool(unsigned int seed)
+{
+	static void *all[POOL_SIZE];
+	unsigned int n = 0, i, j;
+	void *tmp;
+
+	while (n < POOL_SIZE && rte_mempool_get(pool, &all[n]) == 0)
+		n++;
+	qsort(all, n, sizeof(all[0]), cmp_ptr);
+	tw_rand_state = 0x9e3779b97f4a7c15ULL + seed;
+	for (i = n - 1; i > 0; i--) {
+		j = (unsigned int)tw_rand_below(i + 1);
+		tmp = all[i];
+		all[i] = all[j];
+		all[j] = tmp;
+	}
+	rte_mempool_put_bulk(pool, all, n);
 }
 
 /* A burst from the pool: the frames are already written; set the lengths. */
@@ -148,6 +192,10 @@ run_direct(uint16_t n_ports)
 	return mpps(BENCH_PACKETS, cpu_ns() - start);
 }
 
+/*
+ * (b) as an application would write it: rte_txweight_table_split() per
+ * burst, then one rte_eth_tx_burst() per target (tw_tx_table_burst()).
+ */
 static double
 run_table(struct rte_txweight_table *t, uint64_t packets)
 {
@@ -168,6 +216,124 @@ run_table(struct rte_txweight_table *t, uint64_t packets)
 	start = cpu_ns() - start;
 	rte_txweight_table_reader_unregister(t, 0);
 	return mpps(packets, start);
+}
+
+/*
+ * Reference only: (b) as it was first written, before
+ * rte_txweight_table_split(): a rte_txweight_table_lookup() per packet
+ * into an array of target words, SIMD compare masks per target, and for
+ * two targets a branch-free pass writing every packet to both groups.
+ * Kept to compare the library helper with it in the same run.
+ */
+struct prev_ctx {
+	uint32_t where[TW_BURST];
+	struct rte_mbuf *group[TW_BURST];
+	struct rte_mbuf *group2[TW_BURST];
+};
+
+static inline uint32_t
+prev_match_mask(const uint32_t *where, uint32_t key)
+{
+	uint32_t mask = 0;
+	unsigned int i;
+
+#ifdef RTE_ARCH_X86
+	const __m128i k = _mm_set1_epi32((int)key);
+
+	for (i = 0; i < TW_BURST; i += 4) {
+		__m128i w = _mm_loadu_si128((const __m128i *)&where[i]);
+
+		mask |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(
+			_mm_cmpeq_epi32(w, k))) << i;
+	}
+#else
+	for (i = 0; i < TW_BURST; i++)
+		mask |= (uint32_t)(where[i] == key) << i;
+#endif
+	return mask;
+}
+
+static inline struct rte_txweight_target
+prev_target(uint32_t word)
+{
+	struct rte_txweight_target tg;
+
+	memcpy(&tg, &word, sizeof(tg));
+	return tg;
+}
+
+static inline void
+prev_tx_burst(struct prev_ctx *ctx, const struct rte_txweight_table *table,
+	struct rte_mbuf **pkts, const uint32_t *hs)
+{
+	struct rte_txweight_target tg;
+	uint32_t key, key2, left, mask, mask2;
+	unsigned int i, len, len2;
+
+	for (i = 0; i < TW_BURST; i++) {
+		tg = rte_txweight_table_lookup(table, hs[i]);
+		memcpy(&ctx->where[i], &tg, sizeof(tg));
+	}
+	left = UINT32_MAX;
+	key = ctx->where[0];
+	mask = prev_match_mask(ctx->where, key);
+	if (mask == left) {
+		tg = prev_target(key);
+		tw_tx_all(tg.port_id, tg.queue_id, pkts, TW_BURST);
+		return;
+	}
+	key2 = ctx->where[__builtin_ctz(left & ~mask)];
+	mask2 = prev_match_mask(ctx->where, key2);
+	if ((mask | mask2) == left) {
+		len = 0;
+		len2 = 0;
+		for (i = 0; i < TW_BURST; i++) {
+			unsigned int first = (mask >> i) & 1;
+
+			ctx->group[len] = pkts[i];
+			ctx->group2[len2] = pkts[i];
+			len += first;
+			len2 += first ^ 1;
+		}
+		tg = prev_target(key);
+		tw_tx_all(tg.port_id, tg.queue_id, ctx->group, (uint16_t)len);
+		tg = prev_target(key2);
+		tw_tx_all(tg.port_id, tg.queue_id, ctx->group2, (uint16_t)len2);
+		return;
+	}
+	while (left != 0) {
+		key = ctx->where[__builtin_ctz(left)];
+		mask = prev_match_mask(ctx->where, key) & left;
+		left &= ~mask;
+		len = 0;
+		do {
+			ctx->group[len++] = pkts[__builtin_ctz(mask)];
+			mask &= mask - 1;
+		} while (mask != 0);
+		tg = prev_target(key);
+		tw_tx_all(tg.port_id, tg.queue_id, ctx->group, (uint16_t)len);
+	}
+}
+
+static double
+run_table_prev(struct rte_txweight_table *t)
+{
+	struct rte_mbuf *pkts[TW_BURST];
+	static struct prev_ctx ctx;
+	uint64_t start, k;
+	uint32_t h = 0;
+
+	rte_txweight_table_reader_register(t, 0);
+	start = cpu_ns();
+	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
+		get_burst(pkts);
+		prev_tx_burst(&ctx, t, pkts, &hashes[h]);
+		h = (h + TW_BURST) & (N_HASHES - 1);
+		rte_txweight_table_quiescent(t, 0);
+	}
+	start = cpu_ns() - start;
+	rte_txweight_table_reader_unregister(t, 0);
+	return mpps(BENCH_PACKETS, start);
 }
 
 /*
@@ -226,7 +392,7 @@ run_split(void)
 static double
 run_lookup_only(struct rte_txweight_table *t)
 {
-	static struct tw_tx_ctx ctx;
+	static struct rte_txweight_target where[TW_BURST];
 	struct rte_mbuf *pkts[TW_BURST];
 	uint64_t start, k;
 	uint32_t h = 0;
@@ -237,9 +403,8 @@ run_lookup_only(struct rte_txweight_table *t)
 	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
 		get_burst(pkts);
 		for (i = 0; i < TW_BURST; i++)
-			ctx.where[i].target = rte_txweight_table_lookup(t, hashes[h + i]);
-		tw_tx_all(ctx.where[0].target.port_id, ctx.where[0].target.queue_id,
-			pkts, TW_BURST);
+			where[i] = rte_txweight_table_lookup(t, hashes[h + i]);
+		tw_tx_all(where[0].port_id, where[0].queue_id, pkts, TW_BURST);
 		h = (h + TW_BURST) & (N_HASHES - 1);
 		rte_txweight_table_quiescent(t, 0);
 	}
@@ -322,6 +487,38 @@ select_cycles(struct rte_txweight_table *t, struct rte_txweight_swrr *s)
 		else
 			for (i = 0; i < N_HASHES; i++)
 				acc += rte_txweight_swrr_next(s).port_id;
+		cycles = rte_rdtsc() - start;
+		fewest = RTE_MIN(fewest, cycles);
+	}
+	sink += acc;
+	return (double)fewest / N_HASHES;
+}
+
+/*
+ * Cycles per packet of rte_txweight_table_split() alone (lookups and
+ * grouping, no packets, no TX): best of 16 passes over 1 M hashes in
+ * bursts of 32. The mbuf pointers are never dereferenced (the hashes are
+ * given), so an array of distinct addresses stands in for a burst.
+ */
+static double
+split_cycles(struct rte_txweight_table *t)
+{
+	static struct rte_mbuf stand_in[TW_BURST];
+	struct rte_txweight_target targets[TW_BURST];
+	struct rte_mbuf *pkts[TW_BURST];
+	uint64_t start, cycles, fewest = UINT64_MAX, acc = 0;
+	unsigned int rep, i, j;
+
+	for (j = 0; j < TW_BURST; j++)
+		pkts[j] = &stand_in[j];
+	for (rep = 0; rep < 16; rep++) {
+		uint16_t counts[TW_BURST];
+
+		start = rte_rdtsc();
+		/* each split permutes the stand-ins: still 32 distinct pointers */
+		for (i = 0; i < N_HASHES; i += TW_BURST)
+			acc += (uint64_t)rte_txweight_table_split(t, pkts, &hashes[i],
+				TW_BURST, targets, counts);
 		cycles = rte_rdtsc() - start;
 		fewest = RTE_MIN(fewest, cycles);
 	}
@@ -511,12 +708,19 @@ main(void)
 	uint64_t before[N_NULL], after[N_NULL], dropped, total, wsum;
 	double direct_r[ROUNDS], alt_r[ROUNDS], table_r[3][ROUNDS], bonding_r[ROUNDS];
 	double swrr_pkt_r[ROUNDS], swrr_burst_r[ROUNDS], lookup_only_r[ROUNDS];
-	double split_r[ROUNDS], scattered_r[ROUNDS];
+	double split_r[ROUNDS], scattered_r[ROUNDS], prev_r[ROUNDS];
 	double direct, table[3], bonding, swrr_pkt, swrr_burst, err, e;
 	struct rte_txweight_table *t;
 	struct rte_txweight_swrr s;
 	unsigned int i, np, r, worker;
 
+	/*
+	 * Let 512-bit paths run (rte_txweight_table_split()'s AVX-512 path for
+	 * bursts of 32, on CPUs with AVX-512F): DPDK leaves that choice to the
+	 * application. Nothing else in the cases (net_null, bonding, mempool)
+	 * has a path that depends on it.
+	 */
+	tw_eal_simd_bitwidth = "512";
 	if (tw_eal_init("twbench", N_NULL, bond, RTE_DIM(bond)) != 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create("bench_pool", POOL_SIZE, 256, 0,
@@ -532,8 +736,10 @@ main(void)
 	if (t == NULL)
 		return 1;
 	printf("bench: %u packets per case, bursts of %u, 64-byte IPv4/UDP, lcore %u, "
-		"table %u entries, TSC %" PRIu64 " Hz\n", BENCH_PACKETS, TW_BURST,
-		rte_lcore_id(), TABLE_SIZE, rte_get_tsc_hz());
+		"table %u entries, TSC %" PRIu64 " Hz, max SIMD %u bits, AVX-512F %s\n",
+		BENCH_PACKETS, TW_BURST, rte_lcore_id(), TABLE_SIZE, rte_get_tsc_hz(),
+		rte_vect_get_max_simd_bitwidth(),
+		rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512F) > 0 ? "yes" : "no");
 
 	/*
 	 * Warm up (caches, mempool, CPU frequency), then ROUNDS rounds of every
@@ -542,21 +748,32 @@ main(void)
 	 */
 	(void)run_direct(1);
 	for (r = 0; r < ROUNDS; r++) {
+		reset_pool(r);
 		direct_r[r] = run_direct(1);
+		reset_pool(r);
 		alt_r[r] = run_direct(2);
 		for (np = 2, i = 0; np <= N_NULL; np *= 2, i++) {
 			rte_txweight_table_update(t, ports, equal, NULL, np);
+			reset_pool(r);
 			table_r[i][r] = run_table(t, BENCH_PACKETS);
 		}
 		rte_txweight_table_update(t, ports, equal, NULL, 2);
+		reset_pool(r);
+		prev_r[r] = run_table_prev(t);
+		reset_pool(r);
 		lookup_only_r[r] = run_lookup_only(t);
+		reset_pool(r);
 		split_r[r] = run_split();
+		reset_pool(r);
 		scattered_r[r] = run_direct_scattered();
+		reset_pool(r);
 		bonding_r[r] = run_bonding(&dropped);
 		if (dropped != 0)
 			printf("bench: bonding dropped %" PRIu64 " packets\n", dropped);
 		rte_txweight_table_update(t, ports, equal, NULL, 2);
+		reset_pool(r);
 		swrr_pkt_r[r] = run_swrr(t, true);
+		reset_pool(r);
 		swrr_burst_r[r] = run_swrr(t, false);
 	}
 	direct = best(direct_r);
@@ -569,6 +786,7 @@ main(void)
 		snprintf(name, sizeof(name), "txweight_%up_mpps", np);
 		bench(name, table[i], "Mpps");
 	}
+	bench("txweight_prev_grouping_2p_mpps", best(prev_r), "Mpps");
 	bench("txweight_lookup_only_2p_mpps", best(lookup_only_r), "Mpps");
 	bench("direct_split_2p_mpps", best(split_r), "Mpps");
 	bench("direct_scattered_1p_mpps", best(scattered_r), "Mpps");
@@ -580,9 +798,14 @@ main(void)
 	bench("swrr_burst_2p_mpps", swrr_burst, "Mpps");
 	bench("txweight_vs_direct", table[0] / direct, "ratio");
 	bench("txweight_vs_bonding", table[0] / bonding, "ratio");
+	bench("txweight_prev_grouping_vs_direct", best(prev_r) / direct, "ratio");
 	bench("swrr_vs_direct", swrr_pkt / direct, "ratio");
 	bench("swrr_burst_vs_direct", swrr_burst / direct, "ratio");
 
+	rte_txweight_table_update(t, ports, equal, NULL, 2);
+	bench("split_2p_cycles_per_pkt", split_cycles(t), "cycles");
+	rte_txweight_table_update(t, ports, equal, NULL, N_NULL);
+	bench("split_8p_cycles_per_pkt", split_cycles(t), "cycles");
 	rte_txweight_table_update(t, ports, speeds, NULL, 2);
 	rte_txweight_swrr_init(&s, t);
 	bench("swrr_2p_select_cycles_per_pkt", select_cycles(t, &s), "cycles");
@@ -617,6 +840,13 @@ main(void)
 		rebalance_visibility(worker);
 	rte_txweight_table_free(t);
 	free(hashes);
+	/*
+	 * Stop the bond before EAL goes: its link-status poll is an EAL alarm,
+	 * and one firing on the interrupt thread during rte_eal_cleanup()
+	 * crashed the exit now and then.
+	 */
+	rte_eth_dev_stop(bond_port);
+	rte_eth_dev_close(bond_port);
 	rte_eal_cleanup();
 	return 0;
 }

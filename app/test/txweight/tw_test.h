@@ -77,6 +77,12 @@ tw_mix32(uint32_t x)
 }
 
 /*
+ * When set (e.g. "512"), EAL gets --force-max-simd-bitwidth with it: DPDK
+ * lets 512-bit code paths run only when the application asks for them.
+ */
+static const char *tw_eal_simd_bitwidth;
+
+/*
  * Start EAL, hugepage-less, with n_null net_null ports (plus any extra
  * vdev arguments), and a file prefix unique to this process.
  */
@@ -102,6 +108,8 @@ tw_eal_init(const char *tag, unsigned int n_null, const char *const *extra,
 	TW_ARG("512");
 	TW_ARG("--no-pci");
 	TW_ARG("--no-telemetry");
+	if (tw_eal_simd_bitwidth != NULL)
+		TW_ARG("--force-max-simd-bitwidth=%s", tw_eal_simd_bitwidth);
 	TW_ARG("--log-level=lib.eal:error");
 	TW_ARG("--file-prefix=tw_%s_%d", tag, (int)getpid());
 	for (i = 0; i < n_null && argc < 44; i++) {

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The lagspeed authors
+ */
+
+/*
+ * Unit tests of rte_txweight_table_split(): against a reference model,
+ * for every burst length 0..RTE_TXWEIGHT_SPLIT_MAX, 1 to 8 ports with
+ * several queues, hashes given or taken from the mbufs: every packet once,
+ * in the group of the target its own lookup gives, groups distinct and in
+ * order of their first packet, packets in order inside a group (stable),
+ * a one-target burst untouched; no-port entries; bad input.
+ * The mbufs are plain structs (only hash.rss and their identity matter).
+ * Run twice by meson: as is, and with "--simd512", which lets the
+ * AVX-512 path of bursts of 32 run where the CPU has it.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+#include <rte_vect.h>
+
+#include "rte_txweight.h"
+#include "tw_test.h"
+
+#define N_PORTS 8
+#define N_MBUFS RTE_TXWEIGHT_SPLIT_MAX
+
+static uint16_t ports[N_PORTS] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+static struct rte_mbuf mbufs[N_MBUFS];
+
+static bool
+same_target(struct rte_txweight_target a, struct rte_txweight_target b)
+{
+	return a.port_id == b.port_id && a.queue_id == b.queue_id;
+}
+
+/*
+ * Split one burst and check it against the reference: a stable grouping
+ * by lookup, groups in order of first appearance.
+ */
+static bool
+check_one(const struct rte_txweight_table *t, unsigned int n, bool use_rss,
+	unsigned int *groups_seen)
+{
+	struct rte_mbuf *pkts[N_MBUFS], *orig[N_MBUFS], *want[N_MBUFS];
+	struct rte_txweight_target targets[N_MBUFS], ref_t[N_MBUFS], tg;
+	uint16_t counts[N_MBUFS], ref_c[N_MBUFS];
+	uint32_t hashes[N_MBUFS];
+	unsigned int perm[N_MBUFS], i, g, ref_groups = 0, off, k;
+	int ret;
+
+	/* distinct packets of the pool in a random order */
+	for (i = 0; i < N_MBUFS; i++)
+		perm[i] = i;
+	for (i = N_MBUFS - 1; i > 0; i--) {
+		k = (unsigned int)tw_rand_below(i + 1);
+		g = perm[i];
+		perm[i] = perm[k];
+		perm[k] = g;
+	}
+	for (i = 0; i < n; i++) {
+		orig[i] = &mbufs[perm[i]];
+		/* half the bursts draw from 64 hashes only: larger groups */
+		hashes[i] = (uint32_t)(tw_rand() >> (tw_rand_below(2) ? 32 : 58));
+		orig[i]->hash.rss = hashes[i];
+		pkts[i] = orig[i];
+	}
+
+	/* reference: groups by first appearance, stable inside */
+	off = 0;
+	for (i = 0; i < n; i++) {
+		tg = rte_txweight_table_lookup(t, hashes[i]);
+		for (g = 0; g < ref_groups; g++)
+			if (same_target(ref_t[g], tg))
+				break;
+		if (g == ref_groups) {
+			ref_t[ref_groups] = tg;
+			ref_c[ref_groups++] = 0;
+		}
+		ref_c[g]++;
+	}
+	for (g = 0; g < ref_groups; g++)
+		for (i = 0; i < n; i++)
+			if (same_target(rte_txweight_table_lookup(t, hashes[i]), ref_t[g]))
+				want[off++] = orig[i];
+
+	ret = rte_txweight_table_split(t, pkts, use_rss ? NULL : hashes,
+		(uint16_t)n, targets, counts);
+	if (ret != (int)ref_groups) {
+		TW_CHECK(false, "n %u rss %d: %d groups, want %u", n, use_rss, ret,
+			ref_groups);
+		return false;
+	}
+	for (g = 0; g < ref_groups; g++)
+		if (!same_target(targets[g], ref_t[g]) || counts[g] != ref_c[g]) {
+			TW_CHECK(false, "n %u group %u: target %u/%u x%u, want %u/%u x%u",
+				n, g, targets[g].port_id, targets[g].queue_id, counts[g],
+				ref_t[g].port_id, ref_t[g].queue_id, ref_c[g]);
+			return false;
+		}
+	for (i = 0; i < n; i++)
+		if (pkts[i] != want[i]) {
+			TW_CHECK(false, "n %u slot %u: wrong packet (%u groups)", n, i,
+				ref_groups);
+			return false;
+		}
+	groups_seen[RTE_MIN(ref_groups, 9u)]++;
+	tw_checks++;
+	return true;
+}
+
+static void
+test_against_reference(struct rte_txweight_table *t)
+{
+	static const uint16_t nbq[N_PORTS] = { 1, 2, 1, 3, 1, 1, 4, 1 };
+	unsigned int groups_seen[10] = { 0 };
+	unsigned int np, n, rep, i;
+	uint64_t w[N_PORTS];
+	bool ok = true;
+
+	for (np = 1; np <= N_PORTS && ok; np++) {
+		for (i = 0; i < np; i++)
+			w[i] = 1 + tw_rand_below(100);
+		TW_CHECK(rte_txweight_table_update(t, ports, w, nbq, np) >= 0,
+			"update %u ports", np);
+		for (n = 0; n <= RTE_TXWEIGHT_SPLIT_MAX && ok; n++)
+			for (rep = 0; rep < 40 && ok; rep++)
+				ok = check_one(t, n, rep & 1, groups_seen);
+	}
+	/* every path ran: one group, two, more */
+	TW_CHECK(groups_seen[1] > 100 && groups_seen[2] > 100 && groups_seen[3] > 100 &&
+		groups_seen[9] > 100, "groups seen: 1:%u 2:%u 3:%u 9+:%u",
+		groups_seen[1], groups_seen[2], groups_seen[3], groups_seen[9]);
+}
+
+/* A one-target burst is left as it is; n == 0 gives no group. */
+static void
+test_one_target_untouched(struct rte_txweight_table *t)
+{
+	struct rte_mbuf *pkts[N_MBUFS], *orig[N_MBUFS];
+	struct rte_txweight_target targets[N_MBUFS];
+	uint16_t counts[N_MBUFS];
+	uint32_t hashes[N_MBUFS];
+	uint64_t w[1] = { 10 };
+	unsigned int i;
+	int ret;
+
+	TW_CHECK(rte_txweight_table_update(t, &ports[5], w, NULL, 1) >= 0, "update");
+	for (i = 0; i < N_MBUFS; i++) {
+		orig[i] = pkts[i] = &mbufs[N_MBUFS - 1 - i];
+		hashes[i] = (uint32_t)tw_rand();
+	}
+	ret = rte_txweight_table_split(t, pkts, hashes, N_MBUFS, targets, counts);
+	TW_CHECK(ret == 1 && targets[0].port_id == 5 && targets[0].queue_id == 0 &&
+		counts[0] == N_MBUFS, "one port: %d groups", ret);
+	TW_CHECK(memcmp(pkts, orig, sizeof(pkts)) == 0, "one port: order kept");
+	TW_CHECK(rte_txweight_table_split(t, pkts, hashes, 0, targets, counts) == 0,
+		"empty burst");
+}
+
+/* Entries of no port form a group of their own. */
+static void
+test_no_port(void)
+{
+	struct rte_txweight_table_params p = {
+		.name = "split0", .size = 64, .socket_id = SOCKET_ID_ANY, .max_readers = 1,
+	};
+	struct rte_txweight_table *fresh = rte_txweight_table_create(&p);
+	struct rte_mbuf *pkts[3] = { &mbufs[0], &mbufs[1], &mbufs[2] };
+	struct rte_txweight_target targets[3];
+	uint16_t counts[3];
+	uint32_t hashes[3] = { 1, 2, 3 };
+	uint64_t zero[2] = { 0, 0 };
+	int ret;
+
+	TW_CHECK(fresh != NULL, "create");
+	if (fresh == NULL)
+		return;
+	ret = rte_txweight_table_split(fresh, pkts, hashes, 3, targets, counts);
+	TW_CHECK(ret == 1 && targets[0].port_id == RTE_TXWEIGHT_NO_PORT &&
+		counts[0] == 3, "fresh table: %d groups, port %u", ret,
+		targets[0].port_id);
+	TW_CHECK(rte_txweight_table_update(fresh, ports, zero, NULL, 2) == -ENOENT,
+		"all zero");
+	ret = rte_txweight_table_split(fresh, pkts, hashes, 3, targets, counts);
+	TW_CHECK(ret == 1 && targets[0].port_id == RTE_TXWEIGHT_NO_PORT,
+		"zero weights: no port");
+	rte_txweight_table_free(fresh);
+}
+
+static void
+test_bad_input(struct rte_txweight_table *t)
+{
+	struct rte_mbuf *pkts[RTE_TXWEIGHT_SPLIT_MAX + 1];
+	struct rte_txweight_target targets[RTE_TXWEIGHT_SPLIT_MAX + 1];
+	uint16_t counts[RTE_TXWEIGHT_SPLIT_MAX + 1];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(pkts); i++)
+		pkts[i] = &mbufs[i % N_MBUFS];
+	TW_CHECK(rte_txweight_table_split(NULL, pkts, NULL, 1, targets, counts) ==
+		-EINVAL, "NULL table");
+	TW_CHECK(rte_txweight_table_split(t, NULL, NULL, 1, targets, counts) == -EINVAL,
+		"NULL pkts");
+	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, 1, NULL, counts) == -EINVAL,
+		"NULL targets");
+	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, 1, targets, NULL) == -EINVAL,
+		"NULL counts");
+	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, RTE_TXWEIGHT_SPLIT_MAX + 1,
+		targets, counts) == -EINVAL, "burst over the maximum");
+}
+
+/* Argument "--simd512": allow 512-bit paths (the AVX-512 split). */
+int
+main(int argc, char **argv)
+{
+	struct rte_txweight_table_params p = {
+		.name = "split", .size = 1024, .socket_id = SOCKET_ID_ANY, .max_readers = 1,
+	};
+	struct rte_txweight_table *t;
+
+	if (argc > 1 && strcmp(argv[1], "--simd512") == 0)
+		tw_eal_simd_bitwidth = "512";
+	if (tw_eal_init("twsplit", N_PORTS, NULL, 0) != 0)
+		return 1;
+	printf("test_split: max SIMD bit width %u\n",
+		rte_vect_get_max_simd_bitwidth());
+	if (rte_eth_dev_count_avail() < N_PORTS)
+		return 1;
+	t = rte_txweight_table_create(&p);
+	TW_CHECK(t != NULL, "create");
+	if (t != NULL) {
+		test_against_reference(t);
+		test_one_target_untouched(t);
+		test_bad_input(t);
+		rte_txweight_table_free(t);
+	}
+	test_no_port();
+	rte_eal_cleanup();
+	return tw_finish("test_split");
+}
