@@ -105,6 +105,9 @@ lt_wait_grep '^Link speed: 100 Gbps' "$log" 10 \
 	"primary still right after the secondary ran"
 lt_expect_no_grep '^Link speed: 10 Gbps' "$log" \
 	"no single-link speed ever shown"
+for f in "$log" "$LT_DIR"/secondary.*.log; do
+	lt_expect_no_grep 'Invalid port_id' "$f" "no 'Invalid port_id' in $(basename "$f")"
+done
 
 echo quit >&3
 exec 3>&-

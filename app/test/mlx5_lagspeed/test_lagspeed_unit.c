@@ -173,16 +173,31 @@ test_link_model(void)
 	out = lagspeed_link_apply(pmd, 0);
 	CHECK(memcmp(&out, &pmd, sizeof(out)) == 0);
 
+	/* a PMD that cannot tell its speed (mlx5 from ethtool): ours stands */
+	pmd.link_speed = RTE_ETH_SPEED_NUM_UNKNOWN;
+	out = lagspeed_link_apply(pmd, lagspeed_eff_from_query(2000));
+	CHECK(out.link_speed == 200000 && out.link_status == RTE_ETH_LINK_UP);
+	out = lagspeed_link_apply(pmd, 0);
+	CHECK(out.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN);
+	/* faster than UINT32_MAX Mb/s: clamped, never read as UNKNOWN */
+	out = lagspeed_link_apply(pmd, lagspeed_eff_from_query(UINT64_MAX));
+	CHECK(out.link_speed == LAGSPEED_SPEED_MAX_MBPS);
+	pmd.link_speed = RTE_ETH_SPEED_NUM_100G;
+
 	/* both errno conventions */
-	CHECK(lagspeed_verb_errno(0) == 0);
-	CHECK(lagspeed_verb_errno(EIO) == EIO);
-	CHECK(lagspeed_verb_errno(-EIO) == EIO);
-	CHECK(lagspeed_errno_unsupported(lagspeed_verb_errno(EOPNOTSUPP)));
-	CHECK(lagspeed_errno_unsupported(lagspeed_verb_errno(-EOPNOTSUPP)));
+	CHECK(lagspeed_verb_errno(0, 0) == 0);
+	CHECK(lagspeed_verb_errno(EIO, 0) == EIO);
+	CHECK(lagspeed_verb_errno(-EIO, 0) == EIO);
+	CHECK(lagspeed_errno_unsupported(lagspeed_verb_errno(EOPNOTSUPP, 0)));
+	CHECK(lagspeed_errno_unsupported(lagspeed_verb_errno(-EOPNOTSUPP, 0)));
 	CHECK(lagspeed_errno_unsupported(
-		lagspeed_verb_errno(EPROTONOSUPPORT)));
+		lagspeed_verb_errno(EPROTONOSUPPORT, 0)));
 	CHECK(lagspeed_errno_unsupported(
-		lagspeed_verb_errno(-EPROTONOSUPPORT)));
+		lagspeed_verb_errno(-EPROTONOSUPPORT, 0)));
+	/* -1 with errno set: the C library's convention */
+	CHECK(lagspeed_verb_errno(-1, EOPNOTSUPP) == EOPNOTSUPP);
+	CHECK(lagspeed_verb_errno(-1, 0) == EPERM);
+	CHECK(lagspeed_verb_errno(INT_MIN, 0) == EIO);
 	CHECK(!lagspeed_errno_unsupported(EIO));
 	CHECK(!lagspeed_errno_unsupported(EINVAL));
 }

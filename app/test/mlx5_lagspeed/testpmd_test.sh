@@ -109,6 +109,8 @@ lt_expect_grep "$unsupported" \
 	lt_fail "the legacy device is logged more than once"
 lt_expect_no_grep 'Port 1: link state change event' "$log" \
 	"no LSC on the legacy port"
+lt_expect_no_grep 'Invalid port_id' "$log" \
+	"the plugin makes ethdev log no 'Invalid port_id'"
 
 echo quit >&3
 exec 3>&-

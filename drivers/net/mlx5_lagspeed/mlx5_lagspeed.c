@@ -94,6 +94,30 @@ lagspeed_ibdev_free_pending(struct rte_intr_handle *handle, void *arg)
 	lagspeed_ibdev_free(arg);
 }
 
+bool
+lagspeed_intr_unregister(struct rte_intr_handle *intr,
+	rte_intr_callback_fn cb, void *arg,
+	rte_intr_unregister_callback_fn release)
+{
+	int ret;
+
+	for (;;) {
+		ret = rte_intr_callback_unregister(intr, cb, arg);
+		if (ret != -EAGAIN)
+			return false;
+		/*
+		 * The callback is running. From inside it (it unhooks itself:
+		 * a fatal event), waiting would never end: EAL releases once
+		 * the callback returned. From another thread, wait for it.
+		 */
+		if (rte_thread_is_intr() &&
+				rte_intr_callback_unregister_pending(intr, cb, arg,
+					release) >= 0)
+			return true;
+		usleep(100);
+	}
+}
+
 /*
  * Stop servicing a device and free it; without the lock held, since our
  * callback may be waiting for it.
@@ -101,27 +125,10 @@ lagspeed_ibdev_free_pending(struct rte_intr_handle *handle, void *arg)
 static void
 lagspeed_ibdev_release(struct lagspeed_ibdev *ib)
 {
-	int ret;
-
-	if (ib->intr == NULL || rte_intr_fd_get(ib->intr) < 0) {
-		lagspeed_ibdev_free(ib);
+	if (ib->intr != NULL && rte_intr_fd_get(ib->intr) >= 0 &&
+			lagspeed_intr_unregister(ib->intr, lagspeed_ibdev_intr,
+				ib, lagspeed_ibdev_free_pending))
 		return;
-	}
-	for (;;) {
-		ret = rte_intr_callback_unregister(ib->intr,
-			lagspeed_ibdev_intr, ib);
-		if (ret != -EAGAIN)
-			break;
-		/* Our callback is running: from inside it, defer the free. */
-		if (rte_thread_is_intr()) {
-			ret = rte_intr_callback_unregister_pending(ib->intr,
-				lagspeed_ibdev_intr, ib,
-				lagspeed_ibdev_free_pending);
-			if (ret >= 0)
-				return;
-		}
-		usleep(100);
-	}
 	lagspeed_ibdev_free(ib);
 }
 
@@ -207,10 +214,12 @@ static bool
 lagspeed_port_query(struct lagspeed_port *p)
 {
 	uint64_t speed = 0, old_eff, new_eff;
-	int err;
+	int ret, err;
 
-	err = lagspeed_verb_errno(lagspeed.verbs.query_port_speed(
-		p->ibdev->ctx, p->ib_port, &speed));
+	errno = 0;
+	ret = lagspeed.verbs.query_port_speed(p->ibdev->ctx, p->ib_port,
+		&speed);
+	err = lagspeed_verb_errno(ret, errno);
 	old_eff = __atomic_load_n(&p->eff, __ATOMIC_RELAXED);
 	if (err == 0) {
 		new_eff = lagspeed_eff_from_query(speed);
@@ -297,6 +306,7 @@ lagspeed_port_forget(struct lagspeed_port *p)
 {
 	struct lagspeed_ibdev *ib = lagspeed_port_unhook(p);
 
+	lagspeed.port_gen[p->port_id]++;
 	free(p->ops_copy);
 	memset(p, 0, sizeof(*p));
 	return ib;
@@ -321,6 +331,27 @@ lagspeed_driver_is_mlx5(const char *driver)
 }
 
 /*
+ * Whether our view of a port's internals agrees with the library's (lock
+ * held). The first mismatch turns the plugin off for good, said once.
+ */
+static bool
+lagspeed_abi_port_ok(uint16_t port_id, bool probing)
+{
+	const char *why;
+
+	if (lagspeed.abi_broken)
+		return false;
+	if (lagspeed_abi_check_port(port_id, probing, false, &why) == 0)
+		return true;
+	lagspeed.abi_broken = true;
+	LAGSPEED_LOG(ERR,
+		"DPDK ABI check failed on port %u (%s; built for %s, "
+		"running %s): extending no port",
+		port_id, why, lagspeed_abi_name, rte_version());
+	return false;
+}
+
+/*
  * Extend one port if it is ours to extend (lock held). Returns an IB
  * device to release once the lock is dropped, or NULL.
  */
@@ -331,7 +362,6 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	const struct lagspeed_bind *bind;
 	struct rte_eth_dev_info info;
 	struct lagspeed_port *p;
-	const char *why;
 	uint32_t ib_port;
 
 	if (port_id >= RTE_MAX_ETHPORTS)
@@ -341,22 +371,26 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 			p->used)
 		return NULL;
 	memset(&info, 0, sizeof(info));
-	if (probing)
+	if (probing) {
+		/* Its name is only in its data: check before reading it. */
+		if (!lagspeed_abi_port_ok(port_id, true))
+			return NULL;
 		strlcpy(name, lagspeed_abi_port_name(lagspeed_abi_dev(port_id)),
 			sizeof(name));
-	else if (rte_eth_dev_get_name_by_port(port_id, name) != 0 ||
-			rte_eth_dev_info_get(port_id, &info) != 0)
+	} else if (rte_eth_dev_get_name_by_port(port_id, name) != 0 ||
+			rte_eth_dev_info_get(port_id, &info) != 0) {
 		return NULL;
+	}
 	bind = lagspeed_config_find_bind(&lagspeed.cfg, name);
 	if (bind == NULL && !lagspeed_driver_is_mlx5(info.driver_name))
 		return NULL;
-	if (lagspeed_abi_check_port(port_id, probing, lagspeed_is_primary(),
-			&why)) {
-		lagspeed.abi_broken = true;
-		LAGSPEED_LOG(ERR,
-			"DPDK ABI check failed on port %u (%s; built for %s, "
-			"running %s): extending no port",
-			port_id, why, lagspeed_abi_name, rte_version());
+	if (!probing && !lagspeed_abi_port_ok(port_id, false))
+		return NULL;
+	if (lagspeed_is_primary() && lagspeed_abi_ops_slot_get(
+			lagspeed_abi_ops(lagspeed_abi_dev(port_id)),
+			LAGSPEED_SLOT_LINK_UPDATE) == NULL) {
+		LAGSPEED_LOG(INFO, "port %u (%s): its PMD has no link_update: "
+			"not extended", port_id, name);
 		return NULL;
 	}
 	if (bind != NULL) {
@@ -393,12 +427,10 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	if (lagspeed.verbs.query_port_speed == NULL) {
 		p->state = RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED;
 		p->last_error = ENOSYS;
-		if (!lagspeed.no_speed_logged)
-			LAGSPEED_LOG(INFO,
-				"%s has no ibv_query_port_speed (rdma-core < 62): "
-				"ports keep the speed their PMD reports",
-				lagspeed.cfg.ibverbs);
-		lagspeed.no_speed_logged = true;
+		LAGSPEED_LOG(INFO,
+			"port %u (%s): %s has no ibv_query_port_speed "
+			"(rdma-core < 62): the PMD's speed is kept",
+			port_id, name, lagspeed.cfg.ibverbs);
 		return NULL;
 	}
 	p->ibdev = lagspeed_ibdev_get(ibdev);
@@ -439,6 +471,7 @@ lagspeed_ibdev_intr(void *arg)
 {
 	struct lagspeed_ibdev *ib = arg, *release = NULL;
 	uint16_t raise[RTE_MAX_ETHPORTS];
+	uint32_t raise_gen[RTE_MAX_ETHPORTS];
 	struct ibv_async_event event;
 	unsigned int n = 0, n_raise = 0, i;
 	uint64_t dirty = 0;
@@ -492,6 +525,9 @@ lagspeed_ibdev_intr(void *arg)
 		if (!p->used || p->ibdev != ib)
 			continue;
 		if (fatal) {
+			uint64_t before = p->dev_link != NULL ?
+				__atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE) : 0;
+
 			LAGSPEED_LOG(ERR,
 				"port %u: IB device %s %s: detached, the PMD's speed is back",
 				p->port_id, ib->name,
@@ -502,21 +538,45 @@ lagspeed_ibdev_intr(void *arg)
 			p->last_error = err;
 			if (gone != NULL)
 				release = gone;
-			raise[n_raise++] = p->port_id;
-		} else if (lagspeed_event_port_dirty(dirty, p->ib_port) &&
-				lagspeed_port_query(p)) {
-			raise[n_raise++] = p->port_id;
+			/* LSC only if the link the application sees changed. */
+			if (p->dev_link == NULL || before ==
+					__atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE))
+				continue;
+		} else if (!lagspeed_event_port_dirty(dirty, p->ib_port) ||
+				!lagspeed_port_query(p)) {
+			continue;
 		}
+		raise[n_raise] = p->port_id;
+		raise_gen[n_raise++] = lagspeed.port_gen[p->port_id];
 	}
 	pthread_mutex_unlock(&lagspeed.lock);
 
-	/* Outside the lock: application callbacks may call into us. */
+	/*
+	 * Outside the lock: application callbacks may call into us, or
+	 * close ports. A port released meanwhile (by a callback of ours,
+	 * on this thread) is skipped; one being released by another thread
+	 * waits in lagspeed_eth_event() until we are done with it.
+	 */
 	for (i = 0; i < n_raise; i++) {
-		struct lagspeed_port *p = &lagspeed.ports[raise[i]];
+		uint16_t port_id = raise[i];
+		bool same;
 
-		__atomic_add_fetch(&p->lsc_callbacks, 1, __ATOMIC_RELAXED);
-		lagspeed_abi_callback_process(lagspeed_abi_dev(raise[i]),
+		pthread_mutex_lock(&lagspeed.lock);
+		same = lagspeed.port_gen[port_id] == raise_gen[i] &&
+			lagspeed.ports[port_id].used;
+		if (same) {
+			__atomic_add_fetch(&lagspeed.raising[port_id], 1,
+				__ATOMIC_ACQUIRE);
+			__atomic_add_fetch(&lagspeed.ports[port_id].lsc_callbacks,
+				1, __ATOMIC_RELAXED);
+		}
+		pthread_mutex_unlock(&lagspeed.lock);
+		if (!same)
+			continue;
+		lagspeed_abi_callback_process(lagspeed_abi_dev(port_id),
 			RTE_ETH_EVENT_INTR_LSC);
+		__atomic_sub_fetch(&lagspeed.raising[port_id], 1,
+			__ATOMIC_RELEASE);
 	}
 	if (release != NULL)
 		lagspeed_ibdev_release(release);
@@ -555,21 +615,35 @@ lagspeed_eth_event(uint16_t port_id, enum rte_eth_event_type event,
 		 * ethdev raises NEW before the port is usable through its
 		 * API. A port bound by name is extended now (before the
 		 * application can see it); others wait for the interrupt
-		 * thread to find out their driver.
+		 * thread to find out their driver. Its name is in its data
+		 * only: the ABI check comes first.
 		 */
-		if (lagspeed_config_find_bind(&lagspeed.cfg,
+		bool ok = lagspeed_abi_port_ok(port_id, true);
+
+		if (ok && lagspeed_config_find_bind(&lagspeed.cfg,
 				lagspeed_abi_port_name(
 					lagspeed_abi_dev(port_id))) != NULL)
 			release = lagspeed_port_attach(port_id, true);
-		else
-			rte_eal_alarm_set(1, lagspeed_port_attach_later,
-				(void *)(uintptr_t)port_id);
-	}
-	else if (event == RTE_ETH_EVENT_DESTROY &&
+		else if (ok && rte_eal_alarm_set(1, lagspeed_port_attach_later,
+				(void *)(uintptr_t)port_id) != 0)
+			LAGSPEED_LOG(ERR, "port %u: cannot schedule its attach",
+				port_id);
+	} else if (event == RTE_ETH_EVENT_DESTROY &&
 			port_id < RTE_MAX_ETHPORTS &&
-			lagspeed.ports[port_id].used)
+			lagspeed.ports[port_id].used) {
 		release = lagspeed_port_forget(&lagspeed.ports[port_id]);
+	}
 	pthread_mutex_unlock(&lagspeed.lock);
+	/*
+	 * ethdev clears the port once we return: an LSC the interrupt
+	 * thread is raising on it must be over (unless that is us, inside
+	 * an application callback it runs).
+	 */
+	if (event == RTE_ETH_EVENT_DESTROY && port_id < RTE_MAX_ETHPORTS &&
+			!rte_thread_is_intr())
+		while (__atomic_load_n(&lagspeed.raising[port_id],
+				__ATOMIC_ACQUIRE) != 0)
+			usleep(100);
 	if (release != NULL)
 		lagspeed_ibdev_release(release);
 	return 0;
@@ -619,9 +693,14 @@ lagspeed_bus_probe(void)
 	return 0;
 }
 
-/* Unhook everything and release every resource (EAL cleanup or exit). */
-static int
-lagspeed_cleanup(void)
+/*
+ * Unhook everything and release every resource. From EAL cleanup the
+ * application is done with its ports: records are forgotten. At exit (the
+ * library destructor, without EAL cleanup) other threads may still be
+ * inside a wrapper: ports are unhooked but their records stay.
+ */
+static void
+lagspeed_release_all(bool forget)
 {
 	struct lagspeed_ibdev *release[RTE_MAX_ETHPORTS], *ib;
 	unsigned int n = 0, i;
@@ -629,10 +708,9 @@ lagspeed_cleanup(void)
 	pthread_mutex_lock(&lagspeed.lock);
 	if (lagspeed.cleaned) {
 		pthread_mutex_unlock(&lagspeed.lock);
-		return 0;
+		return;
 	}
 	lagspeed.cleaned = true;
-	rte_eal_alarm_cancel(lagspeed_port_attach_later, (void *)-1);
 	if (lagspeed.eth_cbs) {
 		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
 			lagspeed_eth_event, NULL);
@@ -645,12 +723,15 @@ lagspeed_cleanup(void)
 	for (i = 0; i < RTE_MAX_ETHPORTS; i++) {
 		if (!lagspeed.ports[i].used)
 			continue;
-		ib = lagspeed_port_forget(&lagspeed.ports[i]);
+		ib = forget ? lagspeed_port_forget(&lagspeed.ports[i]) :
+			lagspeed_port_unhook(&lagspeed.ports[i]);
 		if (ib != NULL)
 			release[n++] = ib;
 	}
 	/* Devices whose ports were detached already hold no reference. */
 	pthread_mutex_unlock(&lagspeed.lock);
+	/* Not under the lock: cancel waits for a running alarm, which locks. */
+	rte_eal_alarm_cancel(lagspeed_port_attach_later, (void *)-1);
 	lagspeed_netlink_stop();
 	for (i = 0; i < n; i++)
 		lagspeed_ibdev_release(release[i]);
@@ -660,6 +741,13 @@ lagspeed_cleanup(void)
 	lagspeed.verbs_tried = false;
 	lagspeed.verbs_ok = false;
 	pthread_mutex_unlock(&lagspeed.lock);
+}
+
+/* The bus's cleanup(), from rte_eal_cleanup(). */
+static int
+lagspeed_cleanup(void)
+{
+	lagspeed_release_all(true);
 	return 0;
 }
 
@@ -668,6 +756,19 @@ RTE_INIT(lagspeed_init)
 	const char *env = getenv(LAGSPEED_ENV);
 	char err[512];
 
+	/*
+	 * Installed in the plugin directory and given with -d too: the
+	 * first copy loaded does the work (and says what it thinks of
+	 * LAGSPEED), a second would wrap the ports again.
+	 */
+	if (rte_bus_find_by_name(LAGSPEED_BUS_NAME) != NULL) {
+		LAGSPEED_LOG(INFO, "another copy of the plugin is loaded: "
+			"this one stays out");
+		return;
+	}
+	lagspeed.pid = getpid();
+	lagspeed_abi_bus_register(LAGSPEED_BUS_NAME, lagspeed_bus_probe,
+		lagspeed_cleanup);
 	if (lagspeed_config_parse(env, &lagspeed.cfg, err, sizeof(err)) != 0) {
 		LAGSPEED_LOG(ERR, "%s: %s: extending no port", LAGSPEED_ENV,
 			err);
@@ -677,26 +778,20 @@ RTE_INIT(lagspeed_init)
 		LAGSPEED_LOG(INFO, "disabled by %s", LAGSPEED_ENV);
 		return;
 	}
-	/*
-	 * Installed in the plugin directory and given with -d too: the
-	 * first copy loaded does the work, a second would wrap it again.
-	 */
-	if (rte_bus_find_by_name(LAGSPEED_BUS_NAME) != NULL) {
-		LAGSPEED_LOG(INFO, "another copy of the plugin is loaded: "
-			"this one stays out");
-		return;
-	}
 	lagspeed.enabled = true;
 	lagspeed_telemetry_register();
-	lagspeed_abi_bus_register(LAGSPEED_BUS_NAME, lagspeed_bus_probe,
-		lagspeed_cleanup);
 }
 
 RTE_FINI(lagspeed_fini)
 {
-	if (!lagspeed.enabled)
+	/*
+	 * A forked child exiting owns none of this: the ports, their shared
+	 * dev_link and the EAL heap are its parent's.
+	 */
+	if (lagspeed.pid == 0 || getpid() != lagspeed.pid)
 		return;
-	lagspeed_cleanup();
+	if (lagspeed.enabled)
+		lagspeed_release_all(false);
 	lagspeed_abi_bus_unregister();
 }
 

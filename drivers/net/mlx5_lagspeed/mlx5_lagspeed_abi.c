@@ -13,9 +13,12 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_config.h>
@@ -41,36 +44,44 @@ const char lagspeed_abi_name[] = "driver-sdk";
 #else /* our own declarations */
 
 /*
- * Per release: pointers before `data` in struct rte_eth_dev (fast-path
- * functions), whether `flow_fp_ops` follows `dev_ops`, and the number of
- * function pointers in struct eth_dev_ops.
+ * Per release, from its lib/ethdev/ethdev_driver.h: pointers before `data`
+ * in struct rte_eth_dev (fast-path functions: 6 in 22.11, + 2 recycle_* in
+ * 23.11, + tx_queue_count in 24.11), whether `flow_fp_ops` follows
+ * `dev_ops` (24.11 on), and the number of function pointers in struct
+ * eth_dev_ops (113, 116, 121, 124).
  */
-#if RTE_VERSION >= RTE_VERSION_NUM(25, 11, 0, 0)
+/*
+ * Each variant covers one release and its LTS updates (same ABI): a
+ * release in between (23.03, 24.07, 25.03, ...) may have grown
+ * eth_dev_ops, and a copy of the wrong size would be read past its end.
+ */
+#define LAGSPEED_DPDK_IS(year, month) \
+	(RTE_VERSION >= RTE_VERSION_NUM(year, month, 0, 0) && \
+	 RTE_VERSION < RTE_VERSION_NUM(year, (month) + 1, 0, 0))
+
+#if LAGSPEED_DPDK_IS(25, 11)
 const char lagspeed_abi_name[] = "own-25.11";
 #define LAGSPEED_DEV_FP_SLOTS 9
 #define LAGSPEED_DEV_HAS_FLOW_FP_OPS 1
 #define LAGSPEED_OPS_SLOTS 124
-#elif RTE_VERSION >= RTE_VERSION_NUM(24, 11, 0, 0)
+#elif LAGSPEED_DPDK_IS(24, 11)
 const char lagspeed_abi_name[] = "own-24.11";
 #define LAGSPEED_DEV_FP_SLOTS 9
 #define LAGSPEED_DEV_HAS_FLOW_FP_OPS 1
 #define LAGSPEED_OPS_SLOTS 121
-#elif RTE_VERSION >= RTE_VERSION_NUM(24, 0, 0, 0)
-#error "lagspeed: no ABI declarations for DPDK 24.03/24.07: install the driver SDK headers"
-#elif RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
+#elif LAGSPEED_DPDK_IS(23, 11)
 const char lagspeed_abi_name[] = "own-23.11";
 #define LAGSPEED_DEV_FP_SLOTS 8
 #define LAGSPEED_DEV_HAS_FLOW_FP_OPS 0
 #define LAGSPEED_OPS_SLOTS 116
-#elif RTE_VERSION >= RTE_VERSION_NUM(23, 0, 0, 0)
-#error "lagspeed: no ABI declarations for DPDK 23.03/23.07: install the driver SDK headers"
-#elif RTE_VERSION >= RTE_VERSION_NUM(22, 11, 0, 0)
+#elif LAGSPEED_DPDK_IS(22, 11)
 const char lagspeed_abi_name[] = "own-22.11";
 #define LAGSPEED_DEV_FP_SLOTS 6
 #define LAGSPEED_DEV_HAS_FLOW_FP_OPS 0
 #define LAGSPEED_OPS_SLOTS 113
 #else
-#error "lagspeed: DPDK older than 22.11 is not supported"
+/* Declarations exist for 22.11, 23.11, 24.11 and 25.11 only. */
+#error "lagspeed: no ABI declarations for this DPDK release: install the driver-SDK headers"
 #endif
 
 struct rte_eth_dev_callback;
@@ -80,16 +91,24 @@ TAILQ_HEAD(lagspeed_eth_dev_cb_list, rte_eth_dev_callback);
  * A wrong variant on purpose, for the test that the run-time checks
  * refuse it (app/test/mlx5_lagspeed builds a plugin with it).
  */
-#ifdef LAGSPEED_ABI_TEST_WRONG
-#undef LAGSPEED_DEV_FP_SLOTS
-#define LAGSPEED_DEV_FP_SLOTS 8
+#if defined(LAGSPEED_ABI_TEST_WRONG) && LAGSPEED_ABI_TEST_WRONG == 1
+/* another release's fast-path slots: sizeof(struct rte_eth_dev) differs */
+#define LAGSPEED_DEV_FP_SLOTS_USED (LAGSPEED_DEV_FP_SLOTS + 2)
+#else
+#define LAGSPEED_DEV_FP_SLOTS_USED LAGSPEED_DEV_FP_SLOTS
 #endif
 
 /* struct rte_eth_dev: identical prefix in every release but for fp slots. */
 struct rte_eth_dev {
-	void *fast_path[LAGSPEED_DEV_FP_SLOTS];
+	void *fast_path[LAGSPEED_DEV_FP_SLOTS_USED];
+#if defined(LAGSPEED_ABI_TEST_WRONG) && LAGSPEED_ABI_TEST_WRONG == 2
+	/* same size, `data` elsewhere: only the per-port checks can tell */
+	void *process_private;
+	struct rte_eth_dev_data *data;
+#else
 	struct rte_eth_dev_data *data;
 	void *process_private;
+#endif
 	const void *dev_ops;
 #if LAGSPEED_DEV_HAS_FLOW_FP_OPS
 	const void *flow_fp_ops;
@@ -268,6 +287,28 @@ lagspeed_abi_callback_process(struct rte_eth_dev *dev,
 	return rte_eth_dev_callback_process(dev, event, NULL);
 }
 
+/*
+ * Whether [addr, addr + len) can be read, without touching it: the kernel
+ * copies it into a pipe or fails with EFAULT. A wrong layout makes us
+ * follow a wrong pointer; this turns the crash it could cause into a
+ * refusal. Attach time only.
+ */
+static bool
+lagspeed_abi_readable(const void *addr, size_t len)
+{
+	int fds[2];
+	ssize_t n;
+
+	if (addr == NULL)
+		return false;
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
+		return true; /* cannot tell: the other checks remain */
+	n = write(fds[1], addr, len);
+	close(fds[0]);
+	close(fds[1]);
+	return n == (ssize_t)len || (n < 0 && errno != EFAULT);
+}
+
 int
 lagspeed_abi_check_port(uint16_t port_id, bool probing,
 	bool need_link_update, const char **why)
@@ -279,13 +320,13 @@ lagspeed_abi_check_port(uint16_t port_id, bool probing,
 
 	*why = NULL;
 	dev = lagspeed_abi_dev(port_id);
-	if (probing) {
-		if (dev->data == NULL) {
-			*why = "port being probed has no data";
-			return -EPROTO;
-		}
+	if (!lagspeed_abi_readable(dev->data, sizeof(*dev->data))) {
+		*why = "struct rte_eth_dev layout differs (data)";
+		return -EPROTO;
+	}
+	if (probing)
 		strlcpy(name, dev->data->name, sizeof(name));
-	} else if (rte_eth_dev_get_name_by_port(port_id, name) != 0) {
+	else if (rte_eth_dev_get_name_by_port(port_id, name) != 0) {
 		*why = "port has no name";
 		return -EPROTO;
 	}
@@ -294,7 +335,7 @@ lagspeed_abi_check_port(uint16_t port_id, bool probing,
 		*why = "rte_eth_devices[] stride differs from the library's";
 		return -EPROTO;
 	}
-	if (dev->data == NULL || dev->data->port_id != port_id ||
+	if (dev->data->port_id != port_id ||
 			strncmp(dev->data->name, name, sizeof(name)) != 0) {
 		*why = "struct rte_eth_dev_data layout differs (port_id/name)";
 		return -EPROTO;
@@ -309,8 +350,8 @@ lagspeed_abi_check_port(uint16_t port_id, bool probing,
 		*why = "struct rte_eth_dev_data layout differs (mtu)";
 		return -EPROTO;
 	}
-	if (dev->dev_ops == NULL) {
-		*why = "port has no dev_ops";
+	if (!lagspeed_abi_readable(dev->dev_ops, LAGSPEED_OPS_SIZE)) {
+		*why = "struct rte_eth_dev layout differs (dev_ops)";
 		return -EPROTO;
 	}
 	if (need_link_update && lagspeed_abi_ops_slot_get(dev->dev_ops,
@@ -325,9 +366,16 @@ int
 lagspeed_abi_check_global(const char **why)
 {
 	const ElfW(Sym) *sym = NULL;
+	int year = 0, month = 0;
 	Dl_info info;
 
 	*why = NULL;
+	/* Our declarations are those of one release (and its LTS updates). */
+	if (sscanf(rte_version(), "DPDK %d.%d", &year, &month) != 2 ||
+			year != RTE_VER_YEAR || month != RTE_VER_MONTH) {
+		*why = "another DPDK release";
+		return -EPROTO;
+	}
 	if (dladdr1(rte_eth_devices, &info, (void **)&sym,
 			RTLD_DL_SYMENT) == 0 || sym == NULL)
 		return 0; /* not observable: the per-port checks remain */

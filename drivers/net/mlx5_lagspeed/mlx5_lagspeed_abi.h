@@ -90,8 +90,10 @@ int lagspeed_abi_callback_process(struct rte_eth_dev *dev,
 	enum rte_eth_event_type event);
 
 /**
- * Check that our view of a port agrees with the library's: the device's
- * address, its data's port id, name and MTU, its rte_device, its ops.
+ * Check that our view of a port agrees with the library's: its data and
+ * ops pointers lead to readable memory (checked without following them),
+ * the device's address, its data's port id, name and MTU, its rte_device,
+ * its ops (with a link_update if @p need_link_update).
  * A port being probed (RTE_ETH_EVENT_NEW: ethdev marks it attached only
  * after the callbacks, and its rte_device has no driver yet) is checked
  * through rte_eth_dev_allocated() and its data only.

@@ -11,10 +11,12 @@
  * see). Lock-free: the effective link is one atomic word.
  */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_common.h>
 #include <rte_eal.h>
 
 #include "mlx5_lagspeed_link.h"
@@ -59,17 +61,16 @@ lagspeed_hook_want(struct lagspeed_port *p, uint64_t cur, bool learn)
 	return want.word;
 }
 
-/* The slow path of lagspeed_hook_fix_link(): the PMD wrote dev_link. */
+/*
+ * Lay the effective link over dev_link. Writers take turns: two fixers
+ * racing would otherwise take each other's write for the PMD's.
+ */
 static void __rte_noinline
 lagspeed_hook_fix_link_slow(struct lagspeed_port *p)
 {
 	uint64_t *dev_link = p->dev_link;
 	uint64_t cur, want;
 
-	/*
-	 * Writers take turns: two fixers racing would otherwise take each
-	 * other's write for the PMD's.
-	 */
 	rte_spinlock_lock(&p->fix_lock);
 	cur = __atomic_load_n(dev_link, __ATOMIC_ACQUIRE);
 	want = lagspeed_hook_want(p, cur, true);
@@ -101,89 +102,92 @@ lagspeed_hook_fix_link(struct lagspeed_port *p)
 void
 lagspeed_hook_refresh(struct lagspeed_port *p)
 {
-	uint64_t *dev_link = p->dev_link;
-	uint64_t cur, want;
-
 	/* The effective link changed: rewrite even if we wrote dev_link. */
-	rte_spinlock_lock(&p->fix_lock);
-	cur = __atomic_load_n(dev_link, __ATOMIC_ACQUIRE);
-	want = lagspeed_hook_want(p, cur, true);
-	if (want != cur)
-		__atomic_store_n(dev_link, want, __ATOMIC_RELEASE);
-	__atomic_store_n(&p->written, want, __ATOMIC_RELEASE);
-	rte_spinlock_unlock(&p->fix_lock);
+	lagspeed_hook_fix_link_slow(p);
 }
 
 static int
 lagspeed_hook_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 {
 	struct lagspeed_port *p = lagspeed_hook_port(dev);
+	lagspeed_link_update_t orig = p->orig_link_update;
 	int ret;
 
 	/*
-	 * A secondary answers from the shared dev_link that the primary
-	 * keeps right: never call the PMD here (mlx5 has no link_update in
-	 * secondaries) and never write a link back.
+	 * A record already forgotten (a caller racing with the port's
+	 * release) has no original to call and nothing to fix.
 	 */
-	if (unlikely(p->secondary))
+	if (unlikely(orig == NULL))
 		return 0;
-	ret = p->orig_link_update(dev, wait_to_complete);
+	ret = orig(dev, wait_to_complete);
 	lagspeed_hook_fix_link_inline(p);
+	return ret;
+}
+
+/*
+ * In a secondary: answer from the shared dev_link that the primary keeps
+ * right. Never call the PMD (mlx5 has no link_update in secondaries) and
+ * never write a link back.
+ */
+static int
+lagspeed_hook_link_update_secondary(struct rte_eth_dev *dev,
+	int wait_to_complete)
+{
+	RTE_SET_USED(dev);
+	RTE_SET_USED(wait_to_complete);
+	return 0;
+}
+
+/* The PMD's dev_start / dev_set_link_up / dev_set_link_down, then fix. */
+static inline int
+lagspeed_hook_op_then_fix(struct rte_eth_dev *dev, enum lagspeed_abi_slot slot)
+{
+	struct lagspeed_port *p = lagspeed_hook_port(dev);
+	lagspeed_dev_op_t orig = p->orig_op[slot];
+	int ret;
+
+	if (unlikely(orig == NULL))
+		return -ENOTSUP;
+	ret = orig(dev);
+	if (likely(p->dev_link != NULL))
+		lagspeed_hook_fix_link_inline(p);
 	return ret;
 }
 
 static int
 lagspeed_hook_dev_start(struct rte_eth_dev *dev)
 {
-	struct lagspeed_port *p = lagspeed_hook_port(dev);
-	int ret = p->orig_dev_start(dev);
-
-	lagspeed_hook_fix_link_inline(p);
-	return ret;
+	return lagspeed_hook_op_then_fix(dev, LAGSPEED_SLOT_DEV_START);
 }
 
 static int
 lagspeed_hook_set_link_up(struct rte_eth_dev *dev)
 {
-	struct lagspeed_port *p = lagspeed_hook_port(dev);
-	int ret = p->orig_set_link_up(dev);
-
-	lagspeed_hook_fix_link_inline(p);
-	return ret;
+	return lagspeed_hook_op_then_fix(dev, LAGSPEED_SLOT_SET_LINK_UP);
 }
 
 static int
 lagspeed_hook_set_link_down(struct rte_eth_dev *dev)
 {
-	struct lagspeed_port *p = lagspeed_hook_port(dev);
-	int ret = p->orig_set_link_down(dev);
-
-	lagspeed_hook_fix_link_inline(p);
-	return ret;
+	return lagspeed_hook_op_then_fix(dev, LAGSPEED_SLOT_SET_LINK_DOWN);
 }
 
-static void *
-lagspeed_hook_fn(int (*fn)(struct rte_eth_dev *, int))
-{
-	void *ptr;
-
-	memcpy(&ptr, &fn, sizeof(ptr));
-	return ptr;
-}
-
-static void *
-lagspeed_hook_op(lagspeed_dev_op_t fn)
-{
-	void *ptr;
-
-	memcpy(&ptr, &fn, sizeof(ptr));
-	return ptr;
-}
+/* A function pointer as the void * of an ops slot. */
+#define LAGSPEED_FN_PTR(fn) __extension__ ((void *)(uintptr_t)(fn))
 
 int
 lagspeed_hook_install(struct lagspeed_port *p)
 {
+	static const struct {
+		enum lagspeed_abi_slot slot;
+		lagspeed_dev_op_t wrapper;
+	} wrapped[] = {
+		{ LAGSPEED_SLOT_DEV_START, lagspeed_hook_dev_start },
+		{ LAGSPEED_SLOT_SET_LINK_UP, lagspeed_hook_set_link_up },
+		{ LAGSPEED_SLOT_SET_LINK_DOWN, lagspeed_hook_set_link_down },
+	};
 	const void *ops = lagspeed_abi_ops(p->dev);
+	unsigned int i;
 	void *slot;
 
 	p->secondary = rte_eal_process_type() != RTE_PROC_PRIMARY;
@@ -197,38 +201,27 @@ lagspeed_hook_install(struct lagspeed_port *p)
 	slot = lagspeed_abi_ops_slot_get(ops, LAGSPEED_SLOT_LINK_UPDATE);
 	memcpy(&p->orig_link_update, &slot, sizeof(slot));
 	lagspeed_abi_ops_slot_set(p->ops_copy, LAGSPEED_SLOT_LINK_UPDATE,
-		lagspeed_hook_fn(lagspeed_hook_link_update));
+		p->secondary ? LAGSPEED_FN_PTR(lagspeed_hook_link_update_secondary) :
+		LAGSPEED_FN_PTR(lagspeed_hook_link_update));
 	/* The others only in the primary, and only where the PMD has them. */
-	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
-		slot = lagspeed_abi_ops_slot_get(ops, LAGSPEED_SLOT_DEV_START);
-		memcpy(&p->orig_dev_start, &slot, sizeof(slot));
+	for (i = 0; i < RTE_DIM(wrapped) && !p->secondary; i++) {
+		slot = lagspeed_abi_ops_slot_get(ops, wrapped[i].slot);
+		memcpy(&p->orig_op[wrapped[i].slot], &slot, sizeof(slot));
 		if (slot != NULL)
-			lagspeed_abi_ops_slot_set(p->ops_copy,
-				LAGSPEED_SLOT_DEV_START,
-				lagspeed_hook_op(lagspeed_hook_dev_start));
-		slot = lagspeed_abi_ops_slot_get(ops, LAGSPEED_SLOT_SET_LINK_UP);
-		memcpy(&p->orig_set_link_up, &slot, sizeof(slot));
-		if (slot != NULL)
-			lagspeed_abi_ops_slot_set(p->ops_copy,
-				LAGSPEED_SLOT_SET_LINK_UP,
-				lagspeed_hook_op(lagspeed_hook_set_link_up));
-		slot = lagspeed_abi_ops_slot_get(ops,
-			LAGSPEED_SLOT_SET_LINK_DOWN);
-		memcpy(&p->orig_set_link_down, &slot, sizeof(slot));
-		if (slot != NULL)
-			lagspeed_abi_ops_slot_set(p->ops_copy,
-				LAGSPEED_SLOT_SET_LINK_DOWN,
-				lagspeed_hook_op(lagspeed_hook_set_link_down));
+			lagspeed_abi_ops_slot_set(p->ops_copy, wrapped[i].slot,
+				LAGSPEED_FN_PTR(wrapped[i].wrapper));
+	}
+	if (!p->secondary) {
 		/* What the PMD reports before we touch anything. */
 		__atomic_store_n(&p->pmd_link,
-			__atomic_load_n(lagspeed_abi_dev_link(p->dev),
-				__ATOMIC_ACQUIRE), __ATOMIC_RELAXED);
+			__atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE),
+			__ATOMIC_RELAXED);
 		/* Not a link value: the first fix learns the PMD's link. */
 		__atomic_store_n(&p->written, ~UINT64_C(0), __ATOMIC_RELAXED);
 	}
 	lagspeed_abi_ops_set(p->dev, p->ops_copy);
 	p->hooked = true;
-	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+	if (!p->secondary)
 		lagspeed_hook_fix_link(p);
 	return 0;
 }
@@ -238,7 +231,7 @@ lagspeed_hook_remove(struct lagspeed_port *p)
 {
 	if (!p->hooked)
 		return;
-	if (rte_eal_process_type() == RTE_PROC_PRIMARY) {
+	if (!p->secondary) {
 		/* Give the PMD's own link back. */
 		__atomic_store_n(&p->eff, 0, __ATOMIC_RELEASE);
 		lagspeed_hook_refresh(p);

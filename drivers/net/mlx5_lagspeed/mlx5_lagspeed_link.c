@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 
 #include <infiniband/verbs.h>
 
@@ -56,9 +57,14 @@ lagspeed_link_apply(struct rte_eth_link pmd_link, uint64_t eff)
 }
 
 int
-lagspeed_verb_errno(int ret)
+lagspeed_verb_errno(int ret, int err)
 {
-	return ret < 0 ? -ret : ret;
+	if (ret >= 0)
+		return ret;
+	/* -1: the C library's convention, the errno is in errno. */
+	if (ret == -1 && err > 0)
+		return err;
+	return ret == INT_MIN ? EIO : -ret;
 }
 
 bool

@@ -62,8 +62,12 @@ bool lagspeed_eff_changed(uint64_t old_eff, uint64_t new_eff);
 struct rte_eth_link lagspeed_link_apply(struct rte_eth_link pmd_link,
 	uint64_t eff);
 
-/** A verb's return value as 0 or a positive errno (both conventions). */
-int lagspeed_verb_errno(int ret);
+/**
+ * A verb's return value as 0 or a positive errno, whatever its convention:
+ * a positive errno (rdma-core's man page), a negative one (the vendor's
+ * text), or -1 with @p err the errno read right after the call.
+ */
+int lagspeed_verb_errno(int ret, int err);
 
 /**
  * Whether an errno means the verb is not there (the PMD's speed is kept

@@ -65,13 +65,13 @@ static void
 lagspeed_netlink_intr(void *arg)
 {
 	char buf[8192] __rte_aligned(NLMSG_ALIGNTO);
+	int fd = rte_intr_fd_get(arg);
 	bool reapply = false;
 	ssize_t len;
 
-	RTE_SET_USED(arg);
 	__atomic_add_fetch(&lagspeed.intr_wakeups, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&lagspeed.lock);
-	while ((len = recv(lagspeed_nl_fd, buf, sizeof(buf), 0)) > 0) {
+	while ((len = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		struct nlmsghdr *nh = (struct nlmsghdr *)(void *)buf;
 
 		for (; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
@@ -111,7 +111,7 @@ lagspeed_netlink_start(void)
 			rte_intr_type_set(lagspeed_nl_intr, RTE_INTR_HANDLE_EXT) ||
 			rte_intr_fd_set(lagspeed_nl_intr, fd) ||
 			rte_intr_callback_register(lagspeed_nl_intr,
-				lagspeed_netlink_intr, NULL)) {
+				lagspeed_netlink_intr, lagspeed_nl_intr)) {
 		close(fd);
 		rte_intr_instance_free(lagspeed_nl_intr);
 		lagspeed_nl_intr = NULL;
@@ -121,17 +121,28 @@ lagspeed_netlink_start(void)
 	return 0;
 }
 
+/* Once our callback is off EAL's list: close what it used. */
+static void
+lagspeed_netlink_free(struct rte_intr_handle *handle, void *arg)
+{
+	struct rte_intr_handle *intr = arg;
+
+	RTE_SET_USED(handle);
+	close(rte_intr_fd_get(intr));
+	rte_intr_instance_free(intr);
+}
+
 void
 lagspeed_netlink_stop(void)
 {
+	struct rte_intr_handle *intr = lagspeed_nl_intr;
+
 	if (lagspeed_nl_fd < 0)
 		return;
-	while (rte_intr_callback_unregister(lagspeed_nl_intr,
-			lagspeed_netlink_intr, NULL) == -EAGAIN)
-		usleep(100);
-	rte_eal_alarm_cancel(lagspeed_netlink_reapply, NULL);
-	rte_intr_instance_free(lagspeed_nl_intr);
 	lagspeed_nl_intr = NULL;
-	close(lagspeed_nl_fd);
 	lagspeed_nl_fd = -1;
+	rte_eal_alarm_cancel(lagspeed_netlink_reapply, NULL);
+	if (!lagspeed_intr_unregister(intr, lagspeed_netlink_intr, intr,
+			lagspeed_netlink_free))
+		lagspeed_netlink_free(NULL, intr);
 }

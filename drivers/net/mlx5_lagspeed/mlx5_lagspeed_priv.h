@@ -11,8 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include <rte_config.h>
+#include <rte_interrupts.h>
 #include <rte_log.h>
 #include <rte_spinlock.h>
 
@@ -51,9 +53,8 @@ struct lagspeed_port {
 	const void *orig_ops;
 	void *ops_copy;
 	lagspeed_link_update_t orig_link_update;
-	lagspeed_dev_op_t orig_dev_start;
-	lagspeed_dev_op_t orig_set_link_up;
-	lagspeed_dev_op_t orig_set_link_down;
+	/** The PMD's dev_start / set_link_up / set_link_down, by slot. */
+	lagspeed_dev_op_t orig_op[LAGSPEED_SLOT_MAX];
 	struct lagspeed_ibdev *ibdev;
 	char ib_name[LAGSPEED_IBDEV_NAME_MAX];
 	uint32_t ib_port;
@@ -80,14 +81,27 @@ struct lagspeed_state {
 	bool eth_cbs;            /**< NEW/DESTROY callbacks registered */
 	bool verbs_tried;
 	bool verbs_ok;
-	bool no_speed_logged;
+	pid_t pid;               /**< the process that loaded us */
 	struct lagspeed_verbs verbs;
 	TAILQ_HEAD(, lagspeed_ibdev) ibdevs;
 	struct lagspeed_port ports[RTE_MAX_ETHPORTS];
+	/** Bumped when a port's record is forgotten (outlives it). */
+	uint32_t port_gen[RTE_MAX_ETHPORTS];
+	/** atomic: LSC raises in flight on a port (outlives its record). */
+	uint32_t raising[RTE_MAX_ETHPORTS];
 	uint64_t intr_wakeups;   /**< atomic: interrupt callbacks run */
 };
 
 extern struct lagspeed_state lagspeed;
+
+/*
+ * Unregister an interrupt callback, waiting while it runs on the interrupt
+ * thread. From inside it, EAL unregisters it once it returned and calls
+ * @p release: then true (the caller must not free what it uses).
+ */
+bool lagspeed_intr_unregister(struct rte_intr_handle *intr,
+	rte_intr_callback_fn cb, void *arg,
+	rte_intr_unregister_callback_fn release);
 
 /* mlx5_lagspeed_hook.c: the wrapped ops. */
 int lagspeed_hook_install(struct lagspeed_port *p);
