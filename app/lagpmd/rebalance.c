@@ -466,23 +466,6 @@ lp_txq_map_show(FILE *out)
 	pthread_mutex_unlock(&ctl_lock);
 }
 
-/* The plugin's state names, without linking it. */
-static const char *
-lagspeed_state_name(enum rte_pmd_mlx5_lagspeed_state state)
-{
-	switch (state) {
-	case RTE_PMD_MLX5_LAGSPEED_ACTIVE:
-		return "active";
-	case RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED:
-		return "unsupported";
-	case RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR:
-		return "query-error";
-	case RTE_PMD_MLX5_LAGSPEED_DETACHED:
-		return "detached";
-	}
-	return "unknown";
-}
-
 static void
 time_str(uint64_t us, char *buf, size_t len)
 {
@@ -518,7 +501,7 @@ lp_port_speed_show(FILE *out, uint16_t port_id)
 			port_id, link.link_speed,
 			link.link_status ? "up" : "down", info.pmd_speed,
 			info.ib_device, info.ib_port,
-			lagspeed_state_name(info.state));
+			rte_pmd_mlx5_lagspeed_state_name(info.state));
 		if (info.last_error != 0)
 			fprintf(out, " (%s)", strerror(info.last_error));
 		fprintf(out, "  last-change %s\n", when);

@@ -583,26 +583,6 @@ lsc_event_callback(uint16_t port_id, enum rte_eth_event_type type,
 /* ---------------------------------------------------------------------- */
 /* Ports                                                                  */
 
-/*
- * The plugin's own rte_pmd_mlx5_lagspeed_state_str() is not reachable
- * without linking it; the names are part of its header's contract.
- */
-static const char *
-lagspeed_state_name(enum rte_pmd_mlx5_lagspeed_state state)
-{
-	switch (state) {
-	case RTE_PMD_MLX5_LAGSPEED_ACTIVE:
-		return "active";
-	case RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED:
-		return "unsupported";
-	case RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR:
-		return "query-error";
-	case RTE_PMD_MLX5_LAGSPEED_DETACHED:
-		return "detached";
-	}
-	return "?";
-}
-
 static void
 port_init(uint16_t port_id)
 {
@@ -689,7 +669,7 @@ port_init(uint16_t port_id)
 	/* Where the speed comes from, if the lagspeed plugin is loaded. */
 	if (rte_pmd_mlx5_lagspeed_info_get_dyn(port_id, &info) == 0)
 		printf(", speed from lagspeed (%s port %u, %s)", info.ib_device,
-		       info.ib_port, lagspeed_state_name(info.state));
+		       info.ib_port, rte_pmd_mlx5_lagspeed_state_name(info.state));
 	if (port_cap[port_index[port_id]] != 0)
 		printf(", weight capped at %u Mb/s", port_cap[port_index[port_id]]);
 	printf("\n");

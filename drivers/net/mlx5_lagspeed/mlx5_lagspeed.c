@@ -51,13 +51,6 @@ struct lagspeed_state lagspeed = {
 	.ibdevs = TAILQ_HEAD_INITIALIZER(lagspeed.ibdevs),
 };
 
-static const char *const lagspeed_state_names[] = {
-	[RTE_PMD_MLX5_LAGSPEED_ACTIVE] = "active",
-	[RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED] = "unsupported",
-	[RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR] = "query-error",
-	[RTE_PMD_MLX5_LAGSPEED_DETACHED] = "detached",
-};
-
 static bool
 lagspeed_is_primary(void)
 {
@@ -800,9 +793,7 @@ RTE_FINI(lagspeed_fini)
 LAGSPEED_EXPORT const char *
 rte_pmd_mlx5_lagspeed_state_str(enum rte_pmd_mlx5_lagspeed_state state)
 {
-	if ((unsigned int)state >= RTE_DIM(lagspeed_state_names))
-		return "unknown";
-	return lagspeed_state_names[state];
+	return rte_pmd_mlx5_lagspeed_state_name(state);
 }
 
 LAGSPEED_EXPORT int

@@ -84,6 +84,29 @@ int rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
 const char *rte_pmd_mlx5_lagspeed_state_str(enum rte_pmd_mlx5_lagspeed_state state);
 
 /**
+ * The same names as rte_pmd_mlx5_lagspeed_state_str(), for applications
+ * that do not link the plugin (the names are part of this contract).
+ *
+ * @return
+ *   The state's name, or "unknown".
+ */
+static inline const char *
+rte_pmd_mlx5_lagspeed_state_name(enum rte_pmd_mlx5_lagspeed_state state)
+{
+	switch (state) {
+	case RTE_PMD_MLX5_LAGSPEED_ACTIVE:
+		return "active";
+	case RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED:
+		return "unsupported";
+	case RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR:
+		return "query-error";
+	case RTE_PMD_MLX5_LAGSPEED_DETACHED:
+		return "detached";
+	}
+	return "unknown";
+}
+
+/**
  * How many times the plugin's interrupt callbacks ran (EAL interrupt
  * thread wake-ups it caused), since it was loaded. Zero growth while
  * nothing changes: the plugin never polls.
