@@ -84,7 +84,7 @@ const char *ibvsim_dir(const struct ibvsim *sim);
  *
  * @param name
  *   The group's name: 1 to IBVSIM_NAME_LEN characters of [A-Za-z0-9_.:-],
- *   not starting with '.'.
+ *   not starting with '.' or '-'.
  * @param pf_mbps
  *   Speed of each member PF, in Mb/s (1 to IBVSIM_MAX_MBPS).
  * @param n_pf

@@ -5,10 +5,10 @@
 /*
  * The control API (ibvsim.h): each change is one transaction under the
  * directory lock: load the model, validate and apply the change to a copy,
- * store it (rename), then queue the events its before/after difference
- * implies on every registered context of the affected devices. Events are
- * queued before the lock is dropped, so concurrent changes deliver their
- * events in the order their model versions were made.
+ * store it (a new file swapped in), then queue the events its before/after
+ * difference implies on every registered context of the affected devices.
+ * Events are queued before the lock is dropped, so concurrent changes
+ * deliver their events in the order their model versions were made.
  */
 
 #include <errno.h>

@@ -35,6 +35,8 @@ static const char usage_text[] =
 	"The state directory is --dir DIR or $IBVSIM_DIR; speeds in Mb/s.\n";
 
 static const char *cmd_name = "";
+static const char *state_dir;
+static struct ibvsim *sim;
 
 static int
 fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -116,6 +118,22 @@ api_error(int ret, const char *what)
 	return fail("%s: %s", what, strerror(-ret));
 }
 
+/*
+ * Open the model once the command line is known to be good, so that a
+ * refused command leaves even an empty directory as it was. 0 or EXIT_BAD.
+ */
+static int
+open_model(void)
+{
+	if (sim != NULL)
+		return 0;
+	sim = ibvsim_open(state_dir);
+	if (sim == NULL)
+		return fail("state directory '%s': %s", state_dir,
+				errno == EBADMSG ? "corrupt model file" : strerror(errno));
+	return 0;
+}
+
 static int
 needs_value(int i, int argc, char **argv)
 {
@@ -127,7 +145,7 @@ needs_value(int i, int argc, char **argv)
 }
 
 static int
-cmd_group(struct ibvsim *sim, int argc, char **argv)
+cmd_group(int argc, char **argv)
 {
 	uint32_t pf[IBVSIM_MAX_PFS], max_mbps = 0;
 	const char *pf_arg = NULL, *max_arg = NULL;
@@ -180,6 +198,8 @@ cmd_group(struct ibvsim *sim, int argc, char **argv)
 	free(list);
 	if (ret != 0)
 		return ret;
+	if (open_model() != 0)
+		return EXIT_BAD;
 	ret = ibvsim_group_add(sim, argv[1], pf, n_pf, max_mbps);
 	if (ret == -EEXIST)
 		return fail("a group named '%s' already exists", argv[1]);
@@ -189,7 +209,7 @@ cmd_group(struct ibvsim *sim, int argc, char **argv)
 }
 
 static int
-cmd_device(struct ibvsim *sim, int argc, char **argv)
+cmd_device(int argc, char **argv)
 {
 	const char *group = NULL, *speed_arg = NULL, *ports_arg = NULL;
 	const char *type = NULL;
@@ -245,6 +265,8 @@ cmd_device(struct ibvsim *sim, int argc, char **argv)
 	if (type != NULL && strcmp(type, "pf") != 0 && strcmp(type, "vf") != 0 &&
 			strcmp(type, "sf") != 0)
 		return fail("invalid --type '%s': expected pf, vf or sf", type);
+	if (open_model() != 0)
+		return EXIT_BAD;
 	ret = ibvsim_device_add(sim, argv[1], group, speed, ports, type, flags);
 	if (ret == -EEXIST)
 		return fail("a device named '%s' already exists", argv[1]);
@@ -268,7 +290,7 @@ parse_state(const char *s, bool *up)
 }
 
 static int
-cmd_pf(struct ibvsim *sim, int argc, char **argv)
+cmd_pf(int argc, char **argv)
 {
 	uint32_t index;
 	bool up = false;
@@ -283,6 +305,8 @@ cmd_pf(struct ibvsim *sim, int argc, char **argv)
 				argv[2], IBVSIM_MAX_PFS - 1);
 	if (parse_state(argv[3], &up) != 0)
 		return EXIT_BAD;
+	if (open_model() != 0)
+		return EXIT_BAD;
 	ret = ibvsim_pf_set(sim, argv[1], index, up);
 	if (ret == -ENOENT)
 		return fail("no group named '%s'", argv[1]);
@@ -292,7 +316,7 @@ cmd_pf(struct ibvsim *sim, int argc, char **argv)
 }
 
 static int
-cmd_set(struct ibvsim *sim, int argc, char **argv)
+cmd_set(int argc, char **argv)
 {
 	bool up = false;
 	int ret;
@@ -303,6 +327,8 @@ cmd_set(struct ibvsim *sim, int argc, char **argv)
 		return EXIT_BAD;
 	if (parse_state(argv[2], &up) != 0)
 		return EXIT_BAD;
+	if (open_model() != 0)
+		return EXIT_BAD;
 	ret = ibvsim_device_set(sim, argv[1], up);
 	if (ret == -ENOENT)
 		return fail("no device named '%s'", argv[1]);
@@ -310,7 +336,7 @@ cmd_set(struct ibvsim *sim, int argc, char **argv)
 }
 
 static int
-cmd_fault(struct ibvsim *sim, int argc, char **argv)
+cmd_fault(int argc, char **argv)
 {
 	static const char *const faults[] = {
 		"query-eio", "open-fail", "fatal", "clear",
@@ -339,6 +365,8 @@ cmd_fault(struct ibvsim *sim, int argc, char **argv)
 		if (argc != 3)
 			return fail("unexpected argument '%s'", argv[3]);
 	}
+	if (open_model() != 0)
+		return EXIT_BAD;
 	ret = ibvsim_fault(sim, argv[1], argv[2], count);
 	if (ret == -ENOENT)
 		return fail("no device named '%s'", argv[1]);
@@ -346,7 +374,7 @@ cmd_fault(struct ibvsim *sim, int argc, char **argv)
 }
 
 static int
-cmd_show(struct ibvsim *sim, int argc, char **argv)
+cmd_show(int argc, char **argv)
 {
 	bool json = false;
 	int i, ret;
@@ -357,13 +385,15 @@ cmd_show(struct ibvsim *sim, int argc, char **argv)
 		else
 			return fail("unexpected argument '%s'", argv[i]);
 	}
+	if (open_model() != 0)
+		return EXIT_BAD;
 	ret = ibvsim_show(sim, stdout, json);
 	return ret < 0 ? fail("%s", strerror(-ret)) : 0;
 }
 
 static const struct {
 	const char *name;
-	int (*fn)(struct ibvsim *sim, int argc, char **argv);
+	int (*fn)(int argc, char **argv);
 } commands[] = {
 	{ "group", cmd_group },
 	{ "device", cmd_device },
@@ -377,7 +407,6 @@ int
 main(int argc, char **argv)
 {
 	const char *dir = NULL;
-	struct ibvsim *sim;
 	char **args;
 	int i, n = 0, ret;
 	size_t c;
@@ -430,14 +459,8 @@ main(int argc, char **argv)
 		return fail("no state directory: use --dir DIR or set %s",
 				IBVSIM_DIR_ENV);
 	}
-	sim = ibvsim_open(dir);
-	if (sim == NULL) {
-		ret = fail("state directory '%s': %s", dir,
-				errno == EBADMSG ? "corrupt model file" : strerror(errno));
-		free(args);
-		return ret;
-	}
-	ret = commands[c].fn(sim, n, args);
+	state_dir = dir;
+	ret = commands[c].fn(n, args);
 	ibvsim_close(sim);
 	free(args);
 	return ret;

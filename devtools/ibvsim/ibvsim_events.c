@@ -17,9 +17,10 @@
  * Writers (ibvsim-ctl, the C API) hold the directory lock, open each FIFO
  * of the device without blocking and write whole 8-byte records in chunks of
  * at most PIPE_BUF bytes (atomic, so a reader never sees part of a record).
- * A full FIFO makes the writer wait for the reader to drain it, at most
- * IBVSIM_DRAIN_TIMEOUT_MS without progress (default 5000): a stopped reader
- * cannot hold every other writer forever.
+ * Every context first gets what its FIFO takes at once; the writer then
+ * waits for the full ones together, each at most IBVSIM_DRAIN_TIMEOUT_MS
+ * without progress (default 5000): a slow reader delays no other context's
+ * events, and a stopped one cannot hold every other writer forever.
  *
  * Registrations whose process is gone, or whose FIFO has no reader (ENXIO,
  * EPIPE), are removed by the writer that finds them.
@@ -134,44 +135,6 @@ drain_timeout_ms(void)
 	return v;
 }
 
-/* Write n_ev records, count times over, to one FIFO. */
-static int
-write_events(int fd, const struct ibvsim_event_rec *ev, size_t n_ev,
-		unsigned int count)
-{
-	struct ibvsim_event_rec chunk[IBVSIM_CHUNK_RECS];
-	uint64_t total = (uint64_t)n_ev * count, done = 0;
-	long timeout = drain_timeout_ms();
-
-	while (done < total) {
-		size_t n = 0, i;
-		ssize_t w;
-
-		for (i = 0; i < IBVSIM_CHUNK_RECS && done + i < total; i++)
-			chunk[n++] = ev[(done + i) % n_ev];
-		w = write(fd, chunk, n * sizeof(chunk[0]));
-		if (w >= 0) {
-			/* At most PIPE_BUF bytes: all or nothing. */
-			done += (size_t)w / sizeof(chunk[0]);
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-			int r = poll(&pfd, 1, (int)timeout);
-
-			if (r == 0)
-				return -ETIMEDOUT;
-			if (r < 0 && errno != EINTR)
-				return -errno;
-			continue;
-		}
-		return -errno;
-	}
-	return 0;
-}
-
 /*
  * A writer must not die of SIGPIPE when a reader closes its context
  * meanwhile: block it around the writes and swallow the one they raise,
@@ -228,14 +191,21 @@ pid_gone(long pid)
 	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
-int
-ibvsim_deliver(const char *dir, const char *ibdev,
-		const struct ibvsim_event_rec *ev, size_t n_ev,
-		unsigned int count, bool unregister)
+/* Called for each registration of a live process: its FIFO's path and its
+ * name in the device's directory; a negative return stops the walk.
+ */
+typedef int (*ctx_visit_fn)(const char *path, const char *name, void *arg);
+
+/*
+ * Walk the registrations of a device (DIR/ctx/IBDEV). Those of processes
+ * that are gone are skipped, and removed when @p prune (writers do;
+ * read-only callers leave the directory alone).
+ */
+static int
+ctx_walk(const char *dir, const char *ibdev, bool prune, ctx_visit_fn visit,
+		void *arg)
 {
 	char dpath[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
-	struct sigpipe_guard guard;
-	bool raised = false;
 	struct dirent *de;
 	int ret = 0;
 	DIR *d;
@@ -245,70 +215,237 @@ ibvsim_deliver(const char *dir, const char *ibdev,
 	d = opendir(dpath);
 	if (d == NULL)
 		return errno == ENOENT ? 0 : -errno;
-	sigpipe_block(&guard);
-	while ((de = readdir(d)) != NULL) {
+	while (ret >= 0 && (de = readdir(d)) != NULL) {
 		long pid;
-		int fd, r;
 
 		if (!entry_pid(de->d_name, &pid))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dpath, de->d_name);
 		if (pid_gone(pid)) {
-			unlink(path);
-			continue;
-		}
-		fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0) {
-			/* ENXIO: nobody reads it (closed, exec'd, dying). */
-			if (errno == ENXIO)
+			if (prune)
 				unlink(path);
 			continue;
 		}
-		r = n_ev > 0 && count > 0 ? write_events(fd, ev, n_ev, count) : 0;
-		close(fd);
-		if (r == -EPIPE) {
-			raised = true;
-			unlink(path);
-		} else if (r < 0 && ret == 0) {
-			ret = r;
-		}
-		if (unregister)
-			unlink(path);
+		ret = visit(path, de->d_name, arg);
 	}
-	sigpipe_restore(&guard, raised);
 	closedir(d);
 	return ret;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Contexts written to at the same time; more are taken in turns. */
+#define IBVSIM_DELIVER_BATCH 32
+
+/* One context being written to. */
+struct target {
+	int fd;
+	uint64_t done;      /* records written */
+	int64_t deadline;   /* give up at this time (ms) without progress */
+	char name[NAME_MAX + 1]; /* in the device's directory */
+};
+
+/*
+ * One delivery: n_ev records, count times over, to every context of a
+ * device. Each context gets what its FIFO takes at once; those that are
+ * full are then waited for together, so that a slow reader delays neither
+ * the others' events nor, beyond its own bounded wait, the writer.
+ */
+struct delivery {
+	char dpath[PATH_MAX]; /* the device's directory */
+	const struct ibvsim_event_rec *ev;
+	size_t n_ev;
+	uint64_t total;
+	long timeout_ms;
+	bool unregister;
+	bool raised;        /* a write raised SIGPIPE (reader gone) */
+	int ret;
+	unsigned int n;     /* targets still being written to */
+	struct target t[IBVSIM_DELIVER_BATCH];
+};
+
+/* Write what fits without blocking: 0 all written, 1 FIFO full, or -errno. */
+static int
+push(struct delivery *dl, struct target *t)
+{
+	struct ibvsim_event_rec chunk[IBVSIM_CHUNK_RECS];
+	bool progress = false;
+	int ret = 0;
+
+	while (t->done < dl->total) {
+		size_t n = 0;
+		ssize_t w;
+
+		while (n < IBVSIM_CHUNK_RECS && t->done + n < dl->total) {
+			chunk[n] = dl->ev[(t->done + n) % dl->n_ev];
+			n++;
+		}
+		/* At most PIPE_BUF bytes: written whole or not at all. */
+		w = write(t->fd, chunk, n * sizeof(chunk[0]));
+		if (w >= 0) {
+			t->done += (size_t)w / sizeof(chunk[0]);
+			progress = true;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		ret = errno == EAGAIN ? 1 : -errno;
+		break;
+	}
+	if (progress)
+		t->deadline = now_ms() + dl->timeout_ms;
+	return ret;
+}
+
+/* A target is through (r: push()'s result, or -ETIMEDOUT). */
+static void
+finish(struct delivery *dl, struct target *t, int r)
+{
+	char path[PATH_MAX + NAME_MAX + 2];
+
+	close(t->fd);
+	if (r < 0 && r != -EPIPE && dl->ret == 0)
+		dl->ret = r;
+	/* EPIPE: its reader closed meanwhile, the registration is dead. */
+	if (r == -EPIPE || dl->unregister) {
+		snprintf(path, sizeof(path), "%s/%s", dl->dpath, t->name);
+		unlink(path);
+	}
+	if (r == -EPIPE)
+		dl->raised = true;
+}
+
+/* Wait for the full FIFOs to drain, each at most timeout_ms idle. */
+static void
+flush(struct delivery *dl)
+{
+	struct pollfd pfd[IBVSIM_DELIVER_BATCH];
+	unsigned int i;
+
+	while (dl->n > 0) {
+		int64_t now = now_ms(), first = dl->t[0].deadline;
+
+		for (i = 0; i < dl->n; i++) {
+			pfd[i] = (struct pollfd){ .fd = dl->t[i].fd, .events = POLLOUT };
+			if (dl->t[i].deadline < first)
+				first = dl->t[i].deadline;
+		}
+		if (poll(pfd, dl->n, first > now ? (int)(first - now) : 0) < 0 &&
+				errno != EINTR) {
+			int err = -errno;
+
+			for (i = 0; i < dl->n; i++)
+				finish(dl, &dl->t[i], err);
+			dl->n = 0;
+			return;
+		}
+		now = now_ms();
+		for (i = 0; i < dl->n;) {
+			struct target *t = &dl->t[i];
+			int r = push(dl, t);
+
+			if (r == 1 && now < t->deadline) {
+				i++;
+				continue;
+			}
+			finish(dl, t, r == 1 ? -ETIMEDOUT : r);
+			*t = dl->t[--dl->n];
+		}
+	}
+}
+
+static int
+deliver_visit(const char *path, const char *name, void *arg)
+{
+	struct delivery *dl = arg;
+	struct target *t;
+	int r;
+
+	if (dl->n == IBVSIM_DELIVER_BATCH)
+		flush(dl);
+	t = &dl->t[dl->n];
+	t->fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (t->fd < 0) {
+		/* ENXIO: nobody reads it (closed, exec'd, dying). */
+		if (errno == ENXIO)
+			unlink(path);
+		return 0;
+	}
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->done = 0;
+	t->deadline = now_ms() + dl->timeout_ms;
+	r = push(dl, t);
+	if (r == 1)
+		dl->n++;
+	else
+		finish(dl, t, r);
+	return 0;
+}
+
+int
+ibvsim_deliver(const char *dir, const char *ibdev,
+		const struct ibvsim_event_rec *ev, size_t n_ev,
+		unsigned int count, bool unregister)
+{
+	struct sigpipe_guard guard;
+	struct delivery *dl;
+	int ret;
+
+	dl = malloc(sizeof(*dl));
+	if (dl == NULL)
+		return -ENOMEM;
+	if (ctx_dir_path(dl->dpath, sizeof(dl->dpath), dir, ibdev) < 0) {
+		free(dl);
+		return -ENAMETOOLONG;
+	}
+	dl->ev = ev;
+	dl->n_ev = n_ev;
+	dl->total = n_ev > 0 ? (uint64_t)n_ev * count : 0;
+	dl->timeout_ms = drain_timeout_ms();
+	dl->unregister = unregister;
+	dl->raised = false;
+	dl->ret = 0;
+	dl->n = 0;
+	sigpipe_block(&guard);
+	ret = ctx_walk(dir, ibdev, true, deliver_visit, dl);
+	flush(dl);
+	sigpipe_restore(&guard, dl->raised);
+	if (ret == 0)
+		ret = dl->ret;
+	free(dl);
+	return ret;
+}
+
+static int
+count_visit(const char *path, const char *name, void *arg)
+{
+	int *count = arg;
+	int fd;
+
+	(void)name;
+	/* A reader is there exactly when a non-blocking write open succeeds;
+	 * opening and closing writes nothing.
+	 */
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		(*count)++;
+		close(fd);
+	}
+	return 0;
 }
 
 int
 ibvsim_ctx_count(const char *dir, const char *ibdev)
 {
-	char dpath[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
-	struct dirent *de;
-	int count = 0;
-	DIR *d;
+	int count = 0, ret;
 
-	if (ctx_dir_path(dpath, sizeof(dpath), dir, ibdev) < 0)
-		return -ENAMETOOLONG;
-	d = opendir(dpath);
-	if (d == NULL)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d)) != NULL) {
-		long pid;
-		int fd;
-
-		if (!entry_pid(de->d_name, &pid) || pid_gone(pid))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dpath, de->d_name);
-		/* A reader is there exactly when a non-blocking write open
-		 * succeeds; opening and closing writes nothing.
-		 */
-		fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0) {
-			count++;
-			close(fd);
-		}
-	}
-	closedir(d);
-	return count;
+	ret = ctx_walk(dir, ibdev, false, count_visit, &count);
+	return ret < 0 ? ret : count;
 }

@@ -3,9 +3,9 @@
  */
 
 /*
- * The model file: load, store (write a new file, then rename, so readers
- * never see half a change), the directory lock that serializes writers,
- * and the effective-speed rule.
+ * The model file: load (checked), store (write a new file, then put it in
+ * place of the old one whole, so readers never see half a change), the
+ * directory lock that serializes writers, and the effective-speed rule.
  */
 
 #include <errno.h>
@@ -27,8 +27,10 @@ ibvsim_name_valid(const char *name)
 
 	if (name == NULL)
 		return false;
-	len = strlen(name);
-	if (len == 0 || len > IBVSIM_NAME_LEN || name[0] == '.')
+	len = strnlen(name, IBVSIM_NAME_LEN + 1);
+	/* A leading '-' would read as an option on ibvsim-ctl's line. */
+	if (len == 0 || len > IBVSIM_NAME_LEN || name[0] == '.' ||
+			name[0] == '-')
 		return false;
 	for (i = 0; i < len; i++) {
 		char c = name[i];
@@ -79,6 +81,23 @@ ibvsim_unlock(int lock_fd)
 		close(lock_fd);
 }
 
+/*
+ * Everything a reader relies on: names are what ibvsim_name_valid() accepts
+ * (they become paths under DIR/ctx), a device's group exists, bits and
+ * counts stay in range. A file failing this is refused as corrupt.
+ */
+/* Index of the group named @p name, or -1. */
+static int
+group_index(const struct ibvsim_model *m, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->hdr.n_groups; i++)
+		if (strcmp(m->groups[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 static bool
 model_sane(const struct ibvsim_model *m)
 {
@@ -91,7 +110,9 @@ model_sane(const struct ibvsim_model *m)
 		const struct ibvsim_group_rec *g = &m->groups[i];
 
 		if (memchr(g->name, '\0', sizeof(g->name)) == NULL ||
-				g->n_pf == 0 || g->n_pf > IBVSIM_MAX_PFS)
+				!ibvsim_name_valid(g->name) ||
+				g->n_pf == 0 || g->n_pf > IBVSIM_MAX_PFS ||
+				(g->pf_up_mask >> g->n_pf) != 0)
 			return false;
 	}
 	for (i = 0; i < m->hdr.n_devices; i++) {
@@ -99,7 +120,12 @@ model_sane(const struct ibvsim_model *m)
 
 		if (memchr(d->name, '\0', sizeof(d->name)) == NULL ||
 				memchr(d->group, '\0', sizeof(d->group)) == NULL ||
-				d->n_ports == 0 || d->n_ports > IBVSIM_MAX_PORTS)
+				!ibvsim_name_valid(d->name) ||
+				(d->group[0] != '\0' &&
+				 group_index(m, d->group) < 0) ||
+				d->n_ports == 0 || d->n_ports > IBVSIM_MAX_PORTS ||
+				d->type > IBVSIM_TYPE_SF ||
+				(d->flags & ~(IBVSIM_F_LEGACY | IBVSIM_F_OLD_KERNEL)) != 0)
 			return false;
 	}
 	return true;
@@ -187,6 +213,27 @@ out:
 	return ret;
 }
 
+/*
+ * Put the new file in place of the old one atomically. rename() over an
+ * existing file makes ext4 (auto_da_alloc) write the new file's data out
+ * before it returns, an fsync in all but name that costs most of a change
+ * and much more under I/O load; exchanging the two names does not. The old
+ * version then goes by unlink(): a reader that still has it open keeps
+ * reading it whole, since no writer ever writes into an existing file.
+ * Without RENAME_EXCHANGE (first model, other file systems): rename().
+ */
+static int
+replace_file(const char *tmp, const char *path)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+		unlink(tmp);
+		return 0;
+	}
+	if (rename(tmp, path) < 0)
+		return -errno;
+	return 0;
+}
+
 int
 ibvsim_model_store(const char *dir, struct ibvsim_model *m)
 {
@@ -202,9 +249,12 @@ ibvsim_model_store(const char *dir, struct ibvsim_model *m)
 	m->hdr.version = IBVSIM_MODEL_VERSION;
 	m->hdr.generation++;
 	/* Only writers holding the lock get here: a fixed temporary name is
-	 * safe, and a leftover from a crashed writer is simply truncated.
+	 * safe. Always a new file (a leftover of a crashed writer goes), so
+	 * that no reader's open file is ever written to.
 	 */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	ret = write_full(fd, &m->hdr, sizeof(m->hdr));
@@ -216,8 +266,8 @@ ibvsim_model_store(const char *dir, struct ibvsim_model *m)
 				m->hdr.n_devices * sizeof(m->devices[0]));
 	if (close(fd) < 0 && ret == 0)
 		ret = -errno;
-	if (ret == 0 && rename(tmp, path) < 0)
-		ret = -errno;
+	if (ret == 0)
+		ret = replace_file(tmp, path);
 	if (ret < 0)
 		unlink(tmp);
 	return ret;
@@ -243,6 +293,14 @@ ibvsim_model_init(const char *dir)
 	m = calloc(1, sizeof(*m));
 	if (m == NULL)
 		return -ENOMEM;
+	/* The usual case, a model in place, needs no lock: every tool run
+	 * and every ibvsim_open() gets here.
+	 */
+	ret = ibvsim_model_load(dir, m);
+	if (ret != -ENOENT) {
+		free(m);
+		return ret;
+	}
 	lock_fd = ibvsim_lock(dir);
 	if (lock_fd < 0) {
 		free(m);
@@ -261,12 +319,9 @@ ibvsim_model_init(const char *dir)
 struct ibvsim_group_rec *
 ibvsim_group_find(struct ibvsim_model *m, const char *name)
 {
-	uint32_t i;
+	int i = group_index(m, name);
 
-	for (i = 0; i < m->hdr.n_groups; i++)
-		if (strcmp(m->groups[i].name, name) == 0)
-			return &m->groups[i];
-	return NULL;
+	return i < 0 ? NULL : &m->groups[i];
 }
 
 struct ibvsim_device_rec *
@@ -283,14 +338,9 @@ ibvsim_device_find(struct ibvsim_model *m, const char *name)
 static const struct ibvsim_group_rec *
 group_of(const struct ibvsim_model *m, const struct ibvsim_device_rec *d)
 {
-	uint32_t i;
+	int i = d->group[0] == '\0' ? -1 : group_index(m, d->group);
 
-	if (d->group[0] == '\0')
-		return NULL;
-	for (i = 0; i < m->hdr.n_groups; i++)
-		if (strcmp(m->groups[i].name, d->group) == 0)
-			return &m->groups[i];
-	return NULL;
+	return i < 0 ? NULL : &m->groups[i];
 }
 
 /*

@@ -58,8 +58,8 @@ struct ibvsim_device_rec {
 
 /*
  * The file "model" is this header followed by n_groups group records and
- * n_devices device records. It is only ever replaced by rename(), so a
- * reader sees one whole version.
+ * n_devices device records. It is only ever replaced whole by a new file
+ * (never written in place), so a reader sees one whole version.
  */
 struct ibvsim_model_hdr {
 	uint32_t magic;

@@ -10,7 +10,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ibvsim.h"
 #include "verbs_util.h"
@@ -36,6 +38,50 @@ speed_of(struct ibvsim *sim, const char *ibdev)
 
 	T_CHECK(ret == 0, "ibvsim_device_speed(%s): %d", ibdev, ret);
 	return speed;
+}
+
+/* The model file's generation counter (second 64-bit word of its header). */
+static uint64_t
+generation_at(int fd)
+{
+	uint64_t gen;
+
+	T_CHECK(pread(fd, &gen, sizeof(gen), 16) == sizeof(gen), "pread: %s",
+			strerror(errno));
+	return gen;
+}
+
+/*
+ * A change replaces the model file by a new one: a reader that opened the
+ * old version before the change keeps reading it, unchanged and whole, and
+ * no temporary file is left behind.
+ */
+static void
+check_replaced_whole(struct ibvsim *sim, const char *dir)
+{
+	char path[4096];
+	struct stat st_old, st_new;
+	uint64_t gen;
+	int old_fd, new_fd, i;
+
+	snprintf(path, sizeof(path), "%s/model", dir);
+	old_fd = open(path, O_RDONLY);
+	T_CHECK(old_fd >= 0 && fstat(old_fd, &st_old) == 0, "open model");
+	gen = generation_at(old_fd);
+	for (i = 0; i < 4; i++) /* down, up, down, up */
+		T_CHECK(ibvsim_pf_set(sim, "g", 0, i % 2 != 0) == 0, "pf");
+	T_CHECK(fstat(old_fd, &st_new) == 0 && st_new.st_size == st_old.st_size &&
+			generation_at(old_fd) == gen,
+			"an open version of the model was written to");
+	new_fd = open(path, O_RDONLY);
+	T_CHECK(new_fd >= 0, "open model");
+	T_CHECK(generation_at(new_fd) == gen + 4, "generation %lu after 4 changes"
+			" from %lu", (unsigned long)generation_at(new_fd),
+			(unsigned long)gen);
+	close(new_fd);
+	close(old_fd);
+	snprintf(path, sizeof(path), "%s/model.tmp", dir);
+	T_CHECK(access(path, F_OK) != 0 && errno == ENOENT, "model.tmp left");
 }
 
 int
@@ -70,6 +116,9 @@ main(void)
 	before = show(sim);
 	T_CHECK(ibvsim_group_add(sim, "g", pfs, 1, 0) == -EEXIST, "dup group");
 	T_CHECK(ibvsim_group_add(sim, "a b", pfs, 1, 0) == -EINVAL, "bad name");
+	T_CHECK(ibvsim_group_add(sim, "-h", pfs, 1, 0) == -EINVAL,
+			"a name ibvsim-ctl would take for an option");
+	T_CHECK(ibvsim_group_add(sim, "../h", pfs, 1, 0) == -EINVAL, "a path");
 	T_CHECK(ibvsim_group_add(sim, "h", pfs, 0, 0) == -ERANGE, "no PF");
 	T_CHECK(ibvsim_group_add(sim, "h", pfs, IBVSIM_MAX_PFS + 1, 0) == -ERANGE,
 			"too many PFs");
@@ -102,6 +151,8 @@ main(void)
 			"%s\n%s", before, after);
 	free(before);
 	free(after);
+
+	check_replaced_whole(sim, dir);
 
 	/* The rule, through the model alone. */
 	T_CHECK(speed_of(sim, "vf") == 4000, "sum");

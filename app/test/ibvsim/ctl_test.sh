@@ -73,6 +73,8 @@ bad frobnicate
 bad group
 bad group 'a b' --pf 1000
 bad group .hidden --pf 1000
+bad group -x --pf 1000
+bad group ../x --pf 1000
 bad group "$(printf 'n%.0s' {1..64})" --pf 1000
 bad group x
 bad group x --pf
@@ -142,3 +144,37 @@ echo garbage >"$LT_DIR/corrupt/model"
 "$IBVSIM_CTL" --dir "$LT_DIR/corrupt" show 2>"$LT_DIR/err" &&
 	lt_fail "corrupt model accepted"
 lt_expect_grep 'corrupt model' "$LT_DIR/err" "corrupt model refused"
+
+# A model whose names would walk out of the state directory, or whose
+# device names a group that does not exist, is corrupt too. The layout
+# (ibvsim_private.h): a 32-byte header, then 156-byte device records.
+mkrecord() {
+	python3 - "$1" "$2" "$3" <<'EOF'
+import struct, sys
+path, name, group = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+hdr = struct.pack("<IIIIQII", 0x53564249, 1, 0, 1, 1, 1, 0)
+dev = struct.pack("<64s64sIIIIIII", name, group, 1000, 1, 1, 0, 1, 0, 0)
+open(path, "wb").write(hdr + dev)
+EOF
+}
+mkrecord "$LT_DIR/corrupt/model" ok ""
+"$IBVSIM_CTL" --dir "$LT_DIR/corrupt" show >/dev/null ||
+	lt_fail "a hand-made sane model refused (layout changed?)"
+for bad_rec in "../../x:" "a/b:" "ok:nosuch"; do
+	mkrecord "$LT_DIR/corrupt/model" "${bad_rec%%:*}" "${bad_rec#*:}"
+	"$IBVSIM_CTL" --dir "$LT_DIR/corrupt" show 2>"$LT_DIR/err" &&
+		lt_fail "corrupt model accepted: device '$bad_rec'"
+	lt_expect_grep 'corrupt model' "$LT_DIR/err" "model with device '$bad_rec' refused"
+done
+
+# A refused command line creates nothing, not even in an empty directory.
+mkdir "$LT_DIR/empty"
+for args in "group x --pf abc" "device d --speed 0" "pf g 99 down" \
+	"fault d storm many" "show --yaml"; do
+	# shellcheck disable=SC2086 # the arguments are split on purpose
+	"$IBVSIM_CTL" --dir "$LT_DIR/empty" $args 2>/dev/null &&
+		lt_fail "accepted: $args"
+	[ -z "$(ls -A "$LT_DIR/empty")" ] ||
+		lt_fail "'ibvsim-ctl $args' wrote to an empty directory: $(ls -A "$LT_DIR/empty")"
+done
+lt_ok "refused command lines leave an empty directory empty"

@@ -6,7 +6,8 @@
  * Emulator figures, in process (no ibvsim-ctl start-up in the numbers):
  * the delay from ibvsim_pf_set() entering to a reader thread blocked in
  * poll() on the async fd waking up, the rate a storm is delivered and
- * drained at, and the cost of one ibv_query_port_speed() call.
+ * drained at, the cost of one ibv_query_port_speed() call and of one
+ * change.
  */
 
 #include <errno.h>
@@ -117,6 +118,16 @@ main(void)
 			elapsed * 1e3 / N_QUERIES);
 
 	V.close_device(ctx);
+
+	/* One whole change (lock, load, replace the model file) with no
+	 * context to tell: what every change costs on this file system.
+	 */
+	start = t_now_ms();
+	for (i = 0; i < N_CHANGES; i++)
+		T_CHECK(ibvsim_pf_set(sim, "g", 1, i % 2 != 0) == 0, "pf_set");
+	elapsed = t_now_ms() - start;
+	printf("BENCH ibvsim_change_cost %.1f us\n", elapsed * 1e3 / N_CHANGES);
+
 	ibvsim_close(sim);
 	t_teardown();
 	return 0;

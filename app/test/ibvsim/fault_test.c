@@ -80,6 +80,56 @@ drain_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Stalled readers beside a live one: the live context gets the whole storm
+ * while the writer waits for the stalled ones, and the writer waits for all
+ * of them at once (one bounded wait, not one after the other).
+ */
+#define N_STALLED 3
+#define STALL_TIMEOUT_MS 1000
+#define OVERFLOW_STORM 140000u /* more than a 1 MiB FIFO holds */
+
+static void *
+drain_overflow_thread(void *arg)
+{
+	drain_storm(arg, OVERFLOW_STORM);
+	return NULL;
+}
+
+static void
+check_stalled_beside_reader(void)
+{
+	struct ibv_context *stalled[N_STALLED], *live;
+	char timeout[16];
+	pthread_t th;
+	double start, took;
+	int i, ret;
+
+	for (i = 0; i < N_STALLED; i++) {
+		stalled[i] = t_open("vf");
+		T_CHECK(stalled[i] != NULL, "open");
+	}
+	live = t_open("vf");
+	T_CHECK(live != NULL, "open");
+	T_CHECK(pthread_create(&th, NULL, drain_overflow_thread, live) == 0,
+			"thread");
+	snprintf(timeout, sizeof(timeout), "%d", STALL_TIMEOUT_MS);
+	setenv("IBVSIM_DRAIN_TIMEOUT_MS", timeout, 1);
+	start = t_now_ms();
+	ret = t_ctl("fault", "vf", "storm", "140000", (char *)NULL);
+	took = t_now_ms() - start;
+	unsetenv("IBVSIM_DRAIN_TIMEOUT_MS");
+	T_CHECK(pthread_join(th, NULL) == 0, "join");
+	T_CHECK(ret == 3, "stalled readers: ibvsim-ctl exit %d", ret);
+	T_CHECK(took < (N_STALLED - 0.5) * STALL_TIMEOUT_MS,
+			"%d stalled readers held the writer %.0f ms (timeout %d ms"
+			" each): waited for one after the other", N_STALLED, took,
+			STALL_TIMEOUT_MS);
+	for (i = 0; i < N_STALLED; i++)
+		V.close_device(stalled[i]);
+	V.close_device(live);
+}
+
 static void
 check_storms(void)
 {
@@ -111,6 +161,7 @@ check_storms(void)
 	T_CHECK(t_now_ms() - start < 5000, "bounded wait took %.0f ms",
 			t_now_ms() - start);
 	V.close_device(ctx);
+	check_stalled_beside_reader();
 	T_CHECK(V.unacked_events() == 0, "unacked %ld", V.unacked_events());
 }
 
