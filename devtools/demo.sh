@@ -114,7 +114,11 @@ on_signal() {
 	wait "$app_pid" 2>/dev/null || true
 	exit 130
 }
-trap 'kill -TERM $app_pid 2>/dev/null || true' EXIT
+# On exit: stop the example if still running, and remove the runtime
+# directory EAL leaves behind for its file prefix (~6 MB).
+eal_runtime=/var/run/dpdk
+[ "$(id -u)" -eq 0 ] || eal_runtime=${XDG_RUNTIME_DIR:-/tmp}/dpdk
+trap 'kill -TERM $app_pid 2>/dev/null || true; rm -rf "$eal_runtime/lagspeed_demo_$$"' EXIT
 trap on_signal INT TERM
 
 # t0: the example's "t=0 is UNIX time X" line.
@@ -159,6 +163,7 @@ ctl pf lag0 1 up
 status=0
 wait "$app_pid" || status=$?
 trap - EXIT INT TERM
+rm -rf "$eal_runtime/lagspeed_demo_$$"
 sleep 0.2	# let tee drain
 [ "$status" -eq 0 ] || die "dpdk-lag_tx_balance exited with status $status (see $log)"
 

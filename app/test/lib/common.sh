@@ -18,6 +18,12 @@ LT_DIR=$(mktemp -d "$LT_BUILD/test-scratch.$LT_NAME.XXXXXX")
 chmod 755 "$LT_DIR"
 LT_FAILED=0
 LT_PIDS=()
+# Where EAL keeps its per-prefix runtime directories.
+if [ "$(id -u)" -eq 0 ]; then
+	LT_EAL_RUNTIME=/var/run/dpdk
+else
+	LT_EAL_RUNTIME=${XDG_RUNTIME_DIR:-/tmp}/dpdk
+fi
 
 lt_cleanup() {
 	local pid
@@ -27,6 +33,9 @@ lt_cleanup() {
 	for pid in "${LT_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
+	# EAL leaves each prefix's runtime directory (config, fbarray files:
+	# ~6 MB with --no-huge) behind; ours all end in this shell's pid.
+	rm -rf "${LT_EAL_RUNTIME:?}"/lt_"${LT_NAME}"_*_$$
 	if [ "$LT_FAILED" -eq 0 ]; then
 		rm -rf "$LT_DIR"
 	else

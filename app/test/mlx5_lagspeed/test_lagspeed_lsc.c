@@ -33,6 +33,7 @@
 #include <rte_version.h>
 
 #include <ibvsim.h>
+#include "../lib/lt_runtime_dir.h"
 #include <rte_pmd_mlx5_lagspeed.h>
 
 #define N_PORTS 3
@@ -852,6 +853,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "rte_eal_init failed\n");
 		return 1;
 	}
+	lt_runtime_dir_remove_at_exit();
 	mp = start_ports();
 	if (mp == NULL) {
 		fprintf(stderr, "cannot start the ports\n");

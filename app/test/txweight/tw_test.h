@@ -18,6 +18,7 @@
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include "../lib/lt_runtime_dir.h"
 
 static unsigned int tw_failures;
 static unsigned int tw_checks;
@@ -125,6 +126,7 @@ tw_eal_init(const char *tag, unsigned int n_null, const char *const *extra,
 		fprintf(stderr, "%s: rte_eal_init failed\n", tag);
 		return -1;
 	}
+	lt_runtime_dir_remove_at_exit();
 	return 0;
 }
 
