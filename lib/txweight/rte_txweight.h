@@ -310,9 +310,10 @@ struct rte_mbuf;
  * Packets of no port form a group whose target's port_id is
  * RTE_TXWEIGHT_NO_PORT (the caller frees or keeps them).
  *
- * Bursts of 32 use AVX-512F where the CPU has it and the application
- * allows 512-bit paths (EAL --force-max-simd-bitwidth=512; decided at the
- * first call), SSE4.1 otherwise on x86; the result is the same.
+ * Bursts of 32 use AVX-512 (F, BW, VL, VBMI, VBMI2: Ice Lake, Zen 4 and
+ * later) where the CPU has it and the application allows 512-bit paths
+ * (EAL --force-max-simd-bitwidth=512; decided at the first call), SSE4.1
+ * otherwise on x86; the result is the same.
  *
  * @param table
  *   The table.

@@ -19,8 +19,12 @@
 extern int txweight_logtype;
 
 #define TXWEIGHT_LOG(level, fmt, ...) \
+	TXWEIGHT_LOG_AS(level, __func__, fmt, ##__VA_ARGS__)
+
+/* The same, naming the API function a helper works for. */
+#define TXWEIGHT_LOG_AS(level, func, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, txweight_logtype, "TXWEIGHT: %s(): " fmt "\n", \
-		__func__, ##__VA_ARGS__)
+		func, ##__VA_ARGS__)
 
 /* Entries are stored as the 32-bit words readers load in one go. */
 union txweight_entry {

@@ -15,14 +15,17 @@
  *   (d) SWRR spraying, per packet and per burst.
  * Breakdown cases beside them: whole bursts alternating over 2 ports, each
  * burst split in halves over 2 ports, one port with each burst reordered as
- * a per-packet split would, (b)'s lookups without the grouping, and (b) as
- * first written (per-packet lookups and grouping in the application).
+ * a per-packet split would (and, apart, in a fixed order), (b)'s lookups
+ * without the grouping, and (b) as first written (per-packet lookups and
+ * grouping in the application).
  * Then: selection and split cycles, share error over 10 M packets counted
  * by the ports, and the rebalance visibility on the second lcore with,
  * beside it, the floor of a plain flag between the same two lcores.
  * Every figure is printed as `BENCH <name> <value> <unit>`; throughputs are
  * the best of several rounds taken in turn, every case of a round starting
- * from the same mempool state (see reset_pool() and main()).
+ * from the same mempool state (see reset_pool() and main()); the goal
+ * ratios are printed both as ratios of bests and as medians of the
+ * rounds' own ratios (paired_median()).
  */
 
 #include <errno.h>
@@ -338,8 +341,9 @@ run_table_prev(struct rte_txweight_table *t)
 
 /*
  * Breakdown only: one port, but each burst reordered by its packets'
- * flow hashes as a 2-port split would (hash-odd packets first), so that
- * the mbufs return to the pool in the same scattered order as in (b).
+ * flow hashes as a 2-port split would (hash-odd packets first), with a
+ * branch-free scalar pass: the cost of reordering by data, beside
+ * run_direct_fixed_order(), the cost of the order alone.
  */
 static double
 run_direct_scattered(void)
@@ -364,6 +368,30 @@ run_direct_scattered(void)
 			b -= odd ^ 1;
 		}
 		h = (h + TW_BURST) & (N_HASHES - 1);
+		tw_tx_all(0, 0, order, TW_BURST);
+	}
+	return mpps(BENCH_PACKETS, cpu_ns() - start);
+}
+
+/*
+ * Breakdown only: one port, each burst sent in a fixed shuffled order
+ * (even slots, then odd ones): the mbufs return to the pool in a
+ * different order than they came, as in (b), but nothing is computed.
+ */
+static double
+run_direct_fixed_order(void)
+{
+	struct rte_mbuf *pkts[TW_BURST], *order[TW_BURST];
+	uint64_t start, k;
+	unsigned int i;
+
+	start = cpu_ns();
+	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
+		get_burst(pkts);
+		for (i = 0; i < TW_BURST / 2; i++) {
+			order[i] = pkts[2 * i];
+			order[TW_BURST / 2 + i] = pkts[2 * i + 1];
+		}
 		tw_tx_all(0, 0, order, TW_BURST);
 	}
 	return mpps(BENCH_PACKETS, cpu_ns() - start);
@@ -649,6 +677,24 @@ best(const double *samples)
 	return top;
 }
 
+/*
+ * The median over rounds of num[r] / den[r]: the two cases of a round ran
+ * within milliseconds of each other, so a ratio of the same round cancels
+ * the machine's slower drifts, which a ratio of bests (each case's best
+ * round may be a different one) does not. Printed beside each goal ratio.
+ */
+static double
+paired_median(const double *num, const double *den)
+{
+	double ratio[ROUNDS];
+	unsigned int r;
+
+	for (r = 0; r < ROUNDS; r++)
+		ratio[r] = num[r] / den[r];
+	qsort(ratio, ROUNDS, sizeof(ratio[0]), cmp_double);
+	return ratio[ROUNDS / 2];
+}
+
 static int
 setup_ports(void)
 {
@@ -708,7 +754,7 @@ main(void)
 	uint64_t before[N_NULL], after[N_NULL], dropped, total, wsum;
 	double direct_r[ROUNDS], alt_r[ROUNDS], table_r[3][ROUNDS], bonding_r[ROUNDS];
 	double swrr_pkt_r[ROUNDS], swrr_burst_r[ROUNDS], lookup_only_r[ROUNDS];
-	double split_r[ROUNDS], scattered_r[ROUNDS], prev_r[ROUNDS];
+	double split_r[ROUNDS], scattered_r[ROUNDS], fixed_r[ROUNDS], prev_r[ROUNDS];
 	double direct, table[3], bonding, swrr_pkt, swrr_burst, err, e;
 	struct rte_txweight_table *t;
 	struct rte_txweight_swrr s;
@@ -716,7 +762,8 @@ main(void)
 
 	/*
 	 * Let 512-bit paths run (rte_txweight_table_split()'s AVX-512 path for
-	 * bursts of 32, on CPUs with AVX-512F): DPDK leaves that choice to the
+	 * bursts of 32, on CPUs with AVX-512 VBMI2; the library logs whether it
+	 * takes it): DPDK leaves that choice to the
 	 * application. Nothing else in the cases (net_null, bonding, mempool)
 	 * has a path that depends on it.
 	 */
@@ -736,10 +783,10 @@ main(void)
 	if (t == NULL)
 		return 1;
 	printf("bench: %u packets per case, bursts of %u, 64-byte IPv4/UDP, lcore %u, "
-		"table %u entries, TSC %" PRIu64 " Hz, max SIMD %u bits, AVX-512F %s\n",
+		"table %u entries, TSC %" PRIu64 " Hz, max SIMD %u bits, AVX-512 VBMI2 %s\n",
 		BENCH_PACKETS, TW_BURST, rte_lcore_id(), TABLE_SIZE, rte_get_tsc_hz(),
 		rte_vect_get_max_simd_bitwidth(),
-		rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512F) > 0 ? "yes" : "no");
+		rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512VBMI2) > 0 ? "yes" : "no");
 
 	/*
 	 * Warm up (caches, mempool, CPU frequency), then ROUNDS rounds of every
@@ -767,6 +814,8 @@ main(void)
 		reset_pool(r);
 		scattered_r[r] = run_direct_scattered();
 		reset_pool(r);
+		fixed_r[r] = run_direct_fixed_order();
+		reset_pool(r);
 		bonding_r[r] = run_bonding(&dropped);
 		if (dropped != 0)
 			printf("bench: bonding dropped %" PRIu64 " packets\n", dropped);
@@ -790,6 +839,7 @@ main(void)
 	bench("txweight_lookup_only_2p_mpps", best(lookup_only_r), "Mpps");
 	bench("direct_split_2p_mpps", best(split_r), "Mpps");
 	bench("direct_scattered_1p_mpps", best(scattered_r), "Mpps");
+	bench("direct_fixed_order_1p_mpps", best(fixed_r), "Mpps");
 	bonding = best(bonding_r);
 	bench("bonding_l34_2p_mpps", bonding, "Mpps");
 	swrr_pkt = best(swrr_pkt_r);
@@ -797,7 +847,11 @@ main(void)
 	swrr_burst = best(swrr_burst_r);
 	bench("swrr_burst_2p_mpps", swrr_burst, "Mpps");
 	bench("txweight_vs_direct", table[0] / direct, "ratio");
+	bench("txweight_vs_direct_paired_median",
+		paired_median(table_r[0], direct_r), "ratio");
 	bench("txweight_vs_bonding", table[0] / bonding, "ratio");
+	bench("txweight_vs_bonding_paired_median",
+		paired_median(table_r[0], bonding_r), "ratio");
 	bench("txweight_prev_grouping_vs_direct", best(prev_r) / direct, "ratio");
 	bench("swrr_vs_direct", swrr_pkt / direct, "ratio");
 	bench("swrr_burst_vs_direct", swrr_burst / direct, "ratio");

@@ -11,7 +11,8 @@
  * a one-target burst untouched; no-port entries; bad input.
  * The mbufs are plain structs (only hash.rss and their identity matter).
  * Run twice by meson: as is, and with "--simd512", which lets the
- * AVX-512 path of bursts of 32 run where the CPU has it.
+ * AVX-512 path of bursts of 32 run where the CPU has it (AVX-512 F, BW,
+ * VL, VBMI and VBMI2; the library logs which path it takes).
  */
 
 #include <errno.h>
@@ -210,6 +211,15 @@ test_bad_input(struct rte_txweight_table *t)
 		"NULL counts");
 	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, RTE_TXWEIGHT_SPLIT_MAX + 1,
 		targets, counts) == -EINVAL, "burst over the maximum");
+	/* Bursts of 32 are dispatched to the AVX-512 path after their own checks. */
+	TW_CHECK(rte_txweight_table_split(NULL, pkts, NULL, 32, targets, counts) == -EINVAL,
+		"NULL table, burst of 32");
+	TW_CHECK(rte_txweight_table_split(t, NULL, NULL, 32, targets, counts) == -EINVAL,
+		"NULL pkts, burst of 32");
+	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, 32, NULL, counts) == -EINVAL,
+		"NULL targets, burst of 32");
+	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, 32, targets, NULL) == -EINVAL,
+		"NULL counts, burst of 32");
 }
 
 /* Argument "--simd512": allow 512-bit paths (the AVX-512 split). */
