@@ -681,6 +681,44 @@ run_lines(FILE *in)
 	cmdline_free(cl);
 }
 
+/*
+ * --stats-period, as testpmd's: forward (unless a --cmdline-file command
+ * already started it) and print the statistics every period until a
+ * signal; stdin is not read, so the tool can run detached. The periods
+ * are kept on a monotonic schedule: printing does not make them drift.
+ */
+static void
+stats_period_run(void)
+{
+	const uint64_t period_ns = (uint64_t)lp.stats_period * 1000000000;
+	const bool clear_screen = isatty(STDOUT_FILENO);
+	struct timespec ts;
+	uint64_t next;
+
+	if (!lp.started && lp_fwd_start() != 0)
+		return;
+	printf("Port statistics every %u s; Ctrl-C or SIGTERM to stop\n",
+		lp.stats_period);
+	cmd_done();
+	next = lp_mono_ns() + period_ns;
+	while (lp_quit_signal == 0) {
+		ts.tv_sec = (time_t)(next / 1000000000);
+		ts.tv_nsec = (long)(next % 1000000000);
+		/* EINTR: a signal (checked above) or a stray one (sleep on). */
+		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+				NULL) != 0)
+			continue;
+		lp_stats_period_display(clear_screen);
+		cmd_done();
+		next += period_ns;
+		/* A period that printing overran is skipped, not caught up. */
+		if (next <= lp_mono_ns())
+			next = lp_mono_ns() + period_ns;
+	}
+	if (lp.started)
+		lp_fwd_stop();
+}
+
 int
 lp_cli_run(void)
 {
@@ -702,7 +740,9 @@ lp_cli_run(void)
 		if (quit_requested || lp_quit_signal != 0)
 			return 0;
 	}
-	if (!isatty(STDIN_FILENO)) {
+	if (lp.stats_period != 0) {
+		stats_period_run();
+	} else if (!isatty(STDIN_FILENO)) {
 		run_lines(stdin);
 	} else if (lp.interactive) {
 		struct cmdline *cl = cmdline_stdin_new(lp_ctx, "lagpmd> ");

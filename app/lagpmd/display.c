@@ -233,6 +233,64 @@ lp_port_stats_display_all(void)
 	}
 }
 
+/*
+ * One --stats-period report: testpmd's "Port statistics" blocks for the
+ * forwarding ports (counters of all read first, as in
+ * lp_port_stats_display_all()), then a line lagpmd adds: each port's
+ * share of the TX packets of the period beside its share of the weights.
+ * clear_screen: start with the ANSI clear and home, as testpmd does (only
+ * for a terminal: in a log the reports stay one after another).
+ */
+void
+lp_stats_period_display(bool clear_screen)
+{
+	static uint64_t prev_tx[RTE_MAX_ETHPORTS];
+	static bool started;
+	struct rte_eth_stats st[RTE_MAX_ETHPORTS];
+	int ret[RTE_MAX_ETHPORTS];
+	uint64_t ns, delta[RTE_MAX_ETHPORTS], total = 0, wsum = 0;
+	unsigned int i;
+	bool all_read = true;
+
+	/* The first period starts where forwarding started. */
+	if (!started) {
+		for (i = 0; i < lp.nb_ports; i++)
+			prev_tx[i] = lp.ports[i].start_stats.opackets;
+		started = true;
+	}
+	for (i = 0; i < lp.nb_ports; i++)
+		ret[i] = rte_eth_stats_get(lp.ports[i].port_id, &st[i]);
+	ns = lp_mono_ns();
+	if (clear_screen)
+		printf("\033[2J\033[1;1H");
+	printf("\nPort statistics ====================================");
+	for (i = 0; i < lp.nb_ports; i++) {
+		uint16_t pid = lp.ports[i].port_id;
+
+		if (ret[i] != 0) {
+			fprintf(stderr, "%s: Error: failed to get stats "
+				"(port %u): %d\n", __func__, pid, ret[i]);
+			all_read = false;
+			continue;
+		}
+		port_stats_print(pid, &st[i], ns);
+		delta[i] = st[i].opackets >= prev_tx[i] ?
+			st[i].opackets - prev_tx[i] : 0;
+		prev_tx[i] = st[i].opackets;
+		total += delta[i];
+		wsum += lp.ports[i].weight;
+	}
+	/* Shares need every port read, and traffic. */
+	if (all_read && total != 0 && wsum != 0) {
+		printf("  TX share of the period (weight share):");
+		for (i = 0; i < lp.nb_ports; i++)
+			printf("  port %u %.1f%% (%.1f%%)", lp.ports[i].port_id,
+				100.0 * delta[i] / total,
+				100.0 * lp.ports[i].weight / wsum);
+		printf("\n");
+	}
+}
+
 void
 lp_port_stats_clear(uint16_t port_id)
 {

@@ -117,6 +117,7 @@ struct lp_config {
 	uint32_t total_num_mbufs;
 	enum lp_fwd_mode mode;
 	bool interactive;
+	unsigned int stats_period; /**< seconds, 0: off */
 	const char *cmdline_file;
 	uint64_t portmask;         /**< 0: all */
 
@@ -172,6 +173,7 @@ void lp_port_stats_display(uint16_t port_id);
 void lp_port_stats_display_all(void);
 void lp_port_stats_clear(uint16_t port_id);
 void lp_print_valid_ports(void);
+void lp_stats_period_display(bool clear_screen);
 
 /* commands.c */
 extern void *lp_commands_ctx[];

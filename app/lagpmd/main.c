@@ -153,6 +153,8 @@ usage(const char *prog)
 		"  -i, --interactive        interactive prompt\n"
 		"  --cmdline-file=FILE      run the commands of FILE first\n"
 		"  --auto-rebalance         txq rebalance auto on from the start\n"
+		"  --stats-period=SECONDS   without -i: forward at once and print the\n"
+		"                           port statistics every SECONDS until a signal\n"
 		"  -h, --help               this help\n", prog);
 }
 
@@ -207,7 +209,7 @@ parse_args(int argc, char **argv)
 	enum {
 		OPT_PORTMASK = 256, OPT_PORTS, OPT_TXQ, OPT_RXQ, OPT_TXD,
 		OPT_RXD, OPT_NB_CORES, OPT_BURST, OPT_TXPKTS, OPT_FWD_MODE,
-		OPT_MBUFS, OPT_CMDLINE_FILE, OPT_AUTO,
+		OPT_MBUFS, OPT_CMDLINE_FILE, OPT_AUTO, OPT_STATS_PERIOD,
 	};
 	static const struct option opts[] = {
 		{ "portmask", required_argument, NULL, OPT_PORTMASK },
@@ -223,6 +225,7 @@ parse_args(int argc, char **argv)
 		{ "total-num-mbufs", required_argument, NULL, OPT_MBUFS },
 		{ "cmdline-file", required_argument, NULL, OPT_CMDLINE_FILE },
 		{ "auto-rebalance", no_argument, NULL, OPT_AUTO },
+		{ "stats-period", required_argument, NULL, OPT_STATS_PERIOD },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -306,6 +309,11 @@ parse_args(int argc, char **argv)
 		case OPT_AUTO:
 			lp.auto_rebalance = true;
 			break;
+		case OPT_STATS_PERIOD:
+			if (parse_uint(optarg, "stats-period", 1, 86400, &v) < 0)
+				return -1;
+			lp.stats_period = v;
+			break;
 		case 'i':
 			lp.interactive = true;
 			break;
@@ -319,6 +327,11 @@ parse_args(int argc, char **argv)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+		return -1;
+	}
+	if (lp.stats_period != 0 && lp.interactive) {
+		/* testpmd ignores it with -i; saying so is kinder. */
+		fprintf(stderr, "--stats-period works without -i only\n");
 		return -1;
 	}
 	return 0;
