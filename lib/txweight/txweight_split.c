@@ -22,7 +22,8 @@
  *   (nothing is copied); two targets take one branch-free pass with both
  *   output cursors in registers (a group's packets go from a copy of the
  *   burst straight to their final slots: no second copy back);
- * - bit walks (a serial chain per packet) only for three targets or more;
+ * - bit walks (a serial chain per packet) only for three targets or more,
+ *   or with AVX-512 for more than eight;
  * - bursts of 32, the usual size, get loops of a known length, and on
  *   CPUs with AVX-512 VBMI2 (when the application allows 512-bit paths) a
  *   path of register permutes with no stack frame (split32_avx512()).
@@ -244,29 +245,7 @@ split_burst(const struct rte_txweight_table *table, struct rte_mbuf **pkts,
 	__attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2")))
 
 /*
- * Bursts of 32 with AVX-512 (F, BW, VL, VBMI and VBMI2: Ice Lake, Zen 4
- * and later), when the application allows 512-bit paths (EAL
- * --force-max-simd-bitwidth=512, DPDK's rule for them).
- *
- * On a port as cheap as net_null the sending loop is bound by latency
- * (the mempool's and the driver's per-packet chains), not by throughput,
- * so what counts is how long after the burst's pointers are known the
- * split ones are stored. Everything that depends on the hashes alone
- * (lookups, target masks, the permutation) is off that path and overlaps
- * with the previous burst; between the pointers' loads and the stores of
- * the result there are only register permutes:
- * - the lookups are four 8-lane gathers (16-lane gathers were slower on
- *   Zen 4), the compares mask compares;
- * - the permutation is one byte compress of the lane numbers under the
- *   mask of group 0 followed by that of group 1 (the index of the packet
- *   each output slot takes), then per 8 output slots two two-source
- *   permutes and a blend, and one full store: no masked or
- *   data-dependent store addresses (masked compress stores cost Zen 4
- *   about 2 % of the whole loop on net_null).
- * Three targets or more take the bit walks above.
- */
-/*
- * Three targets or more in a burst of 32 (the rare case, kept out of the
+ * More than SPLIT32_VEC_GROUPS targets in a burst of 32 (kept out of the
  * AVX-512 path's frame): the bit walks, on the looked-up words.
  */
 static __rte_noinline int
@@ -328,18 +307,121 @@ split32_slots(__m512i order, unsigned int s, __m512i p0, __m512i p1,
 		_mm512_permutex2var_epi64(p2, from, p3));
 }
 
-static SPLIT_AVX512_TARGET int
-split32_avx512(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
-	const uint32_t *hashes, struct rte_txweight_target *targets,
-	uint16_t *counts)
+/*
+ * The lanes of two groups, a then b, in byte order from byte 0: the index
+ * of the packet each slot takes, for the slots of these two groups.
+ */
+static SPLIT_AVX512_TARGET __rte_always_inline __m512i
+split32_order(uint32_t a, uint32_t b)
 {
-	/* Lane numbers 0..31 twice: compressed under (group 0, group 1). */
+	/* Lane numbers 0..31 twice: compressed under (a, b). */
 	static const uint8_t lanes[64] __rte_aligned(64) = {
 		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
 		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
 	};
+
+	return _mm512_maskz_compress_epi8((uint64_t)a | (uint64_t)b << 32,
+		_mm512_load_si512(lanes));
+}
+
+/* The 32 packets to their slots: slot j takes lane order byte j. */
+static SPLIT_AVX512_TARGET __rte_always_inline void
+split32_store(struct rte_mbuf **pkts, __m512i order, __m512i p0, __m512i p1,
+	__m512i p2, __m512i p3)
+{
+	_mm512_storeu_si512(&pkts[0], split32_slots(order, 0, p0, p1, p2, p3));
+	_mm512_storeu_si512(&pkts[8], split32_slots(order, 1, p0, p1, p2, p3));
+	_mm512_storeu_si512(&pkts[16], split32_slots(order, 2, p0, p1, p2, p3));
+	_mm512_storeu_si512(&pkts[24], split32_slots(order, 3, p0, p1, p2, p3));
+}
+
+/* Most groups the register path orders (four pairs); beyond, bit walks. */
+#define SPLIT32_VEC_GROUPS 8
+
+/*
+ * Three to eight targets (a LAG of 3 to 8 ports, or ports with several
+ * queues): each further group is the first packet left's target and its
+ * mask compare, one after another; then each pair of groups' lanes come
+ * from one byte compress, moved up behind the pairs before it by a byte
+ * permute. Sets targets and counts from group 2 on, and *order. Returns
+ * the number of groups, or -1 for more than SPLIT32_VEC_GROUPS.
+ */
+static SPLIT_AVX512_TARGET __rte_noinline int
+split32_more(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
+	const uint32_t *hashes, __m256i w0, __m256i w1, __m256i w2, __m256i w3,
+	uint32_t m, uint32_t m2, struct rte_txweight_target *targets,
+	uint16_t *counts, __m512i *order)
+{
+	/* Byte numbers 0..63. */
+	static const uint8_t bytes[64] __rte_aligned(64) = {
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+		16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+		32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+		48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63,
+	};
+	uint32_t group[SPLIT32_VEC_GROUPS] = { m, m2 };
+	uint32_t left = ~(m | m2);
+	union txweight_entry key;
+	unsigned int n = 2, g, at, i;
+	__m512i pair;
+
+	while (left != 0) {
+		if (n == SPLIT32_VEC_GROUPS)
+			return -1;
+		i = (unsigned int)__builtin_ctz(left);
+		key.word = __atomic_load_n(&entries[(hashes != NULL ? hashes[i] :
+			pkts[i]->hash.rss) & hmask], __ATOMIC_RELAXED);
+		group[n] = split32_match(w0, w1, w2, w3, key.word);
+		targets[n] = key.target;
+		counts[n] = (uint16_t)__builtin_popcount(group[n]);
+		left &= ~group[n];
+		n++;
+	}
+	*order = split32_order(group[0], group[1]);
+	at = counts[0] + counts[1];
+	for (g = 2; g < n; g += 2) {
+		uint32_t second = g + 1 < n ? group[g + 1] : 0;
+
+		pair = split32_order(group[g], second);
+		/* byte j of the result: byte j - at of pair (none below at) */
+		*order = _mm512_or_si512(*order, _mm512_maskz_permutexvar_epi8(
+			~UINT64_C(0) << at, _mm512_sub_epi8(_mm512_load_si512(bytes),
+			_mm512_set1_epi8((char)at)), pair));
+		at += (unsigned int)__builtin_popcount(group[g]) +
+			(unsigned int)__builtin_popcount(second);
+	}
+	return (int)n;
+}
+
+/*
+ * Bursts of 32 with AVX-512 (F, BW, VL, VBMI and VBMI2: Ice Lake, Zen 4
+ * and later), when the application allows 512-bit paths (EAL
+ * --force-max-simd-bitwidth=512, DPDK's rule for them).
+ *
+ * On a port as cheap as net_null the sending loop is bound by latency
+ * (the mempool's and the driver's per-packet chains), not by throughput,
+ * so what counts is how long after the burst's pointers are known the
+ * split ones are stored. Everything that depends on the hashes alone
+ * (lookups, target masks, the permutation) is off that path and overlaps
+ * with the previous burst; between the pointers' loads and the stores of
+ * the result there are only register permutes:
+ * - the lookups are four 8-lane gathers (16-lane gathers were slower on
+ *   Zen 4), the compares mask compares;
+ * - the permutation is one byte compress of the lane numbers under the
+ *   mask of group 0 followed by that of group 1 (the index of the packet
+ *   each output slot takes), then per 8 output slots two two-source
+ *   permutes and a blend, and one full store: no masked or
+ *   data-dependent store addresses (masked compress stores cost Zen 4
+ *   about 2 % of the whole loop on net_null).
+ * Three to eight targets: split32_more(); more: the bit walks above.
+ */
+static SPLIT_AVX512_TARGET int
+split32_avx512(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
+	const uint32_t *hashes, struct rte_txweight_target *targets,
+	uint16_t *counts)
+{
 	const __m256i hm = _mm256_set1_epi32((int)hmask);
 	const __m512i p0 = _mm512_loadu_si512(&pkts[0]);
 	const __m512i p1 = _mm512_loadu_si512(&pkts[8]);
@@ -377,25 +459,28 @@ split32_avx512(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 	targets[1] = key.target;
 	counts[1] = (uint16_t)__builtin_popcount(m2);
 	if (unlikely((m | m2) != UINT32_MAX)) {
-		uint32_t words[32] __rte_aligned(32);
+		int groups = split32_more(entries, hmask, pkts, hashes, w0, w1,
+			w2, w3, m, m2, targets, counts, &order);
 
-		_mm256_store_si256((__m256i *)&words[0], w0);
-		_mm256_store_si256((__m256i *)&words[8], w1);
-		_mm256_store_si256((__m256i *)&words[16], w2);
-		_mm256_store_si256((__m256i *)&words[24], w3);
-		return split32_many(pkts, words, m, targets, counts);
+		if (unlikely(groups < 0)) {
+			uint32_t words[32] __rte_aligned(32);
+
+			_mm256_store_si256((__m256i *)&words[0], w0);
+			_mm256_store_si256((__m256i *)&words[8], w1);
+			_mm256_store_si256((__m256i *)&words[16], w2);
+			_mm256_store_si256((__m256i *)&words[24], w3);
+			return split32_many(pkts, words, m, targets, counts);
+		}
+		split32_store(pkts, order, p0, p1, p2, p3);
+		return groups;
 	}
 
 	/*
 	 * order byte j: the lane whose packet goes to slot j. Group 1 is ~m
 	 * here (m2 is), and ~m does not wait for the second key's lookup.
 	 */
-	order = _mm512_maskz_compress_epi8((uint64_t)m | (uint64_t)~m << 32,
-		_mm512_load_si512(lanes));
-	_mm512_storeu_si512(&pkts[0], split32_slots(order, 0, p0, p1, p2, p3));
-	_mm512_storeu_si512(&pkts[8], split32_slots(order, 1, p0, p1, p2, p3));
-	_mm512_storeu_si512(&pkts[16], split32_slots(order, 2, p0, p1, p2, p3));
-	_mm512_storeu_si512(&pkts[24], split32_slots(order, 3, p0, p1, p2, p3));
+	order = split32_order(m, ~m);
+	split32_store(pkts, order, p0, p1, p2, p3);
 	return 2;
 }
 

@@ -116,7 +116,7 @@ static void
 test_against_reference(struct rte_txweight_table *t)
 {
 	static const uint16_t nbq[N_PORTS] = { 1, 2, 1, 3, 1, 1, 4, 1 };
-	unsigned int groups_seen[10] = { 0 };
+	unsigned int groups_seen[10] = { 0 }, groups_seen32[10] = { 0 };
 	unsigned int np, n, rep, i;
 	uint64_t w[N_PORTS];
 	bool ok = true;
@@ -128,12 +128,37 @@ test_against_reference(struct rte_txweight_table *t)
 			"update %u ports", np);
 		for (n = 0; n <= RTE_TXWEIGHT_SPLIT_MAX && ok; n++)
 			for (rep = 0; rep < 40 && ok; rep++)
-				ok = check_one(t, n, rep & 1, groups_seen);
+				ok = check_one(t, n, rep & 1,
+					n == 32 ? groups_seen32 : groups_seen);
+	}
+	/*
+	 * One queue per port, 2 and 3 ports, around the burst of 32: the
+	 * two-target bursts the paths for 32 are written for.
+	 */
+	for (np = 2; np <= 3 && ok; np++) {
+		for (i = 0; i < np; i++)
+			w[i] = 1 + tw_rand_below(100);
+		TW_CHECK(rte_txweight_table_update(t, ports, w, NULL, np) >= 0,
+			"update %u ports, one queue", np);
+		for (n = 31; n <= 33 && ok; n++)
+			for (rep = 0; rep < 200 && ok; rep++)
+				ok = check_one(t, n, rep & 1,
+					n == 32 ? groups_seen32 : groups_seen);
 	}
 	/* every path ran: one group, two, more */
 	TW_CHECK(groups_seen[1] > 100 && groups_seen[2] > 100 && groups_seen[3] > 100 &&
 		groups_seen[9] > 100, "groups seen: 1:%u 2:%u 3:%u 9+:%u",
 		groups_seen[1], groups_seen[2], groups_seen[3], groups_seen[9]);
+	/*
+	 * Bursts of 32 (their own paths): one group, two, three to eight
+	 * (the AVX-512 path's register ordering) and more (its bit walks).
+	 */
+	TW_CHECK(groups_seen32[1] > 10 && groups_seen32[2] > 100 &&
+		groups_seen32[3] > 10 && groups_seen32[8] > 2 &&
+		groups_seen32[9] > 10,
+		"bursts of 32, groups seen: 1:%u 2:%u 3:%u 8:%u 9+:%u",
+		groups_seen32[1], groups_seen32[2], groups_seen32[3],
+		groups_seen32[8], groups_seen32[9]);
 }
 
 /* A one-target burst is left as it is; n == 0 gives no group. */
