@@ -222,29 +222,24 @@ test_bad_input(struct rte_txweight_table *t)
 	struct rte_mbuf *pkts[RTE_TXWEIGHT_SPLIT_MAX + 1];
 	struct rte_txweight_target targets[RTE_TXWEIGHT_SPLIT_MAX + 1];
 	uint16_t counts[RTE_TXWEIGHT_SPLIT_MAX + 1];
+	uint16_t n;
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(pkts); i++)
 		pkts[i] = &mbufs[i % N_MBUFS];
-	TW_CHECK(rte_txweight_table_split(NULL, pkts, NULL, 1, targets, counts) ==
-		-EINVAL, "NULL table");
-	TW_CHECK(rte_txweight_table_split(t, NULL, NULL, 1, targets, counts) == -EINVAL,
-		"NULL pkts");
-	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, 1, NULL, counts) == -EINVAL,
-		"NULL targets");
-	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, 1, targets, NULL) == -EINVAL,
-		"NULL counts");
+	/* 1 and 32: bursts of 32 are dispatched to the AVX-512 path first. */
+	for (n = 1; n <= 32; n += 31) {
+		TW_CHECK(rte_txweight_table_split(NULL, pkts, NULL, n, targets,
+			counts) == -EINVAL, "NULL table, burst of %u", n);
+		TW_CHECK(rte_txweight_table_split(t, NULL, NULL, n, targets,
+			counts) == -EINVAL, "NULL pkts, burst of %u", n);
+		TW_CHECK(rte_txweight_table_split(t, pkts, NULL, n, NULL,
+			counts) == -EINVAL, "NULL targets, burst of %u", n);
+		TW_CHECK(rte_txweight_table_split(t, pkts, NULL, n, targets,
+			NULL) == -EINVAL, "NULL counts, burst of %u", n);
+	}
 	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, RTE_TXWEIGHT_SPLIT_MAX + 1,
 		targets, counts) == -EINVAL, "burst over the maximum");
-	/* Bursts of 32 are dispatched to the AVX-512 path after their own checks. */
-	TW_CHECK(rte_txweight_table_split(NULL, pkts, NULL, 32, targets, counts) == -EINVAL,
-		"NULL table, burst of 32");
-	TW_CHECK(rte_txweight_table_split(t, NULL, NULL, 32, targets, counts) == -EINVAL,
-		"NULL pkts, burst of 32");
-	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, 32, NULL, counts) == -EINVAL,
-		"NULL targets, burst of 32");
-	TW_CHECK(rte_txweight_table_split(t, pkts, NULL, 32, targets, NULL) == -EINVAL,
-		"NULL counts, burst of 32");
 }
 
 /* Argument "--simd512": allow 512-bit paths (the AVX-512 split). */
