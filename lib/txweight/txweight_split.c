@@ -26,7 +26,8 @@
  *   or with AVX-512 for more than eight;
  * - bursts of 32, the usual size, get loops of a known length, and on
  *   CPUs with AVX-512 VBMI2 (when the application allows 512-bit paths) a
- *   path of register permutes with no stack frame (split32_avx512()).
+ *   path of register permutes with no arrays on the stack
+ *   (split32_avx512()).
  * Measured alone (no TX), a burst of 32 over two ports costs about 5
  * cycles a packet with SSE4.1 and 2 to 3 with AVX-512 (bench_txweight.c,
  * split_2p_cycles_per_pkt). In the sending loop what counts is less the
@@ -244,16 +245,26 @@ split_burst(const struct rte_txweight_table *table, struct rte_mbuf **pkts,
 #define SPLIT_AVX512_TARGET \
 	__attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2")))
 
+/* Most groups the register path orders (four pairs); beyond, bit walks. */
+#define SPLIT32_VEC_GROUPS 8
+
 /*
  * More than SPLIT32_VEC_GROUPS targets in a burst of 32 (kept out of the
- * AVX-512 path's frame): the bit walks, on the looked-up words.
+ * AVX-512 path, with its arrays, so that the path has none on the stack):
+ * the bit walks, on the looked-up words.
  */
-static __rte_noinline int
-split32_many(struct rte_mbuf **pkts, const uint32_t *words, uint32_t mask,
-	struct rte_txweight_target *targets, uint16_t *counts)
+static SPLIT_AVX512_TARGET __rte_noinline int
+split32_many(struct rte_mbuf **pkts, __m256i w0, __m256i w1, __m256i w2,
+	__m256i w3, uint32_t mask, struct rte_txweight_target *targets,
+	uint16_t *counts)
 {
+	uint32_t words[32] __rte_aligned(32);
 	struct rte_mbuf *copy[32];
 
+	_mm256_store_si256((__m256i *)&words[0], w0);
+	_mm256_store_si256((__m256i *)&words[8], w1);
+	_mm256_store_si256((__m256i *)&words[16], w2);
+	_mm256_store_si256((__m256i *)&words[24], w3);
 	split_copy(copy, pkts, 32);
 	return split_many(pkts, copy, words, 32, mask, ~(uint64_t)mask & UINT32_MAX,
 		targets, counts);
@@ -337,23 +348,33 @@ split32_store(struct rte_mbuf **pkts, __m512i order, __m512i p0, __m512i p1,
 	_mm512_storeu_si512(&pkts[24], split32_slots(order, 3, p0, p1, p2, p3));
 }
 
-/* Most groups the register path orders (four pairs); beyond, bit walks. */
-#define SPLIT32_VEC_GROUPS 8
-
 /*
- * Three to eight targets (a LAG of 3 to 8 ports, or ports with several
+ * Three targets or more (a LAG of 3 to 8 ports, or ports with several
  * queues): each further group is the first packet left's target and its
  * mask compare, one after another; then each pair of groups' lanes come
  * from one byte compress, moved up behind the pairs before it by a byte
- * permute. Sets targets and counts from group 2 on, and *order. Returns
- * the number of groups, or -1 for more than SPLIT32_VEC_GROUPS.
+ * permute, and the packets move as for two groups. More than
+ * SPLIT32_VEC_GROUPS groups: split32_many(). Sets targets and counts from
+ * group 2 on (groups 0 and 1 are set); returns the number of groups.
+ *
+ * Out of line, like split32_many(), and with its arguments all in
+ * registers (six integer ones: the table's mask and group 0's mask share
+ * one, group 1's is found again here), so that gcc makes the call a tail
+ * jump and split32_avx512() needs no stack of its own for it. (gcc 12
+ * then gives the one-target path no frame and the two-target path four
+ * saved registers; clang 14 still passes the vectors through an aligned
+ * frame.)
  */
 static SPLIT_AVX512_TARGET __rte_noinline int
-split32_more(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
-	const uint32_t *hashes, __m256i w0, __m256i w1, __m256i w2, __m256i w3,
-	uint32_t m, uint32_t m2, struct rte_txweight_target *targets,
-	uint16_t *counts, __m512i *order)
+split32_more(const uint32_t *entries, uint64_t hmask_m, struct rte_mbuf **pkts,
+	const uint32_t *hashes, struct rte_txweight_target *targets,
+	uint16_t *counts, __m256i w0, __m256i w1, __m256i w2, __m256i w3,
+	__m512i p0, __m512i p1, __m512i p2, __m512i p3)
 {
+	const uint32_t hmask = (uint32_t)(hmask_m >> 32);
+	const uint32_t m = (uint32_t)hmask_m;
+	const union txweight_entry second = { .target = targets[1] };
+	const uint32_t m2 = split32_match(w0, w1, w2, w3, second.word);
 	/* Byte numbers 0..63. */
 	static const uint8_t bytes[64] __rte_aligned(64) = {
 		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
@@ -365,11 +386,12 @@ split32_more(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 	uint32_t left = ~(m | m2);
 	union txweight_entry key;
 	unsigned int n = 2, g, at, i;
-	__m512i pair;
+	__m512i order;
 
 	while (left != 0) {
 		if (n == SPLIT32_VEC_GROUPS)
-			return -1;
+			return split32_many(pkts, w0, w1, w2, w3, m, targets,
+				counts);
 		i = (unsigned int)__builtin_ctz(left);
 		key.word = __atomic_load_n(&entries[(hashes != NULL ? hashes[i] :
 			pkts[i]->hash.rss) & hmask], __ATOMIC_RELAXED);
@@ -379,19 +401,19 @@ split32_more(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 		left &= ~group[n];
 		n++;
 	}
-	*order = split32_order(group[0], group[1]);
+	order = split32_order(group[0], group[1]);
 	at = counts[0] + counts[1];
 	for (g = 2; g < n; g += 2) {
 		uint32_t second = g + 1 < n ? group[g + 1] : 0;
 
-		pair = split32_order(group[g], second);
-		/* byte j of the result: byte j - at of pair (none below at) */
-		*order = _mm512_or_si512(*order, _mm512_maskz_permutexvar_epi8(
+		/* byte j of the result: byte j - at of the pair's (none below) */
+		order = _mm512_or_si512(order, _mm512_maskz_permutexvar_epi8(
 			~UINT64_C(0) << at, _mm512_sub_epi8(_mm512_load_si512(bytes),
-			_mm512_set1_epi8((char)at)), pair));
+			_mm512_set1_epi8((char)at)), split32_order(group[g], second)));
 		at += (unsigned int)__builtin_popcount(group[g]) +
 			(unsigned int)__builtin_popcount(second);
 	}
+	split32_store(pkts, order, p0, p1, p2, p3);
 	return (int)n;
 }
 
@@ -458,22 +480,9 @@ split32_avx512(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 	m2 = split32_match(w0, w1, w2, w3, key.word);
 	targets[1] = key.target;
 	counts[1] = (uint16_t)__builtin_popcount(m2);
-	if (unlikely((m | m2) != UINT32_MAX)) {
-		int groups = split32_more(entries, hmask, pkts, hashes, w0, w1,
-			w2, w3, m, m2, targets, counts, &order);
-
-		if (unlikely(groups < 0)) {
-			uint32_t words[32] __rte_aligned(32);
-
-			_mm256_store_si256((__m256i *)&words[0], w0);
-			_mm256_store_si256((__m256i *)&words[8], w1);
-			_mm256_store_si256((__m256i *)&words[16], w2);
-			_mm256_store_si256((__m256i *)&words[24], w3);
-			return split32_many(pkts, words, m, targets, counts);
-		}
-		split32_store(pkts, order, p0, p1, p2, p3);
-		return groups;
-	}
+	if (unlikely((m | m2) != UINT32_MAX))
+		return split32_more(entries, (uint64_t)hmask << 32 | m, pkts,
+			hashes, targets, counts, w0, w1, w2, w3, p0, p1, p2, p3);
 
 	/*
 	 * order byte j: the lane whose packet goes to slot j. Group 1 is ~m

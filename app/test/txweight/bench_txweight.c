@@ -679,13 +679,17 @@ best(const double *samples)
 
 /*
  * The median over rounds of num[r] / den[r]: the two cases of a round ran
- * within milliseconds of each other, so a ratio of the same round cancels
- * the machine's slower drifts, which a ratio of bests (each case's best
- * round may be a different one) does not. Printed beside each goal ratio.
+ * a few tens of milliseconds apart (table and direct: two cases of ~16 ms
+ * between them; table and bonding: about 150 ms), so a ratio of the same
+ * round cancels the machine's slower drifts, which a ratio of bests (each
+ * case's best round may be a different one) does not. Printed beside each
+ * goal ratio.
  */
 static double
 paired_median(const double *num, const double *den)
 {
+	/* An odd number of rounds: the median is one of them. */
+	RTE_BUILD_BUG_ON(ROUNDS % 2 != 1);
 	double ratio[ROUNDS];
 	unsigned int r;
 

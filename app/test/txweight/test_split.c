@@ -12,13 +12,16 @@
  * The mbufs are plain structs (only hash.rss and their identity matter).
  * Run twice by meson: as is, and with "--simd512", which lets the
  * AVX-512 path of bursts of 32 run where the CPU has it (AVX-512 F, BW,
- * VL, VBMI and VBMI2; the library logs which path it takes).
+ * VL, VBMI and VBMI2; the test checks, from the line the library logs,
+ * that it takes that path exactly then).
  */
 
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include <rte_cpuflags.h>
+#include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_vect.h>
 
@@ -65,7 +68,11 @@ check_one(const struct rte_txweight_table *t, unsigned int n, bool use_rss,
 		orig[i] = &mbufs[perm[i]];
 		/* half the bursts draw from 64 hashes only: larger groups */
 		hashes[i] = (uint32_t)(tw_rand() >> (tw_rand_below(2) ? 32 : 58));
-		orig[i]->hash.rss = hashes[i];
+		/*
+		 * Given hashes: hash.rss says something else, so that reading
+		 * the wrong one of the two fails.
+		 */
+		orig[i]->hash.rss = use_rss ? hashes[i] : ~hashes[i] * 7;
 		pkts[i] = orig[i];
 	}
 
@@ -242,6 +249,60 @@ test_bad_input(struct rte_txweight_table *t)
 		targets, counts) == -EINVAL, "burst over the maximum");
 }
 
+/*
+ * The path the library chose for bursts of 32, from the line it logs at
+ * the first one, against the documented rule: AVX-512 when 512-bit paths
+ * are allowed and the CPU has AVX2 and AVX-512 F, BW, VL, VBMI and VBMI2.
+ * Must run before any other split of 32 (the choice is made once).
+ */
+static void
+test_path_choice(struct rte_txweight_table *t)
+{
+#ifdef RTE_ARCH_X86_64
+	static const enum rte_cpu_flag_t needed[] = {
+		RTE_CPUFLAG_AVX2, RTE_CPUFLAG_AVX512F, RTE_CPUFLAG_AVX512BW,
+		RTE_CPUFLAG_AVX512VL, RTE_CPUFLAG_AVX512VBMI,
+		RTE_CPUFLAG_AVX512VBMI2,
+	};
+	struct rte_txweight_target targets[32];
+	struct rte_mbuf *pkts[32];
+	uint16_t counts[32];
+	uint32_t hashes[32];
+	char *text = NULL;
+	size_t len = 0;
+	bool want = rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_512;
+	unsigned int i;
+	FILE *log;
+
+	for (i = 0; i < RTE_DIM(needed); i++)
+		want = want && rte_cpu_get_flag_enabled(needed[i]) > 0;
+	for (i = 0; i < 32; i++) {
+		pkts[i] = &mbufs[i];
+		hashes[i] = i;
+	}
+	log = open_memstream(&text, &len);
+	if (log == NULL || rte_openlog_stream(log) != 0) {
+		TW_CHECK(false, "cannot capture the log");
+		if (log != NULL)
+			fclose(log);
+		return;
+	}
+	TW_CHECK(rte_txweight_table_split(t, pkts, hashes, 32, targets, counts) > 0,
+		"first split of 32");
+	rte_openlog_stream(NULL);
+	fclose(log);
+	TW_CHECK(text != NULL && strstr(text, "bursts of 32 split with ") != NULL &&
+		(strstr(text, "split with AVX-512") != NULL) == want,
+		"the AVX-512 path %s: log %s", want ? "expected" : "not expected",
+		text != NULL ? text : "(none)");
+	printf("test_split: bursts of 32 take the %s path\n",
+		want ? "AVX-512" : "other");
+	free(text);
+#else
+	RTE_SET_USED(t);
+#endif
+}
+
 /* Argument "--simd512": allow 512-bit paths (the AVX-512 split). */
 int
 main(int argc, char **argv)
@@ -262,6 +323,7 @@ main(int argc, char **argv)
 	t = rte_txweight_table_create(&p);
 	TW_CHECK(t != NULL, "create");
 	if (t != NULL) {
+		test_path_choice(t);
 		test_against_reference(t);
 		test_one_target_untouched(t);
 		test_bad_input(t);
