@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -686,28 +689,47 @@ run_lines(FILE *in)
  * already started it) and print the statistics every period until a
  * signal; stdin is not read, so the tool can run detached. The periods
  * are kept on a monotonic schedule: printing does not make them drift.
+ *
+ * SIGINT and SIGTERM are blocked here but while waiting (ppoll() lets
+ * them in atomically): one that comes between the check of
+ * lp_quit_signal and the wait is then pending and ends the wait at once,
+ * instead of being missed for a whole period.
  */
-static void
+static int
 stats_period_run(void)
 {
 	const uint64_t period_ns = (uint64_t)lp.stats_period * 1000000000;
 	const bool clear_screen = isatty(STDOUT_FILENO);
-	struct timespec ts;
-	uint64_t next;
+	sigset_t quit_signals, orig;
+	uint64_t next, now;
+	int ret;
 
-	if (!lp.started && lp_fwd_start() != 0)
-		return;
+	if (!lp.started) {
+		ret = lp_fwd_start();
+		if (ret != 0)
+			return ret;
+	}
 	printf("Port statistics every %u s; Ctrl-C or SIGTERM to stop\n",
 		lp.stats_period);
 	cmd_done();
+	sigemptyset(&quit_signals);
+	sigaddset(&quit_signals, SIGINT);
+	sigaddset(&quit_signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &quit_signals, &orig);
+	lp_stats_period_begin();
 	next = lp_mono_ns() + period_ns;
 	while (lp_quit_signal == 0) {
-		ts.tv_sec = (time_t)(next / 1000000000);
-		ts.tv_nsec = (long)(next % 1000000000);
-		/* EINTR: a signal (checked above) or a stray one (sleep on). */
-		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-				NULL) != 0)
+		now = lp_mono_ns();
+		if (now < next) {
+			struct timespec wait = {
+				.tv_sec = (time_t)((next - now) / 1000000000),
+				.tv_nsec = (long)((next - now) % 1000000000),
+			};
+
+			/* Timeout, or a signal (checked above): look again. */
+			ppoll(NULL, 0, &wait, &orig);
 			continue;
+		}
 		lp_stats_period_display(clear_screen);
 		cmd_done();
 		next += period_ns;
@@ -715,8 +737,10 @@ stats_period_run(void)
 		if (next <= lp_mono_ns())
 			next = lp_mono_ns() + period_ns;
 	}
+	pthread_sigmask(SIG_SETMASK, &orig, NULL);
 	if (lp.started)
 		lp_fwd_stop();
+	return 0;
 }
 
 int
@@ -741,7 +765,7 @@ lp_cli_run(void)
 			return 0;
 	}
 	if (lp.stats_period != 0) {
-		stats_period_run();
+		return stats_period_run();
 	} else if (!isatty(STDIN_FILENO)) {
 		run_lines(stdin);
 	} else if (lp.interactive) {

@@ -233,6 +233,21 @@ lp_port_stats_display_all(void)
 	}
 }
 
+/* TX packets of each forwarding port at the last --stats-period report. */
+static uint64_t period_prev_tx[RTE_MAX_ETHPORTS];
+
+/* The --stats-period reports start: the first period starts now. */
+void
+lp_stats_period_begin(void)
+{
+	struct rte_eth_stats st;
+	unsigned int i;
+
+	for (i = 0; i < lp.nb_ports; i++)
+		period_prev_tx[i] = rte_eth_stats_get(lp.ports[i].port_id,
+			&st) == 0 ? st.opackets : 0;
+}
+
 /*
  * One --stats-period report: testpmd's "Port statistics" blocks for the
  * forwarding ports (counters of all read first, as in
@@ -244,23 +259,17 @@ lp_port_stats_display_all(void)
 void
 lp_stats_period_display(bool clear_screen)
 {
-	static uint64_t prev_tx[RTE_MAX_ETHPORTS];
-	static bool started;
 	struct rte_eth_stats st[RTE_MAX_ETHPORTS];
 	int ret[RTE_MAX_ETHPORTS];
-	uint64_t ns, delta[RTE_MAX_ETHPORTS], total = 0, wsum = 0;
+	uint64_t ns, delta[RTE_MAX_ETHPORTS], weight[RTE_MAX_ETHPORTS];
+	uint64_t total = 0, wsum = 0;
 	unsigned int i;
 	bool all_read = true;
 
-	/* The first period starts where forwarding started. */
-	if (!started) {
-		for (i = 0; i < lp.nb_ports; i++)
-			prev_tx[i] = lp.ports[i].start_stats.opackets;
-		started = true;
-	}
 	for (i = 0; i < lp.nb_ports; i++)
 		ret[i] = rte_eth_stats_get(lp.ports[i].port_id, &st[i]);
 	ns = lp_mono_ns();
+	lp_rebalance_weights_get(weight);
 	if (clear_screen)
 		printf("\033[2J\033[1;1H");
 	printf("\nPort statistics ====================================");
@@ -274,19 +283,18 @@ lp_stats_period_display(bool clear_screen)
 			continue;
 		}
 		port_stats_print(pid, &st[i], ns);
-		delta[i] = st[i].opackets >= prev_tx[i] ?
-			st[i].opackets - prev_tx[i] : 0;
-		prev_tx[i] = st[i].opackets;
+		delta[i] = st[i].opackets >= period_prev_tx[i] ?
+			st[i].opackets - period_prev_tx[i] : 0;
+		period_prev_tx[i] = st[i].opackets;
 		total += delta[i];
-		wsum += lp.ports[i].weight;
+		wsum += weight[i];
 	}
 	/* Shares need every port read, and traffic. */
 	if (all_read && total != 0 && wsum != 0) {
 		printf("  TX share of the period (weight share):");
 		for (i = 0; i < lp.nb_ports; i++)
 			printf("  port %u %.1f%% (%.1f%%)", lp.ports[i].port_id,
-				100.0 * delta[i] / total,
-				100.0 * lp.ports[i].weight / wsum);
+				100.0 * delta[i] / total, 100.0 * weight[i] / wsum);
 		printf("\n");
 	}
 }

@@ -162,6 +162,7 @@ int lp_rebalance_speed(const char *why);
 int lp_rebalance_apply(const uint64_t *weights, const char *why);
 int lp_rebalance_weights(const uint64_t *values, const bool *set);
 int lp_rebalance_cap(unsigned int port_idx, uint32_t cap_mbps);
+void lp_rebalance_weights_get(uint64_t *weights);
 void lp_txq_map_show(FILE *out);
 void lp_port_speed_show(FILE *out, uint16_t port_id);
 void lp_link_poll(uint16_t port_id);
@@ -173,6 +174,7 @@ void lp_port_stats_display(uint16_t port_id);
 void lp_port_stats_display_all(void);
 void lp_port_stats_clear(uint16_t port_id);
 void lp_print_valid_ports(void);
+void lp_stats_period_begin(void);
 void lp_stats_period_display(bool clear_screen);
 
 /* commands.c */

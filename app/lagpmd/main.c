@@ -418,8 +418,8 @@ int
 main(int argc, char **argv)
 {
 	unsigned int i, nb_workers, nb_setup = 0;
+	int ret, status = EXIT_SUCCESS;
 	uint16_t pid;
-	int ret;
 
 	/* Before EAL: a signal during its start-up is seen afterwards. */
 	ret = signals_setup();
@@ -508,8 +508,13 @@ main(int argc, char **argv)
 	printf("Done\n");
 	fflush(stdout);
 
-	if (lp_quit_signal == 0)
-		lp_cli_run();
+	/*
+	 * A command line that could not run (a missing --cmdline-file,
+	 * forwarding that would not start for --stats-period) still closes
+	 * everything, then exits with a failure status.
+	 */
+	if (lp_quit_signal == 0 && lp_cli_run() < 0)
+		status = EXIT_FAILURE;
 
 	if (lp.started)
 		lp_fwd_stop();
@@ -520,7 +525,7 @@ main(int argc, char **argv)
 	if (ret != 0)
 		fprintf(stderr, "EAL cleanup failed: %s\n", rte_strerror(-ret));
 	printf("\nBye...\n");
-	return EXIT_SUCCESS;
+	return status;
 fail:
 	/* The ports go before the pool their queues hold mbufs of. */
 	lp_rebalance_fini();

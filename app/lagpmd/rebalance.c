@@ -419,6 +419,18 @@ link_speed_mbps(uint16_t port_id)
 	return link.link_speed;
 }
 
+/* Every forwarding port's weight, read under the lock rebalances take. */
+void
+lp_rebalance_weights_get(uint64_t *weights)
+{
+	unsigned int p;
+
+	pthread_mutex_lock(&ctl_lock);
+	for (p = 0; p < lp.nb_ports; p++)
+		weights[p] = lp.ports[p].weight;
+	pthread_mutex_unlock(&ctl_lock);
+}
+
 void
 lp_txq_map_show(FILE *out)
 {

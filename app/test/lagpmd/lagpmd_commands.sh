@@ -117,6 +117,16 @@ lt_expect_grep '^txq rebalance by weights: moved 72 of 240 slots: '\
 lt_expect_grep "^Read CLI commands from $LT_DIR/file.txt\$" "$out2" "--cmdline-file summary line"
 lt_expect_grep '^Command not found$' "$out2" "--cmdline-file reports bad commands"
 
+# A --cmdline-file that cannot be opened: said, ports closed, status 1.
+status=0
+# shellcheck disable=SC2046
+"$LAGPMD" $(lt_eal_args nofile) "${vdevs[@]}" -- --cmdline-file "$LT_DIR/absent.txt" \
+	</dev/null >"$out2" 2>&1 || status=$?
+[ "$status" -eq 1 ] || lt_fail "missing --cmdline-file: exit status $status, want 1"
+lt_expect_grep "^Failed to create file based cmdline context: $LT_DIR/absent.txt\$" \
+	"$out2" "missing --cmdline-file: said"
+lt_expect_grep '^Bye\.\.\.$' "$out2" "missing --cmdline-file: clean exit"
+
 # Bad options are refused before anything runs.
 # shellcheck disable=SC2046
 if "$LAGPMD" $(lt_eal_args opts) "${vdevs[@]}" -- --txq 0 >"$out2" 2>&1; then
