@@ -404,14 +404,15 @@ split32_more(const uint32_t *entries, uint64_t hmask_m, struct rte_mbuf **pkts,
 	order = split32_order(group[0], group[1]);
 	at = counts[0] + counts[1];
 	for (g = 2; g < n; g += 2) {
-		uint32_t second = g + 1 < n ? group[g + 1] : 0;
+		uint32_t pair_second = g + 1 < n ? group[g + 1] : 0;
 
 		/* byte j of the result: byte j - at of the pair's (none below) */
 		order = _mm512_or_si512(order, _mm512_maskz_permutexvar_epi8(
 			~UINT64_C(0) << at, _mm512_sub_epi8(_mm512_load_si512(bytes),
-			_mm512_set1_epi8((char)at)), split32_order(group[g], second)));
+			_mm512_set1_epi8((char)at)),
+			split32_order(group[g], pair_second)));
 		at += (unsigned int)__builtin_popcount(group[g]) +
-			(unsigned int)__builtin_popcount(second);
+			(unsigned int)__builtin_popcount(pair_second);
 	}
 	split32_store(pkts, order, p0, p1, p2, p3);
 	return (int)n;
