@@ -741,7 +741,7 @@ port_opackets(uint64_t *out, unsigned int n)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	static const char *const bond[] = {
 		"net_bonding0,mode=2,slave=net_null0,slave=net_null1,xmit_policy=l34",
@@ -767,11 +767,16 @@ main(void)
 	/*
 	 * Let 512-bit paths run (rte_txweight_table_split()'s AVX-512 path for
 	 * bursts of 32, on CPUs with AVX-512 VBMI2; the library logs whether it
-	 * takes it): DPDK leaves that choice to the
-	 * application. Nothing else in the cases (net_null, bonding, mempool)
-	 * has a path that depends on it.
+	 * takes it): DPDK leaves that choice to the application. Nothing else
+	 * in the cases (net_null, bonding, mempool) has a path that depends on
+	 * it. "--default-simd" keeps DPDK's default width instead (256 bits on
+	 * x86: the SSE4.1 split), the figures an application gets without the
+	 * EAL option.
 	 */
-	tw_eal_simd_bitwidth = "512";
+	if (argc > 1 && strcmp(argv[1], "--default-simd") == 0)
+		tw_eal_simd_bitwidth = NULL;
+	else
+		tw_eal_simd_bitwidth = "512";
 	if (tw_eal_init("twbench", N_NULL, bond, RTE_DIM(bond)) != 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create("bench_pool", POOL_SIZE, 256, 0,
