@@ -310,10 +310,12 @@ struct rte_mbuf;
  * Packets of no port form a group whose target's port_id is
  * RTE_TXWEIGHT_NO_PORT (the caller frees or keeps them).
  *
- * Bursts of 32 use AVX-512 (F, BW, VL, VBMI, VBMI2: Ice Lake, Zen 4 and
- * later) where the CPU has it and the application allows 512-bit paths
- * (EAL --force-max-simd-bitwidth=512; decided at the first call), SSE4.1
- * otherwise on x86; the result is the same.
+ * On x86, bursts of 32 use AVX-512 (F, BW, VL, VBMI, VBMI2: Ice Lake,
+ * Zen 4 and later) where the CPU has it and the application allows 512-bit
+ * paths (EAL --force-max-simd-bitwidth=512), else AVX2 where the CPU has
+ * it and 256-bit paths are allowed (DPDK's default), else SSE4.1, as other
+ * bursts do; decided at the first burst of 32 and logged. The result is
+ * the same.
  *
  * @param table
  *   The table.

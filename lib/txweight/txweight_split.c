@@ -23,16 +23,18 @@
  *   output cursors in registers (a group's packets go from a copy of the
  *   burst straight to their final slots: no second copy back);
  * - bit walks (a serial chain per packet) only for three targets or more,
- *   or with AVX-512 for more than eight;
+ *   or on the AVX-512 and AVX2 paths for more than eight;
  * - bursts of 32, the usual size, get loops of a known length, and on
- *   CPUs with AVX-512 VBMI2 (when the application allows 512-bit paths) a
- *   path of register permutes with no arrays on the stack
- *   (split32_avx512()).
- * Measured alone (no TX), a burst of 32 over two ports costs about 5
- * cycles a packet with SSE4.1 and 2 to 3 with AVX-512 (bench_txweight.c,
- * split_2p_cycles_per_pkt). In the sending loop what counts is less the
- * cycles alone than how long the TX waits for the split pointers: see
- * split32_avx512().
+ *   x86 paths of their own, chosen at the first burst of 32 by the CPU and
+ *   the SIMD width the application allows: AVX-512 (VBMI2; 512-bit paths
+ *   allowed), register permutes with no arrays on the stack
+ *   (split32_avx512()); else AVX2 (DPDK's default width), gathers of the
+ *   packets by index (split32_avx2()).
+ * Measured alone (no TX), a burst of 32 over two ports costs about 3.7
+ * cycles a packet with SSE4.1, 3.8 with AVX2 and 2 with AVX-512; over
+ * eight ports 11.9, 8.4 and 8.4 (bench_txweight.c, split_*_cycles_per_pkt).
+ * In the sending loop what counts is less the cycles alone than how long
+ * the TX waits for the split pointers: see split32_avx512().
  */
 
 #include <errno.h>
@@ -244,34 +246,49 @@ split_burst(const struct rte_txweight_table *table, struct rte_mbuf **pkts,
 #define SPLIT_HAVE_AVX512 1
 #define SPLIT_AVX512_TARGET \
 	__attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2")))
+#define SPLIT_AVX2_TARGET __attribute__((target("avx2")))
 
 /* Most groups the register path orders (four pairs); beyond, bit walks. */
 #define SPLIT32_VEC_GROUPS 8
 
 /*
- * More than SPLIT32_VEC_GROUPS targets in a burst of 32 (kept out of the
- * AVX-512 path, with its arrays, so that the path has none on the stack):
- * the bit walks, on the looked-up words.
+ * More than SPLIT32_VEC_GROUPS targets in a burst of 32: the bit walks,
+ * on the looked-up words (mask: group 0's packets).
  */
-static SPLIT_AVX512_TARGET __rte_noinline int
-split32_many(struct rte_mbuf **pkts, __m256i w0, __m256i w1, __m256i w2,
-	__m256i w3, uint32_t mask, struct rte_txweight_target *targets,
-	uint16_t *counts)
+static __rte_noinline int
+split32_walk(struct rte_mbuf **pkts, const uint32_t *words, uint32_t mask,
+	struct rte_txweight_target *targets, uint16_t *counts)
 {
-	uint32_t words[32] __rte_aligned(32);
 	struct rte_mbuf *copy[32];
 
-	_mm256_store_si256((__m256i *)&words[0], w0);
-	_mm256_store_si256((__m256i *)&words[8], w1);
-	_mm256_store_si256((__m256i *)&words[16], w2);
-	_mm256_store_si256((__m256i *)&words[24], w3);
 	split_copy(copy, pkts, 32);
 	return split_many(pkts, copy, words, 32, mask, ~(uint64_t)mask & UINT32_MAX,
 		targets, counts);
 }
 
-/* Lookups of eight hashes: an 8-lane gather of their entries. */
-static SPLIT_AVX512_TARGET __rte_always_inline __m256i
+/*
+ * The same from the AVX-512 and AVX2 paths, kept out of them with its
+ * array, so that they have none to align on the stack.
+ */
+static SPLIT_AVX2_TARGET __rte_noinline int
+split32_many(struct rte_mbuf **pkts, __m256i w0, __m256i w1, __m256i w2,
+	__m256i w3, uint32_t mask, struct rte_txweight_target *targets,
+	uint16_t *counts)
+{
+	uint32_t words[32] __rte_aligned(32);
+
+	_mm256_store_si256((__m256i *)&words[0], w0);
+	_mm256_store_si256((__m256i *)&words[8], w1);
+	_mm256_store_si256((__m256i *)&words[16], w2);
+	_mm256_store_si256((__m256i *)&words[24], w3);
+	return split32_walk(pkts, words, mask, targets, counts);
+}
+
+/*
+ * Lookups of eight hashes: an 8-lane gather of their entries (AVX2, for
+ * the AVX-512 path too).
+ */
+static SPLIT_AVX2_TARGET __rte_always_inline __m256i
 split8_lookup(const uint32_t *entries, __m256i hm, __m256i h)
 {
 	return _mm256_i32gather_epi32((const int *)entries,
@@ -495,49 +512,251 @@ split32_avx512(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 }
 
 /*
- * Whether the AVX-512 path may run: -1 until the first split of 32
- * decides (so after EAL parsed --force-max-simd-bitwidth). Threads racing
- * on the first call compute the same answer.
+ * Lane numbers (0..7) of the bits set in a byte, packed from byte 0 of
+ * the word up: where the packets of 8 lanes in one group go, in order.
  */
-static int split_avx512_usable = -1;
+static uint64_t split_byte_lanes[256];
+
+RTE_INIT(split_byte_lanes_init)
+{
+	unsigned int b, l, o;
+
+	for (b = 0; b < 256; b++)
+		for (l = 0, o = 0; l < 8; l++)
+			if (b & (1u << l))
+				split_byte_lanes[b] |= (uint64_t)l << (8 * o++);
+}
+
+/* hash.rss of the eight mbufs pkts[0..7] (AVX2): two 4-lane gathers. */
+static SPLIT_AVX2_TARGET __rte_always_inline __m256i
+split8_rss_avx2(struct rte_mbuf *const *pkts)
+{
+	const void *rss = (const void *)offsetof(struct rte_mbuf, hash.rss);
+
+	return _mm256_set_m128i(
+		_mm256_i64gather_epi32(rss, _mm256_loadu_si256(
+			(const void *)&pkts[4]), 1),
+		_mm256_i64gather_epi32(rss, _mm256_loadu_si256(
+			(const void *)&pkts[0]), 1));
+}
+
+/* Bit i set when lane i of the words w0..w3 (8 each) equals key (AVX2). */
+static SPLIT_AVX2_TARGET __rte_always_inline uint32_t
+split32_match_avx2(__m256i w0, __m256i w1, __m256i w2, __m256i w3,
+	uint32_t key)
+{
+	const __m256i k = _mm256_set1_epi32((int)key);
+
+#define SPLIT_MASK8(w) ((uint32_t)_mm256_movemask_ps( \
+	_mm256_castsi256_ps(_mm256_cmpeq_epi32((w), k))))
+	return SPLIT_MASK8(w0) | SPLIT_MASK8(w1) << 8 |
+		SPLIT_MASK8(w2) << 16 | SPLIT_MASK8(w3) << 24;
+#undef SPLIT_MASK8
+}
+
+/*
+ * Append the lane numbers of a group's packets to order at byte at, 8
+ * lanes a word; returns the new end. Writes up to 7 bytes past it.
+ */
+static __rte_always_inline unsigned int
+split32_append(uint8_t *order, unsigned int at, uint32_t group)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		const unsigned int byte = (group >> (8 * i)) & 0xff;
+		const uint64_t lanes = split_byte_lanes[byte] +
+			UINT64_C(0x0808080808080808) * i;
+
+		memcpy(&order[at], &lanes, sizeof(lanes));
+		at += (unsigned int)__builtin_popcount(byte);
+	}
+	return at;
+}
+
+/*
+ * Bursts of 32 with AVX2, when the AVX-512 path may not run (DPDK's
+ * default SIMD width on x86 is 256 bits). The same plan as
+ * split32_avx512(), with what AVX2 has:
+ * - the lookups are four 8-lane gathers (from the mbufs: eight 4-lane
+ *   gathers of hash.rss first), the compares movemasks;
+ * - the packet index of every slot is written from the group masks,
+ *   8 lanes at a time from a table of packed lane numbers, into an array
+ *   of 32 bytes (up to eight groups; more: the bit walks);
+ * - the packets then come with eight 4-lane gathers from pkts at those
+ *   indices, and go back with eight full stores. Only the gathers and the
+ *   stores wait for the burst's pointers; the index array, data-dependent
+ *   stores and all, depends on the hashes alone. (Storing each group's
+ *   packets at a data-dependent place, as the SSE4.1 path does, measured
+ *   no better than SSE4.1 with AVX2 gathers.)
+ * On Zen 4 in the sending loop it is level with SSE4.1 over two ports and
+ * ahead over eight (no bit walks up to eight targets).
+ */
+static SPLIT_AVX2_TARGET int
+split32_avx2(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
+	const uint32_t *hashes, struct rte_txweight_target *targets,
+	uint16_t *counts)
+{
+	const __m256i hm = _mm256_set1_epi32((int)hmask);
+	uint8_t order[32 + 8] __rte_aligned(16); /* 8: the last word's spill */
+	__m256i w0, w1, w2, w3;
+	__m128i lo, hi;
+	union txweight_entry key;
+	uint32_t first, group, left;
+	unsigned int n, i, at;
+
+	if (hashes != NULL) {
+		w0 = split8_lookup(entries, hm,
+			_mm256_loadu_si256((const void *)&hashes[0]));
+		w1 = split8_lookup(entries, hm,
+			_mm256_loadu_si256((const void *)&hashes[8]));
+		w2 = split8_lookup(entries, hm,
+			_mm256_loadu_si256((const void *)&hashes[16]));
+		w3 = split8_lookup(entries, hm,
+			_mm256_loadu_si256((const void *)&hashes[24]));
+	} else {
+		w0 = split8_lookup(entries, hm, split8_rss_avx2(&pkts[0]));
+		w1 = split8_lookup(entries, hm, split8_rss_avx2(&pkts[8]));
+		w2 = split8_lookup(entries, hm, split8_rss_avx2(&pkts[16]));
+		w3 = split8_lookup(entries, hm, split8_rss_avx2(&pkts[24]));
+	}
+	key.word = (uint32_t)_mm256_cvtsi256_si32(w0);
+	first = split32_match_avx2(w0, w1, w2, w3, key.word);
+	targets[0] = key.target;
+	counts[0] = (uint16_t)__builtin_popcount(first);
+	if (likely(first == UINT32_MAX))
+		return 1;
+
+	/*
+	 * Each group in turn appends its lanes' numbers to order, a word of
+	 * 8 lanes at a time (a word's bytes past the group's count are
+	 * overwritten by the next word). Two groups, the common case, append
+	 * ~first for the second: that does not wait for the second key's
+	 * lookup, which only confirms it.
+	 */
+	at = split32_append(order, 0, first);
+	i = (unsigned int)__builtin_ctz(~first);
+	key.word = __atomic_load_n(&entries[(hashes != NULL ? hashes[i] :
+		pkts[i]->hash.rss) & hmask], __ATOMIC_RELAXED);
+	group = split32_match_avx2(w0, w1, w2, w3, key.word);
+	targets[1] = key.target;
+	counts[1] = (uint16_t)__builtin_popcount(group);
+	left = ~(first | group);
+	if (likely(left == 0)) {
+		split32_append(order, at, ~first);
+		n = 2;
+	} else {
+		/*
+		 * More: pass n appends group n - 1, then finds group n, the
+		 * first packet left's target.
+		 */
+		for (n = 2;; n++) {
+			at = split32_append(order, at, group);
+			if (left == 0)
+				break;
+			if (unlikely(n == SPLIT32_VEC_GROUPS))
+				return split32_many(pkts, w0, w1, w2, w3, first,
+					targets, counts);
+			i = (unsigned int)__builtin_ctz(left);
+			key.word = __atomic_load_n(&entries[(hashes != NULL ?
+				hashes[i] : pkts[i]->hash.rss) & hmask],
+				__ATOMIC_RELAXED);
+			group = split32_match_avx2(w0, w1, w2, w3, key.word);
+			targets[n] = key.target;
+			counts[n] = (uint16_t)__builtin_popcount(group);
+			left &= ~group;
+		}
+	}
+
+	/*
+	 * Slots 4j..4j+3 take the packets at order[4j..4j+3]: all eight
+	 * gathers read pkts before the first store writes it.
+	 */
+	lo = _mm_loadu_si128((const __m128i *)&order[0]);
+	hi = _mm_loadu_si128((const __m128i *)&order[16]);
+#define SPLIT_SLOTS4(v, byte) _mm256_i32gather_epi64((const long long *)pkts, \
+	_mm_cvtepu8_epi32(_mm_srli_si128((v), (byte))), 8)
+	{
+		const __m256i s0 = SPLIT_SLOTS4(lo, 0), s1 = SPLIT_SLOTS4(lo, 4);
+		const __m256i s2 = SPLIT_SLOTS4(lo, 8), s3 = SPLIT_SLOTS4(lo, 12);
+		const __m256i s4 = SPLIT_SLOTS4(hi, 0), s5 = SPLIT_SLOTS4(hi, 4);
+		const __m256i s6 = SPLIT_SLOTS4(hi, 8), s7 = SPLIT_SLOTS4(hi, 12);
+
+		_mm256_storeu_si256((__m256i *)&pkts[0], s0);
+		_mm256_storeu_si256((__m256i *)&pkts[4], s1);
+		_mm256_storeu_si256((__m256i *)&pkts[8], s2);
+		_mm256_storeu_si256((__m256i *)&pkts[12], s3);
+		_mm256_storeu_si256((__m256i *)&pkts[16], s4);
+		_mm256_storeu_si256((__m256i *)&pkts[20], s5);
+		_mm256_storeu_si256((__m256i *)&pkts[24], s6);
+		_mm256_storeu_si256((__m256i *)&pkts[28], s7);
+	}
+#undef SPLIT_SLOTS4
+	return (int)n;
+}
+
+/* The paths for bursts of 32. */
+enum split32_path {
+	SPLIT32_OTHER = 0, /* the generic split (SSE4.1 or scalar) */
+	SPLIT32_AVX2,
+	SPLIT32_AVX512,
+};
+
+/*
+ * The path for bursts of 32: -1 until the first one decides (so after EAL
+ * parsed --force-max-simd-bitwidth). Threads racing on the first call
+ * compute the same answer.
+ */
+static int split32_path_chosen = -1;
 
 static __rte_noinline int
-split_decide_avx512(void)
+split32_decide(void)
 {
-	static const enum rte_cpu_flag_t needed[] = {
-		RTE_CPUFLAG_AVX2, RTE_CPUFLAG_AVX512F, RTE_CPUFLAG_AVX512BW,
-		RTE_CPUFLAG_AVX512VL, RTE_CPUFLAG_AVX512VBMI,
-		RTE_CPUFLAG_AVX512VBMI2,
+	static const enum rte_cpu_flag_t avx512[] = {
+		RTE_CPUFLAG_AVX512F, RTE_CPUFLAG_AVX512BW, RTE_CPUFLAG_AVX512VL,
+		RTE_CPUFLAG_AVX512VBMI, RTE_CPUFLAG_AVX512VBMI2,
 	};
-	unsigned int i;
-	int u;
-
-	u = rte_vect_get_max_simd_bitwidth() >= RTE_VECT_SIMD_512;
-	for (i = 0; i < RTE_DIM(needed); i++)
-		u = u && rte_cpu_get_flag_enabled(needed[i]) > 0;
+	static const char *const names[] = {
+		[SPLIT32_OTHER] =
 #ifdef __SSE4_1__
-#define SPLIT_OTHER_PATH "SSE4.1"
+			"SSE4.1",
 #else
-#define SPLIT_OTHER_PATH "scalar code"
+			"scalar code",
 #endif
+		[SPLIT32_AVX2] = "AVX2",
+		[SPLIT32_AVX512] = "AVX-512",
+	};
+	const uint16_t width = rte_vect_get_max_simd_bitwidth();
+	int path = SPLIT32_OTHER;
+	unsigned int i;
+
+	if (width >= RTE_VECT_SIMD_256 &&
+			rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX2) > 0) {
+		path = SPLIT32_AVX2;
+		if (width >= RTE_VECT_SIMD_512) {
+			path = SPLIT32_AVX512;
+			for (i = 0; i < RTE_DIM(avx512); i++)
+				if (rte_cpu_get_flag_enabled(avx512[i]) <= 0)
+					path = SPLIT32_AVX2;
+		}
+	}
 	TXWEIGHT_LOG_AS(INFO, "rte_txweight_table_split",
-		"bursts of 32 split with %s", u ? "AVX-512" :
-		SPLIT_OTHER_PATH " (AVX-512 VBMI2 absent or 512-bit paths not allowed)");
-#undef SPLIT_OTHER_PATH
-	__atomic_store_n(&split_avx512_usable, u, __ATOMIC_RELAXED);
-	return u;
+		"bursts of 32 split with %s (max SIMD width %u bits)",
+		names[path], width);
+	__atomic_store_n(&split32_path_chosen, path, __ATOMIC_RELAXED);
+	return path;
 }
 
 static inline int
-split_use_avx512(void)
+split32_path(void)
 {
-	int u = __atomic_load_n(&split_avx512_usable, __ATOMIC_RELAXED);
+	int path = __atomic_load_n(&split32_path_chosen, __ATOMIC_RELAXED);
 
-	return likely(u >= 0) ? u : split_decide_avx512();
+	return likely(path >= 0) ? path : split32_decide();
 }
 #endif
 
-/* Every burst but those the AVX-512 path takes. */
+/* Every burst but those the AVX-512 and AVX2 paths take. */
 static __rte_noinline int
 split_checked(const struct rte_txweight_table *table, struct rte_mbuf **pkts,
 	const uint32_t *hashes, uint16_t n, struct rte_txweight_target *targets,
@@ -565,17 +784,24 @@ rte_txweight_table_split(const struct rte_txweight_table *table,
 {
 #ifdef SPLIT_HAVE_AVX512
 	/*
-	 * Checked and dispatched before anything else, so that this path is
-	 * a few instructions and a jump: the sending loop it sits in is
-	 * bound by latency.
+	 * Checked and dispatched before anything else, so that these paths
+	 * are a few instructions and a jump away: the sending loop they sit
+	 * in is bound by latency.
 	 */
 	if (n == 32 && table != NULL && pkts != NULL && targets != NULL &&
-			counts != NULL && split_use_avx512()) {
+			counts != NULL) {
 		const struct rte_txweight_table_fast *fast =
 			(const struct rte_txweight_table_fast *)table;
+		const int path = split32_path();
 
-		return split32_avx512(__atomic_load_n(&fast->entries,
-			__ATOMIC_ACQUIRE), fast->mask, pkts, hashes, targets, counts);
+		if (path == SPLIT32_AVX512)
+			return split32_avx512(__atomic_load_n(&fast->entries,
+				__ATOMIC_ACQUIRE), fast->mask, pkts, hashes, targets,
+				counts);
+		if (path == SPLIT32_AVX2)
+			return split32_avx2(__atomic_load_n(&fast->entries,
+				__ATOMIC_ACQUIRE), fast->mask, pkts, hashes, targets,
+				counts);
 	}
 #endif
 	return split_checked(table, pkts, hashes, n, targets, counts);

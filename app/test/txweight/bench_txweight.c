@@ -770,7 +770,7 @@ main(int argc, char **argv)
 	 * takes it): DPDK leaves that choice to the application. Nothing else
 	 * in the cases (net_null, bonding, mempool) has a path that depends on
 	 * it. "--default-simd" keeps DPDK's default width instead (256 bits on
-	 * x86: the SSE4.1 split), the figures an application gets without the
+	 * x86: the AVX2 split), the figures an application gets without the
 	 * EAL option.
 	 */
 	if (argc > 1 && strcmp(argv[1], "--default-simd") == 0)
