@@ -208,29 +208,47 @@ lp_port_stats_display(uint16_t port_id)
 }
 
 /*
- * Every port's counters are read first, then printed: the per-port
- * figures of one `show port stats all` are then taken at the same moment,
- * and the TX shares computed from two of them cover the same interval for
- * every port (printing is slow next to a null port's packet rate).
+ * The counters of n ports are read first, then printed: the per-port
+ * figures of one report are then taken at the same moment, and the TX
+ * shares computed from two of them cover the same interval for every port
+ * (printing is slow next to a null port's packet rate). ok[i] tells
+ * whether pids[i]'s counters, st[i], were read; caller names the report
+ * in the error lines.
  */
+static void
+ports_stats_read_print(const uint16_t *pids, unsigned int n,
+	struct rte_eth_stats *st, bool *ok, const char *caller)
+{
+	int ret[RTE_MAX_ETHPORTS];
+	unsigned int i;
+	uint64_t ns;
+
+	for (i = 0; i < n; i++)
+		ret[i] = rte_eth_stats_get(pids[i], &st[i]);
+	ns = lp_mono_ns();
+	for (i = 0; i < n; i++) {
+		ok[i] = ret[i] == 0;
+		if (!ok[i])
+			fprintf(stderr, "%s: Error: failed to get stats "
+				"(port %u): %d\n", caller, pids[i], ret[i]);
+		else
+			port_stats_print(pids[i], &st[i], ns);
+	}
+}
+
+/* `show port stats all`: every probed port, read at one moment. */
 void
 lp_port_stats_display_all(void)
 {
 	static struct rte_eth_stats st[RTE_MAX_ETHPORTS];
-	static int ret[RTE_MAX_ETHPORTS];
-	uint64_t ns;
+	static uint16_t pids[RTE_MAX_ETHPORTS];
+	bool ok[RTE_MAX_ETHPORTS];
+	unsigned int n = 0;
 	uint16_t pid;
 
 	RTE_ETH_FOREACH_DEV(pid)
-		ret[pid] = rte_eth_stats_get(pid, &st[pid]);
-	ns = lp_mono_ns();
-	RTE_ETH_FOREACH_DEV(pid) {
-		if (ret[pid] != 0)
-			fprintf(stderr, "%s: Error: failed to get stats "
-				"(port %u): %d\n", __func__, pid, ret[pid]);
-		else
-			port_stats_print(pid, &st[pid], ns);
-	}
+		pids[n++] = pid;
+	ports_stats_read_print(pids, n, st, ok, __func__);
 }
 
 /* TX packets of each forwarding port at the last --stats-period report. */
@@ -259,30 +277,25 @@ lp_stats_period_begin(void)
 void
 lp_stats_period_display(bool clear_screen)
 {
-	struct rte_eth_stats st[RTE_MAX_ETHPORTS];
-	int ret[RTE_MAX_ETHPORTS];
-	uint64_t ns, delta[RTE_MAX_ETHPORTS], weight[RTE_MAX_ETHPORTS];
+	static struct rte_eth_stats st[RTE_MAX_ETHPORTS];
+	uint64_t delta[RTE_MAX_ETHPORTS], weight[RTE_MAX_ETHPORTS];
+	uint16_t pids[RTE_MAX_ETHPORTS];
+	bool ok[RTE_MAX_ETHPORTS], all_read = true;
 	uint64_t total = 0, wsum = 0;
 	unsigned int i;
-	bool all_read = true;
 
 	for (i = 0; i < lp.nb_ports; i++)
-		ret[i] = rte_eth_stats_get(lp.ports[i].port_id, &st[i]);
-	ns = lp_mono_ns();
-	lp_rebalance_weights_get(weight);
+		pids[i] = lp.ports[i].port_id;
 	if (clear_screen)
 		printf("\033[2J\033[1;1H");
 	printf("\nPort statistics ====================================");
+	ports_stats_read_print(pids, lp.nb_ports, st, ok, __func__);
+	lp_rebalance_weights_get(weight);
 	for (i = 0; i < lp.nb_ports; i++) {
-		uint16_t pid = lp.ports[i].port_id;
-
-		if (ret[i] != 0) {
-			fprintf(stderr, "%s: Error: failed to get stats "
-				"(port %u): %d\n", __func__, pid, ret[i]);
+		if (!ok[i]) {
 			all_read = false;
 			continue;
 		}
-		port_stats_print(pid, &st[i], ns);
 		delta[i] = st[i].opackets >= period_prev_tx[i] ?
 			st[i].opackets - period_prev_tx[i] : 0;
 		period_prev_tx[i] = st[i].opackets;
@@ -293,7 +306,7 @@ lp_stats_period_display(bool clear_screen)
 	if (all_read && total != 0 && wsum != 0) {
 		printf("  TX share of the period (weight share):");
 		for (i = 0; i < lp.nb_ports; i++)
-			printf("  port %u %.1f%% (%.1f%%)", lp.ports[i].port_id,
+			printf("  port %u %.1f%% (%.1f%%)", pids[i],
 				100.0 * delta[i] / total, 100.0 * weight[i] / wsum);
 		printf("\n");
 	}
