@@ -513,7 +513,9 @@ split32_avx512(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 
 /*
  * Lane numbers (0..7) of the bits set in a byte, packed from byte 0 of
- * the word up: where the packets of 8 lanes in one group go, in order.
+ * the word up, each complemented, and the bytes past the last lane zero:
+ * where the packets of 8 lanes in one group go, in order, in a form that
+ * can be or-ed into place (split32_place()).
  */
 static uint64_t split_byte_lanes[256];
 
@@ -524,7 +526,8 @@ RTE_INIT(split_byte_lanes_init)
 	for (b = 0; b < 256; b++)
 		for (l = 0, o = 0; l < 8; l++)
 			if (b & (1u << l))
-				split_byte_lanes[b] |= (uint64_t)l << (8 * o++);
+				split_byte_lanes[b] |= (uint64_t)(uint8_t)~l <<
+					(8 * o++);
 }
 
 /* hash.rss of the eight mbufs pkts[0..7] (AVX2): two 4-lane gathers. */
@@ -555,23 +558,110 @@ split32_match_avx2(__m256i w0, __m256i w1, __m256i w2, __m256i w3,
 }
 
 /*
- * Append the lane numbers of a group's packets to order at byte at, 8
- * lanes a word; returns the new end. Writes up to 7 bytes past it.
+ * Or the lane numbers of a group's packets into order (32 bytes,
+ * complemented: see split_byte_lanes) from byte at, 8 lanes at a time;
+ * returns the new end. Each word of 8 lanes moves into place with
+ * variable shifts of the four 64-bit lanes of order (counts of 64 or more
+ * shift in zeros): the order stays in a register, never in memory, where
+ * it would be read back across several stores (a store-forwarding stall,
+ * on the path to the TX, at every burst).
  */
-static __rte_always_inline unsigned int
-split32_append(uint8_t *order, unsigned int at, uint32_t group)
+static SPLIT_AVX2_TARGET __rte_always_inline unsigned int
+split32_place(__m256i *order, unsigned int at, uint32_t group)
 {
+	const __m256i lane_bits = _mm256_setr_epi64x(0, 64, 128, 192);
 	unsigned int i;
 
 	for (i = 0; i < 4; i++) {
 		const unsigned int byte = (group >> (8 * i)) & 0xff;
-		const uint64_t lanes = split_byte_lanes[byte] +
-			UINT64_C(0x0808080808080808) * i;
+		/* lanes 8i..8i+7: complemented, ~(l + 8i) == ~l & ~8i */
+		const __m256i word = _mm256_set1_epi64x((long long)
+			(split_byte_lanes[byte] &
+			~(UINT64_C(0x0808080808080808) * i)));
+		const __m256i shift = _mm256_sub_epi64(
+			_mm256_set1_epi64x(8 * (long long)at), lane_bits);
 
-		memcpy(&order[at], &lanes, sizeof(lanes));
+		*order = _mm256_or_si256(*order, _mm256_or_si256(
+			_mm256_sllv_epi64(word, shift),
+			_mm256_srlv_epi64(word, _mm256_sub_epi64(
+				_mm256_setzero_si256(), shift))));
 		at += (unsigned int)__builtin_popcount(byte);
 	}
 	return at;
+}
+
+/*
+ * Slot j takes the packet at lane byte j of order (complemented, as
+ * split32_place() builds it): eight 4-lane gathers of the pointers from
+ * pkts, all before the first of eight full stores writes it.
+ */
+static SPLIT_AVX2_TARGET __rte_always_inline void
+split32_gather_store(struct rte_mbuf **pkts, __m256i order)
+{
+	const __m256i lanes = _mm256_xor_si256(order, _mm256_set1_epi8(-1));
+	const __m128i lo = _mm256_castsi256_si128(lanes);
+	const __m128i hi = _mm256_extracti128_si256(lanes, 1);
+#define SPLIT_SLOTS4(v, byte) _mm256_i32gather_epi64((const long long *)pkts, \
+	_mm_cvtepu8_epi32(_mm_srli_si128((v), (byte))), 8)
+	const __m256i s0 = SPLIT_SLOTS4(lo, 0), s1 = SPLIT_SLOTS4(lo, 4);
+	const __m256i s2 = SPLIT_SLOTS4(lo, 8), s3 = SPLIT_SLOTS4(lo, 12);
+	const __m256i s4 = SPLIT_SLOTS4(hi, 0), s5 = SPLIT_SLOTS4(hi, 4);
+	const __m256i s6 = SPLIT_SLOTS4(hi, 8), s7 = SPLIT_SLOTS4(hi, 12);
+#undef SPLIT_SLOTS4
+
+	_mm256_storeu_si256((__m256i *)&pkts[0], s0);
+	_mm256_storeu_si256((__m256i *)&pkts[4], s1);
+	_mm256_storeu_si256((__m256i *)&pkts[8], s2);
+	_mm256_storeu_si256((__m256i *)&pkts[12], s3);
+	_mm256_storeu_si256((__m256i *)&pkts[16], s4);
+	_mm256_storeu_si256((__m256i *)&pkts[20], s5);
+	_mm256_storeu_si256((__m256i *)&pkts[24], s6);
+	_mm256_storeu_si256((__m256i *)&pkts[28], s7);
+}
+
+/*
+ * Three targets or more on the AVX2 path (groups 0 and 1 found, their
+ * masks first and second, targets and counts set): each further group is
+ * the first packet left's target and its compare, placed in order after
+ * the groups before it. More than SPLIT32_VEC_GROUPS: split32_many().
+ * Out of line, and with its arguments all in registers as split32_more()
+ * (the table's mask and group 0's share one, group 1's is found again
+ * here), so that the call is a tail jump and split32_avx2() keeps no frame.
+ */
+static SPLIT_AVX2_TARGET __rte_noinline int
+split32_more_avx2(const uint32_t *entries, uint64_t hmask_first,
+	struct rte_mbuf **pkts, const uint32_t *hashes,
+	struct rte_txweight_target *targets, uint16_t *counts, __m256i w0,
+	__m256i w1, __m256i w2, __m256i w3)
+{
+	const uint32_t hmask = (uint32_t)(hmask_first >> 32);
+	const uint32_t first = (uint32_t)hmask_first;
+	const union txweight_entry second = { .target = targets[1] };
+	__m256i order = _mm256_setzero_si256();
+	uint32_t group = split32_match_avx2(w0, w1, w2, w3, second.word);
+	uint32_t left = ~(first | group);
+	union txweight_entry key;
+	unsigned int n, i, at;
+
+	at = split32_place(&order, 0, first);
+	for (n = 2;; n++) {
+		/* group n - 1 placed; then group n, the first packet left's */
+		at = split32_place(&order, at, group);
+		if (left == 0)
+			break;
+		if (unlikely(n == SPLIT32_VEC_GROUPS))
+			return split32_many(pkts, w0, w1, w2, w3, first, targets,
+				counts);
+		i = (unsigned int)__builtin_ctz(left);
+		key.word = __atomic_load_n(&entries[(hashes != NULL ? hashes[i] :
+			pkts[i]->hash.rss) & hmask], __ATOMIC_RELAXED);
+		group = split32_match_avx2(w0, w1, w2, w3, key.word);
+		targets[n] = key.target;
+		counts[n] = (uint16_t)__builtin_popcount(group);
+		left &= ~group;
+	}
+	split32_gather_store(pkts, order);
+	return (int)n;
 }
 
 /*
@@ -580,17 +670,18 @@ split32_append(uint8_t *order, unsigned int at, uint32_t group)
  * split32_avx512(), with what AVX2 has:
  * - the lookups are four 8-lane gathers (from the mbufs: eight 4-lane
  *   gathers of hash.rss first), the compares movemasks;
- * - the packet index of every slot is written from the group masks,
- *   8 lanes at a time from a table of packed lane numbers, into an array
- *   of 32 bytes (up to eight groups; more: the bit walks);
+ * - the packet index of every slot, built in a register from the group
+ *   masks, 8 lanes at a time from a table of packed lane numbers
+ *   (split32_place(); up to eight groups, more: the bit walks);
  * - the packets then come with eight 4-lane gathers from pkts at those
  *   indices, and go back with eight full stores. Only the gathers and the
- *   stores wait for the burst's pointers; the index array, data-dependent
- *   stores and all, depends on the hashes alone. (Storing each group's
- *   packets at a data-dependent place, as the SSE4.1 path does, measured
- *   no better than SSE4.1 with AVX2 gathers.)
- * On Zen 4 in the sending loop it is level with SSE4.1 over two ports and
- * ahead over eight (no bit walks up to eight targets).
+ *   stores wait for the burst's pointers.
+ * Two things measured on Zen 4 in the sending loop over two ports: the
+ * index array written to memory 8 bytes at a time and read back 16 bytes
+ * at a time (a store-forwarding stall) left this path level with SSE4.1;
+ * in a register, it gains about 3 % of the loop's throughput. Storing
+ * each group's packets at a data-dependent place, as the SSE4.1 path
+ * does, measured no better than SSE4.1.
  */
 static SPLIT_AVX2_TARGET int
 split32_avx2(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
@@ -598,12 +689,11 @@ split32_avx2(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 	uint16_t *counts)
 {
 	const __m256i hm = _mm256_set1_epi32((int)hmask);
-	uint8_t order[32 + 8] __rte_aligned(16); /* 8: the last word's spill */
+	__m256i order = _mm256_setzero_si256();
 	__m256i w0, w1, w2, w3;
-	__m128i lo, hi;
 	union txweight_entry key;
-	uint32_t first, group, left;
-	unsigned int n, i, at;
+	uint32_t first, second;
+	unsigned int i, at;
 
 	if (hashes != NULL) {
 		w0 = split8_lookup(entries, hm,
@@ -627,72 +717,25 @@ split32_avx2(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 	if (likely(first == UINT32_MAX))
 		return 1;
 
-	/*
-	 * Each group in turn appends its lanes' numbers to order, a word of
-	 * 8 lanes at a time (a word's bytes past the group's count are
-	 * overwritten by the next word). Two groups, the common case, append
-	 * ~first for the second: that does not wait for the second key's
-	 * lookup, which only confirms it.
-	 */
-	at = split32_append(order, 0, first);
+	/* The second target: the first packet not in group 0. */
 	i = (unsigned int)__builtin_ctz(~first);
 	key.word = __atomic_load_n(&entries[(hashes != NULL ? hashes[i] :
 		pkts[i]->hash.rss) & hmask], __ATOMIC_RELAXED);
-	group = split32_match_avx2(w0, w1, w2, w3, key.word);
+	second = split32_match_avx2(w0, w1, w2, w3, key.word);
 	targets[1] = key.target;
-	counts[1] = (uint16_t)__builtin_popcount(group);
-	left = ~(first | group);
-	if (likely(left == 0)) {
-		split32_append(order, at, ~first);
-		n = 2;
-	} else {
-		/*
-		 * More: pass n appends group n - 1, then finds group n, the
-		 * first packet left's target.
-		 */
-		for (n = 2;; n++) {
-			at = split32_append(order, at, group);
-			if (left == 0)
-				break;
-			if (unlikely(n == SPLIT32_VEC_GROUPS))
-				return split32_many(pkts, w0, w1, w2, w3, first,
-					targets, counts);
-			i = (unsigned int)__builtin_ctz(left);
-			key.word = __atomic_load_n(&entries[(hashes != NULL ?
-				hashes[i] : pkts[i]->hash.rss) & hmask],
-				__ATOMIC_RELAXED);
-			group = split32_match_avx2(w0, w1, w2, w3, key.word);
-			targets[n] = key.target;
-			counts[n] = (uint16_t)__builtin_popcount(group);
-			left &= ~group;
-		}
-	}
+	counts[1] = (uint16_t)__builtin_popcount(second);
+	if (unlikely((first | second) != UINT32_MAX))
+		return split32_more_avx2(entries, (uint64_t)hmask << 32 | first,
+			pkts, hashes, targets, counts, w0, w1, w2, w3);
 
 	/*
-	 * Slots 4j..4j+3 take the packets at order[4j..4j+3]: all eight
-	 * gathers read pkts before the first store writes it.
+	 * Group 1 is ~first here (second is), and ~first does not wait for
+	 * the second key's lookup.
 	 */
-	lo = _mm_loadu_si128((const __m128i *)&order[0]);
-	hi = _mm_loadu_si128((const __m128i *)&order[16]);
-#define SPLIT_SLOTS4(v, byte) _mm256_i32gather_epi64((const long long *)pkts, \
-	_mm_cvtepu8_epi32(_mm_srli_si128((v), (byte))), 8)
-	{
-		const __m256i s0 = SPLIT_SLOTS4(lo, 0), s1 = SPLIT_SLOTS4(lo, 4);
-		const __m256i s2 = SPLIT_SLOTS4(lo, 8), s3 = SPLIT_SLOTS4(lo, 12);
-		const __m256i s4 = SPLIT_SLOTS4(hi, 0), s5 = SPLIT_SLOTS4(hi, 4);
-		const __m256i s6 = SPLIT_SLOTS4(hi, 8), s7 = SPLIT_SLOTS4(hi, 12);
-
-		_mm256_storeu_si256((__m256i *)&pkts[0], s0);
-		_mm256_storeu_si256((__m256i *)&pkts[4], s1);
-		_mm256_storeu_si256((__m256i *)&pkts[8], s2);
-		_mm256_storeu_si256((__m256i *)&pkts[12], s3);
-		_mm256_storeu_si256((__m256i *)&pkts[16], s4);
-		_mm256_storeu_si256((__m256i *)&pkts[20], s5);
-		_mm256_storeu_si256((__m256i *)&pkts[24], s6);
-		_mm256_storeu_si256((__m256i *)&pkts[28], s7);
-	}
-#undef SPLIT_SLOTS4
-	return (int)n;
+	at = split32_place(&order, 0, first);
+	split32_place(&order, at, ~first);
+	split32_gather_store(pkts, order);
+	return 2;
 }
 
 /* The paths for bursts of 32. */
