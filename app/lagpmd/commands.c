@@ -8,6 +8,7 @@
  * (interactive prompt, --cmdline-file, a script on stdin).
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -181,6 +183,7 @@ cmd_clear_stats_parsed(void *parsed, struct cmdline *cl __rte_unused,
 		errno = 0;
 		id = strtoul(res->which, &end, 10);
 		if (errno != 0 || *end != '\0' || end == res->which ||
+				!isdigit((unsigned char)res->which[0]) ||
 				id > UINT16_MAX) {
 			fprintf(stderr, "Bad arguments\n");
 		} else if (port_valid_warn((uint16_t)id)) {
@@ -468,12 +471,15 @@ parse_port_values(const char *list, bool multi, uint64_t *values, bool *set)
 		char *end;
 		int idx;
 
+		/* digits only: strtoul() would take blanks and a sign */
+		if (!isdigit((unsigned char)*p))
+			goto bad;
 		errno = 0;
 		port = strtoul(p, &end, 10);
 		if (end == p || *end != ':' || errno != 0)
 			goto bad;
 		p = end + 1;
-		if (*p == '-')
+		if (!isdigit((unsigned char)*p))
 			goto bad;
 		value = strtoull(p, &end, 10);
 		if (end == p || (*end != ',' && *end != '\0') || errno != 0)
@@ -743,6 +749,46 @@ stats_period_run(void)
 	return 0;
 }
 
+/*
+ * The prompt on a terminal. DPDK's cmdline puts the terminal in raw mode
+ * with its signal keys off, so Ctrl-C would be one more character: ISIG
+ * is turned back on with only the interrupt key (Ctrl-C sends SIGINT,
+ * which ends lagpmd as documented; Ctrl-Z and Ctrl-\ stay off, a
+ * suspended or dumped process would leave the terminal raw). The
+ * terminal's settings are put back through a descriptor of its own: the
+ * signal handler points stdin at /dev/null to end the prompt, and
+ * cmdline_stdin_exit() restores them on stdin.
+ */
+static int
+interactive_run(void)
+{
+	struct termios saved, t;
+	struct cmdline *cl;
+	int tty = dup(STDIN_FILENO);
+	bool restore = tty >= 0 && tcgetattr(tty, &saved) == 0;
+
+	cl = cmdline_stdin_new(lp_ctx, "lagpmd> ");
+	if (cl == NULL) {
+		fprintf(stderr, "Failed to create stdin based cmdline context\n");
+		if (tty >= 0)
+			close(tty);
+		return -ENOMEM;
+	}
+	if (restore && tcgetattr(tty, &t) == 0) {
+		t.c_lflag |= ISIG;
+		t.c_cc[VQUIT] = _POSIX_VDISABLE;
+		t.c_cc[VSUSP] = _POSIX_VDISABLE;
+		tcsetattr(tty, TCSANOW, &t);
+	}
+	cmdline_interact(cl);
+	cmdline_stdin_exit(cl);
+	if (restore)
+		tcsetattr(tty, TCSANOW, &saved);
+	if (tty >= 0)
+		close(tty);
+	return 0;
+}
+
 int
 lp_cli_run(void)
 {
@@ -769,15 +815,7 @@ lp_cli_run(void)
 	} else if (!isatty(STDIN_FILENO)) {
 		run_lines(stdin);
 	} else if (lp.interactive) {
-		struct cmdline *cl = cmdline_stdin_new(lp_ctx, "lagpmd> ");
-
-		if (cl == NULL) {
-			fprintf(stderr,
-				"Failed to create stdin based cmdline context\n");
-			return -ENOMEM;
-		}
-		cmdline_interact(cl);
-		cmdline_stdin_exit(cl);
+		return interactive_run();
 	} else {
 		/* As testpmd without -i: forward until enter is pressed. */
 		char c;

@@ -142,7 +142,13 @@ lp_port_summary_display(void)
 	}
 }
 
-/* testpmd's NIC statistics block for counters read at time ns. */
+/* What the counters held at the last `clear port stats` of each port. */
+static struct rte_eth_stats clear_base[RTE_MAX_ETHPORTS];
+
+/*
+ * testpmd's NIC statistics block for counters read at time ns, shown from
+ * the last clear; the throughput comes from the counters themselves.
+ */
 static void
 port_stats_print(uint16_t port_id, const struct rte_eth_stats *st,
 	uint64_t ns)
@@ -155,16 +161,18 @@ port_stats_print(uint16_t port_id, const struct rte_eth_stats *st,
 	static uint64_t prev_ns[RTE_MAX_ETHPORTS];
 	uint64_t diff_ns = 0, pps_rx = 0, pps_tx = 0, bps_rx = 0, bps_tx = 0;
 
+	const struct rte_eth_stats *base = &clear_base[port_id];
+
 	printf("\n  %s NIC statistics for port %-2d %s\n", border, port_id,
 		border);
 	printf("  RX-packets: %-10" PRIu64 " RX-missed: %-10" PRIu64
-		" RX-bytes:  %-" PRIu64 "\n", st->ipackets, st->imissed,
-		st->ibytes);
-	printf("  RX-errors: %-" PRIu64 "\n", st->ierrors);
-	printf("  RX-nombuf:  %-10" PRIu64 "\n", st->rx_nombuf);
+		" RX-bytes:  %-" PRIu64 "\n", st->ipackets - base->ipackets,
+		st->imissed - base->imissed, st->ibytes - base->ibytes);
+	printf("  RX-errors: %-" PRIu64 "\n", st->ierrors - base->ierrors);
+	printf("  RX-nombuf:  %-10" PRIu64 "\n", st->rx_nombuf - base->rx_nombuf);
 	printf("  TX-packets: %-10" PRIu64 " TX-errors: %-10" PRIu64
-		" TX-bytes:  %-" PRIu64 "\n", st->opackets, st->oerrors,
-		st->obytes);
+		" TX-bytes:  %-" PRIu64 "\n", st->opackets - base->opackets,
+		st->oerrors - base->oerrors, st->obytes - base->obytes);
 
 	if (prev_ns[port_id] != 0 && ns > prev_ns[port_id])
 		diff_ns = ns - prev_ns[port_id];
@@ -312,21 +320,25 @@ lp_stats_period_display(bool clear_screen)
 	}
 }
 
+/*
+ * `clear port stats`: lagpmd keeps what the counters held and shows them
+ * from there on; the ports' own counters are not reset. A reset cannot be
+ * done in one step with the read: while forwarding, the packets counted
+ * between the two would be lost to the statistics at stop, which cover
+ * the whole run and must add up to what lagpmd sent. (testpmd resets the
+ * ports' counters and restarts its forward statistics from the clear.)
+ */
 void
 lp_port_stats_clear(uint16_t port_id)
 {
-	int ret = rte_eth_stats_reset(port_id);
-	int idx;
+	struct rte_eth_stats now;
+	int ret = rte_eth_stats_get(port_id, &now);
 
 	if (ret != 0) {
-		fprintf(stderr, "%s: Error: failed to reset stats (port %u): %s\n",
+		fprintf(stderr, "%s: Error: failed to get stats (port %u): %s\n",
 			__func__, port_id, strerror(-ret));
 		return;
 	}
-	/* Forward statistics stay relative to the start of forwarding. */
-	idx = lp_port_index(port_id);
-	if (idx >= 0)
-		memset(&lp.ports[idx].start_stats, 0,
-			sizeof(lp.ports[idx].start_stats));
+	clear_base[port_id] = now;
 	printf("\n  NIC statistics for port %d cleared\n", port_id);
 }

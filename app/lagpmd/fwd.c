@@ -394,7 +394,7 @@ fwd_stats_display(void)
 	static const char *border = "----------------------";
 	static const char *acc = "+++++++++++++++";
 	uint64_t rx_tot = 0, rx_drop_tot = 0, tx_tot = 0, tx_drop_tot = 0;
-	uint64_t own_tx_tot = 0, own_drop_tot = 0;
+	uint64_t own_tx_tot = 0, own_drop_tot = 0, no_mbuf = 0;
 	unsigned int i;
 
 	for (i = 0; i < lp.nb_ports; i++) {
@@ -439,9 +439,16 @@ fwd_stats_display(void)
 	 * to check against the ports' counters above.
 	 */
 	printf("\n  lagpmd %s: %" PRIu64 " packets, sent %" PRIu64
-		", freed unsent %" PRIu64 ", rebalances %" PRIu64 "\n",
+		", freed unsent %" PRIu64 ", rebalances %" PRIu64,
 		lp.mode == LP_FWD_TXONLY ? "generated" : "received",
 		lp_fwd_generated(), own_tx_tot, own_drop_tot, lp.rebalances);
+	/* txonly bursts skipped for want of mbufs: a pool too small */
+	for (i = 0; i < lp.nb_fwd_lcores; i++)
+		no_mbuf += __atomic_load_n(&lp.lcores[i]->alloc_failed,
+			__ATOMIC_RELAXED);
+	if (no_mbuf != 0)
+		printf(", bursts without mbufs %" PRIu64, no_mbuf);
+	printf("\n");
 }
 
 int

@@ -6,6 +6,7 @@
  * dpdk-lagpmd: options, port setup, then the command line.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -186,11 +187,21 @@ parse_ports(const char *arg)
 		char *end;
 		unsigned long v;
 
+		/* digits only: strtoul() would take blanks and a sign */
+		if (!isdigit((unsigned char)*p)) {
+			fprintf(stderr, "Invalid port list: %s\n", arg);
+			return -1;
+		}
 		errno = 0;
 		v = strtoul(p, &end, 10);
-		if (errno != 0 || end == p || v >= 64 ||
-				(*end != ',' && *end != '\0')) {
+		if (errno != 0 || v >= 64 || (*end != ',' && *end != '\0') ||
+				(*end == ',' && end[1] == '\0')) {
 			fprintf(stderr, "Invalid port list: %s\n", arg);
+			return -1;
+		}
+		if (lp.portmask & (UINT64_C(1) << v)) {
+			fprintf(stderr, "Port %lu given twice in the port list: %s\n",
+				v, arg);
 			return -1;
 		}
 		lp.portmask |= UINT64_C(1) << v;
@@ -467,7 +478,7 @@ main(int argc, char **argv)
 			continue;
 		lp.ports[lp.nb_ports++].port_id = pid;
 	}
-	if (lp.nb_ports == 0) {
+	if (lp.nb_ports == 0 && lp.portmask == 0) {
 		fprintf(stderr, "No probed ethernet devices\n");
 		goto fail;
 	}

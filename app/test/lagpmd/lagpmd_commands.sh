@@ -38,6 +38,8 @@ txq rebalance weights 0:-1
 txq rebalance weights 0:
 txq rebalance weights 0:1,
 txq rebalance weights 0:1x
+txq rebalance weights +0:5
+txq rebalance weights 0:+5
 txq rebalance cap 0:5000
 show txq map
 txq rebalance cap 0:5000,1:1
@@ -49,6 +51,9 @@ stop
 start
 start
 sleep 200
+clear port stats all
+show port stats 0
+sleep 100
 stop
 help
 quit
@@ -79,8 +84,8 @@ lt_expect_grep '^Set txonly packet forwarding mode$' "$out" "set fwd txonly"
 lt_expect_grep '^Invalid port 9$' "$out" "invalid port"
 lt_expect_grep '^The valid ports array is \[ 0 1 \]$' "$out" "valid ports listed"
 lt_expect_grep '^Command not found$' "$out" "unknown command"
-[ "$(grep -c '^Bad arguments$' "$out")" -ge 7 ] ||
-	lt_fail "malformed arguments: expected 7 'Bad arguments'"
+[ "$(grep -c '^Bad arguments$' "$out")" -ge 9 ] ||
+	lt_fail "malformed arguments: expected 9 'Bad arguments'"
 lt_ok "malformed arguments rejected"
 lt_expect_grep '^port 0  speed 10000  weight 3  txqs 2  share 75.0%$' \
 	"$out" "manual weights 3:1"
@@ -97,7 +102,10 @@ lt_expect_grep '^Packet forwarding already started$' "$out" "double start"
 lt_expect_grep '^txonly packet forwarding - ports=2 - cores=1 - streams=4 - ' "$out" \
 	"start banner"
 lt_expect_grep '^Telling cores to stop\.\.\.$' "$out" "stop output"
-lp_expect_tx_adds_up "$out" "short run"
+lt_expect_grep '^  NIC statistics for port 1 cleared$' "$out" "clear port stats all"
+# The clear came while forwarding: the counters shown restart from it,
+# the statistics at stop still cover the whole run (they add up).
+lp_expect_tx_adds_up "$out" "short run, counters cleared in it"
 lt_expect_grep 'txq rebalance auto on\|off' "$out" "help lists the new commands"
 lt_expect_grep '^Bye\.\.\.$' "$out" "clean exit at quit"
 [ "$(grep -c '^Number of available ports' "$out")" -eq 1 ] ||
@@ -133,6 +141,23 @@ if "$LAGPMD" $(lt_eal_args opts) "${vdevs[@]}" -- --txq 0 >"$out2" 2>&1; then
 	lt_fail "--txq 0 accepted"
 fi
 lt_expect_grep '^Invalid txq: 0' "$out2" "bad option refused"
+for list in 0, 0,0 +1 ' 1' 0,,1 64; do
+	# shellcheck disable=SC2046
+	if "$LAGPMD" $(lt_eal_args opts) "${vdevs[@]}" -- --ports="$list" \
+			>"$out2" 2>&1; then
+		lt_fail "--ports='$list' accepted"
+	fi
+	re=$(printf '%s' "$list" | sed 's/[+]/[+]/g')
+	lt_expect_grep "^(Invalid port list: $re|Port 0 given twice in the port list: 0,0)\$" \
+		"$out2" "--ports='$list' refused"
+done
+# Only ports that do not exist: said so, with the valid ones.
+# shellcheck disable=SC2046
+if "$LAGPMD" $(lt_eal_args opts) "${vdevs[@]}" -- --portmask=4 >"$out2" 2>&1; then
+	lt_fail "--portmask=4 accepted with ports 0 and 1"
+fi
+lt_expect_grep '^Invalid port in the port list or mask$' "$out2" "--portmask of absent ports"
+lt_expect_grep '^The valid ports array is \[ 0 1 \]$' "$out2" "--portmask: valid ports listed"
 
 # Signals, as testpmd: SIGINT while the command line waits for input,
 # SIGTERM in the middle of a `sleep`. The tool says so, stops forwarding
