@@ -56,9 +56,11 @@ extern "C" {
 
 /**
  * Largest sum of the weights of one call: a larger sum is rejected with
- * -EINVAL. Link speeds in Mb/s are far below it (32 ports at 4 Pb/s each).
+ * -EINVAL. Link speeds in Mb/s are far below it (2^52 Mb/s is about 4.5
+ * million Pb/s). SWRR credits stay within (-sum, (n - 1) * sum] for n
+ * ports, so with this limit they fit in 64 bits for up to 2047 ports.
  */
-#define RTE_TXWEIGHT_WEIGHT_SUM_MAX (UINT64_C(1) << 62)
+#define RTE_TXWEIGHT_WEIGHT_SUM_MAX (UINT64_C(1) << 52)
 
 /**
  * Weights from the ports' links.
@@ -98,7 +100,8 @@ int rte_txweight_weights_from_links(const uint16_t *port_ids,
  * @param units
  *   Units to share out.
  * @param prev
- *   The current apportionment (n counts, any sum), or NULL.
+ *   The current apportionment (n counts, any sum), or NULL. It may be
+ *   counts itself, to update an apportionment in place.
  * @param[out] counts
  *   n counts summing to units.
  * @return
@@ -210,8 +213,12 @@ void rte_txweight_table_free(struct rte_txweight_table *table);
  *   weight sum over RTE_TXWEIGHT_WEIGHT_SUM_MAX); -ENOMEM. On -EINVAL and
  *   -ENOMEM the table is unchanged.
  *
- * The caller must not be a registered reader of this table (it would wait
- * for its own quiescent state).
+ * It returns once every registered reader has reported a quiescent state
+ * since the new mapping was published. The caller must not be a
+ * registered reader of this table (it would wait for its own quiescent
+ * state), and a registered reader that stops reporting quiescent states
+ * (a thread gone idle, or one registered before it runs) holds it back
+ * until it reports or unregisters.
  */
 int rte_txweight_table_update(struct rte_txweight_table *table,
 	const uint16_t *port_ids, const uint64_t *weights,
@@ -219,7 +226,9 @@ int rte_txweight_table_update(struct rte_txweight_table *table,
 
 /**
  * Register a data-path reader (e.g. one per forwarding lcore) before its
- * first lookup.
+ * first lookup, from the reader's own thread: from then on updates wait
+ * for its quiescent states (rte_txweight_table_quiescent()) until it
+ * unregisters.
  *
  * @return
  *   0, or -EINVAL when reader_id >= max_readers.
@@ -344,13 +353,16 @@ int rte_txweight_table_split(const struct rte_txweight_table *table,
  * @param table
  *   The table.
  * @param port_ids
- *   n ports to count.
+ *   n ports to count, each once, each below RTE_MAX_ETHPORTS. A port that
+ *   no longer exists is counted too: entries keep mapping to it until the
+ *   next update.
  * @param n
  *   Number of ports.
  * @param[out] counts
  *   n entry counts.
  * @return
- *   Entries mapping to no port (RTE_TXWEIGHT_NO_PORT), or -EINVAL.
+ *   Entries mapping to no port (RTE_TXWEIGHT_NO_PORT), or -EINVAL (NULL,
+ *   n over RTE_TXWEIGHT_MAX_PORTS, a port id out of range or repeated).
  */
 int rte_txweight_table_count(const struct rte_txweight_table *table,
 	const uint16_t *port_ids, unsigned int n, uint32_t *counts);

@@ -44,7 +44,7 @@ txweight_weight_sum(const uint64_t *weights, unsigned int n)
 
 	for (i = 0; i < n; i++) {
 		if (weights[i] > RTE_TXWEIGHT_WEIGHT_SUM_MAX - sum) {
-			TXWEIGHT_LOG(ERR, "sum of the weights exceeds 2^62");
+			TXWEIGHT_LOG(ERR, "sum of the weights exceeds 2^52");
 			return UINT64_MAX;
 		}
 		sum += weights[i];
@@ -74,15 +74,21 @@ txweight_apportion_checked(const uint64_t *weights, unsigned int n,
 	uint64_t sum, uint32_t units, const uint32_t *prev, uint32_t *counts)
 {
 	struct ceil_candidate cand[RTE_TXWEIGHT_MAX_PORTS];
+	uint32_t prev_copy[RTE_TXWEIGHT_MAX_PORTS];
 	unsigned int n_cand = 0, i, j;
 	uint64_t given = 0, left, moved = 0;
 
+	/* prev may be counts itself: an apportionment updated in place. */
+	if (prev != NULL) {
+		memcpy(prev_copy, prev, sizeof(*prev) * n);
+		prev = prev_copy;
+	}
 	if (sum == 0) {
 		memset(counts, 0, sizeof(*counts) * n);
 		return -ENOENT;
 	}
 	for (i = 0; i < n; i++) {
-		/* units < 2^32 and w < 2^62: the product needs 128 bits. */
+		/* units < 2^32 and w <= 2^52: the product needs 128 bits. */
 		unsigned __int128 product = (unsigned __int128)units * weights[i];
 		uint64_t floor_count = (uint64_t)(product / sum);
 		uint64_t remainder = (uint64_t)(product % sum);

@@ -79,6 +79,17 @@ rte_txweight_swrr_reload(struct rte_txweight_swrr *swrr)
 	swrr->sched_len = (uint32_t)swrr->total;
 }
 
+/*
+ * The credits stay within (-total, (n - 1) * total] (their sum is 0 after
+ * each pick and the one picked had at least the mean, total / n, before
+ * paying total), and a credit plus its weight below n * total: with total
+ * at most RTE_TXWEIGHT_WEIGHT_SUM_MAX, int64_t holds them for these many
+ * ports.
+ */
+_Static_assert(RTE_TXWEIGHT_MAX_PORTS + 1 <=
+	INT64_MAX / RTE_TXWEIGHT_WEIGHT_SUM_MAX,
+	"SWRR credits could overflow int64_t");
+
 int
 rte_txweight_swrr_init(struct rte_txweight_swrr *swrr,
 	const struct rte_txweight_table *table)

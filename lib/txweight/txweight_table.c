@@ -521,9 +521,20 @@ rte_txweight_table_count(const struct rte_txweight_table *table,
 		return -EINVAL;
 	}
 	memset(index_of, OWNER_NONE, sizeof(index_of));
-	for (i = 0; i < n; i++)
-		if (port_ids[i] < RTE_MAX_ETHPORTS)
-			index_of[port_ids[i]] = (uint8_t)i;
+	for (i = 0; i < n; i++) {
+		/*
+		 * A port that no longer exists is counted all the same: entries
+		 * keep mapping to it until the next update moves them.
+		 */
+		if (port_ids[i] >= RTE_MAX_ETHPORTS ||
+				index_of[port_ids[i]] != OWNER_NONE) {
+			TXWEIGHT_LOG(ERR, "port %u: %s", port_ids[i],
+				port_ids[i] >= RTE_MAX_ETHPORTS ?
+				"not a port id" : "given twice");
+			return -EINVAL;
+		}
+		index_of[port_ids[i]] = (uint8_t)i;
+	}
 	/*
 	 * Lock-free: an array is rewritten only two updates after it was
 	 * published, so an unchanged version means a consistent count.

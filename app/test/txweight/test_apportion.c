@@ -101,7 +101,8 @@ test_exactness(void)
 				w[i] = 1000 * (1 + tw_rand_below(1600)); /* Mb/s */
 				break;
 			default:
-				w[i] = tw_rand_below(UINT64_C(1) << 56);
+				/* summed over up to 64 ports: below 2^52 */
+				w[i] = tw_rand_below(UINT64_C(1) << 46);
 				break;
 			}
 			any |= w[i] != 0;
@@ -226,9 +227,9 @@ test_zero_and_extreme(void)
 	uint64_t zero[3] = { 0, 0, 0 };
 	uint64_t some_zero[3] = { 0, 7, 0 };
 	uint64_t w400[2] = { 400000, 1000 };
-	uint64_t huge[2] = { UINT64_C(1) << 61, (UINT64_C(1) << 61) - 1 };
-	uint64_t overflow[2] = { UINT64_C(1) << 62, 1 };
-	uint64_t max_one[1] = { UINT64_C(1) << 62 };
+	uint64_t huge[2] = { UINT64_C(1) << 51, (UINT64_C(1) << 51) - 1 };
+	uint64_t overflow[2] = { UINT64_C(1) << 52, 1 };
+	uint64_t max_one[1] = { UINT64_C(1) << 52 };
 	uint32_t c[3] = { 9, 9, 9 }, prev[2] = { 1, 1 };
 	int ret;
 
@@ -248,11 +249,42 @@ test_zero_and_extreme(void)
 	TW_CHECK(ret == 0 && c[0] + c[1] == 65536 && valid_apportionment(huge, 2, 65536, c),
 		"huge weights");
 	ret = rte_txweight_apportion(max_one, 1, 1000, NULL, c);
-	TW_CHECK(ret == 0 && c[0] == 1000, "weight 2^62");
+	TW_CHECK(ret == 0 && c[0] == 1000, "weight 2^52");
 	ret = rte_txweight_apportion(overflow, 2, 10, NULL, c);
-	TW_CHECK(ret == -EINVAL, "weight sum over 2^62: %d", ret);
+	TW_CHECK(ret == -EINVAL, "weight sum over 2^52: %d", ret);
 	ret = rte_txweight_apportion(w400, 2, 0, NULL, c);
 	TW_CHECK(ret == 0 && c[0] == 0 && c[1] == 0, "no units");
+}
+
+/* prev and counts one array: the same result as apart. */
+static void
+test_in_place(void)
+{
+	uint64_t w[3] = { 1, 1, 1 };
+	uint32_t prev[3] = { 0, 1, 1 }, apart[3], same[3] = { 0, 1, 1 };
+	int ret_apart, ret_same, iter;
+
+	ret_apart = rte_txweight_apportion(w, 3, 2, prev, apart);
+	ret_same = rte_txweight_apportion(w, 3, 2, same, same);
+	TW_CHECK(ret_apart == 0 && apart[0] == 0 && apart[1] == 1 && apart[2] == 1,
+		"1:1:1 from {0,1,1}: nothing moves (%d)", ret_apart);
+	TW_CHECK(ret_same == ret_apart && memcmp(same, apart, sizeof(same)) == 0,
+		"in place: %d {%u,%u,%u}", ret_same, same[0], same[1], same[2]);
+	for (iter = 0; iter < 2000; iter++) {
+		unsigned int n = 1 + (unsigned int)tw_rand_below(8), i;
+		uint64_t wr[8];
+		uint32_t p[8], a[8], b[8];
+		uint32_t units = (uint32_t)tw_rand_below(100);
+
+		for (i = 0; i < n; i++) {
+			wr[i] = 1 + tw_rand_below(5);
+			p[i] = b[i] = (uint32_t)tw_rand_below(30);
+		}
+		ret_apart = rte_txweight_apportion(wr, n, units, p, a);
+		ret_same = rte_txweight_apportion(wr, n, units, b, b);
+		TW_CHECK_OR_BREAK(ret_same == ret_apart &&
+			memcmp(a, b, sizeof(a[0]) * n) == 0, "in place, iter %d", iter);
+	}
 }
 
 static void
@@ -344,6 +376,7 @@ main(void)
 	test_stability_brute_force();
 	test_sequences();
 	test_zero_and_extreme();
+	test_in_place();
 	test_bad_input();
 	test_assign();
 	return tw_finish("test_apportion");

@@ -236,9 +236,24 @@ struct live_state {
 	volatile int stop;
 	uint64_t sent[RTE_MAX_ETHPORTS];
 	uint64_t dropped, bursts;
+	uint64_t not_permuted; /* bursts the split did not just reorder */
 	int failed;
 	struct tw_tx_ctx ctx;
 };
+
+/* Sum and xor of a burst's mbuf addresses: a reordering keeps both. */
+static void
+burst_fingerprint(struct rte_mbuf *const *pkts, uint64_t *sum, uint64_t *x)
+{
+	unsigned int i;
+
+	*sum = 0;
+	*x = 0;
+	for (i = 0; i < TW_BURST; i++) {
+		*sum += (uintptr_t)pkts[i];
+		*x ^= (uintptr_t)pkts[i];
+	}
+}
 
 static int
 live_sender(void *arg)
@@ -255,10 +270,27 @@ live_sender(void *arg)
 			ls->failed = 1;
 			break;
 		}
+		uint64_t sum0, x0, sum1, x1;
+		unsigned int off = 0;
+		int g, n_groups;
+
 		for (i = 0; i < TW_BURST; i++)
 			hashes[i] = tw_mix32(flow++);
-		ls->dropped += tw_tx_table_burst(&ls->ctx, ls->t, pkts, hashes, TW_BURST,
-			ls->sent);
+		/*
+		 * tw_tx_table_burst(), with a check between the split and the
+		 * sends that every mbuf is still there once: a split that lost
+		 * one and doubled another would keep the ports' counts right.
+		 */
+		burst_fingerprint(pkts, &sum0, &x0);
+		n_groups = rte_txweight_table_split(ls->t, pkts, hashes, TW_BURST,
+			ls->ctx.targets, ls->ctx.counts);
+		burst_fingerprint(pkts, &sum1, &x1);
+		ls->not_permuted += sum0 != sum1 || x0 != x1;
+		for (g = 0; g < n_groups; g++) {
+			ls->dropped += tw_tx_group(ls->ctx.targets[g], &pkts[off],
+				ls->ctx.counts[g], ls->sent);
+			off += ls->ctx.counts[g];
+		}
 		ls->bursts++;
 		rte_txweight_table_quiescent(ls->t, 0);
 	}
@@ -321,6 +353,8 @@ test_live_rebalance(struct rte_txweight_table *t, unsigned int worker)
 		sent += ls.sent[ports[i]];
 	}
 	TW_CHECK(ls.dropped == 0, "%" PRIu64 " packets had no port", ls.dropped);
+	TW_CHECK(ls.not_permuted == 0, "%" PRIu64 " of %" PRIu64 " bursts lost or "
+		"doubled an mbuf in the split", ls.not_permuted, ls.bursts);
 	TW_CHECK(counted == sent && sent == ls.bursts * TW_BURST,
 		"across the rebalances: %" PRIu64 " counted, %" PRIu64 " sent, %" PRIu64
 		" made", counted, sent, ls.bursts * TW_BURST);

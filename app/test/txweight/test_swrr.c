@@ -164,6 +164,58 @@ test_queue_rotation(struct rte_txweight_table *t)
 	TW_CHECK(ok, "queues rotate 0..nb_queues-1 per port");
 }
 
+/*
+ * Weights summing to the largest sum allowed, in the path that computes
+ * credits at each pick: the same picks as the algorithm with 128-bit
+ * credits, and a sum one over the limit refused. The weights are in
+ * proportions (found by a search) that drive a credit past twice the sum
+ * within 8,000 picks: with a limit of 2^62 that overflows int64_t, which
+ * this test (and UBSan, in the sanitizer run) would catch.
+ */
+static void
+test_largest_weights(struct rte_txweight_table *t)
+{
+	const uint64_t total = RTE_TXWEIGHT_WEIGHT_SUM_MAX;
+	/* in units of 2^-62 of the sum */
+	static const uint64_t part[N_PORTS - 1] = {
+		6587664192563218, 131102171857486966, 168866151298509,
+	};
+	const unsigned int shift = 62 - (unsigned int)__builtin_ctzll(total);
+	uint64_t w[N_PORTS];
+	__int128 credit[N_PORTS] = { 0 }, top = 0;
+	struct rte_txweight_swrr s;
+	unsigned int k, i, best, bad = 0;
+
+	RTE_BUILD_BUG_ON((RTE_TXWEIGHT_WEIGHT_SUM_MAX & (RTE_TXWEIGHT_WEIGHT_SUM_MAX - 1)) != 0);
+	w[0] = total;
+	for (i = 1; i < N_PORTS; i++) {
+		w[i] = part[i - 1] >> shift;
+		w[0] -= w[i];
+	}
+
+	TW_CHECK(rte_txweight_table_update(t, ports, w, NULL, N_PORTS) >= 0,
+		"weights summing to the largest sum accepted");
+	rte_txweight_swrr_init(&s, t);
+	TW_CHECK(s.sched_len == 0, "largest sum: credits computed at each pick");
+	for (k = 0; k < 200000; k++) {
+		best = 0;
+		for (i = 0; i < N_PORTS; i++) {
+			credit[i] += w[i];
+			if (credit[i] > credit[best])
+				best = i;
+		}
+		top = RTE_MAX(top, credit[best]);
+		credit[best] -= total;
+		bad += rte_txweight_swrr_next(&s).port_id != ports[best];
+	}
+	TW_CHECK(top > 2 * (__int128)total, "credits passed twice the sum");
+	TW_CHECK(bad == 0, "largest sum: %u of 200000 picks differ from 128-bit "
+		"credits", bad);
+	w[3]++;
+	TW_CHECK(rte_txweight_table_update(t, ports, w, NULL, N_PORTS) == -EINVAL,
+		"weights summing to one over the largest sum refused");
+}
+
 static void
 test_no_port_and_bad(void)
 {
@@ -193,6 +245,7 @@ main(void)
 		test_shares(t);
 		test_follows_table(t);
 		test_queue_rotation(t);
+		test_largest_weights(t);
 		rte_txweight_table_free(t);
 	}
 	test_no_port_and_bad();

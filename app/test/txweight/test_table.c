@@ -131,7 +131,7 @@ test_fresh_and_bad_update(void)
 	uint16_t dup[2] = { ports[0], ports[0] };
 	uint16_t q0[2] = { 1, 0 };
 	uint16_t many[RTE_TXWEIGHT_MAX_PORTS + 1] = { 0 };
-	uint64_t over[2] = { UINT64_C(1) << 62, 1 };
+	uint64_t over[2] = { UINT64_C(1) << 52, 1 };
 	uint32_t counts[N_PORTS];
 	int ret;
 
@@ -160,6 +160,14 @@ test_fresh_and_bad_update(void)
 		"weight sum overflow");
 	TW_CHECK(rte_txweight_table_count(NULL, ports, 1, counts) == -EINVAL,
 		"count NULL");
+	{
+		const uint16_t out_of_range[2] = { ports[0], RTE_MAX_ETHPORTS };
+
+		TW_CHECK(rte_txweight_table_count(t, out_of_range, 2, counts) ==
+			-EINVAL, "count: port id out of range");
+		TW_CHECK(rte_txweight_table_count(t, dup, 2, counts) == -EINVAL,
+			"count: port given twice");
+	}
 	TW_CHECK(rte_txweight_table_reader_register(t, 2) == -EINVAL, "reader 2 of 2");
 	TW_CHECK(rte_txweight_table_reader_register(NULL, 0) == -EINVAL, "reader NULL");
 	TW_CHECK(rte_txweight_table_reader_unregister(t, 5) == -EINVAL, "unregister 5");
@@ -386,7 +394,12 @@ struct concurrent_state {
 	struct rte_txweight_table *t;
 	volatile int stop;
 	uint64_t lookups, bad, versions_seen;
+	/* read sections; those an update published in; those that saw the
+	 * array they hold change */
+	uint64_t held, held_across_update, held_changed;
 };
+
+#define CONCURRENT_SIZE 4096
 
 static int
 concurrent_reader(void *arg)
@@ -396,10 +409,23 @@ concurrent_reader(void *arg)
 	uint32_t h = 0;
 	unsigned int k;
 
+	const struct rte_txweight_table_fast *fast =
+		(const struct rte_txweight_table_fast *)cs->t;
+	static uint32_t copy[CONCURRENT_SIZE];
+
 	rte_txweight_table_reader_register(cs->t, 0);
 	while (!cs->stop) {
 		uint64_t v = rte_txweight_table_version(cs->t);
+		/*
+		 * The array a reader holds between two quiescent reports must
+		 * not change (rte_txweight_table_split() looks a whole burst up
+		 * in it): a copy now, compared with it after a pause long
+		 * enough for updates to be published meanwhile.
+		 */
+		const uint32_t *held = __atomic_load_n(&fast->entries,
+			__ATOMIC_ACQUIRE);
 
+		memcpy(copy, held, sizeof(copy));
 		if (v != last_version) {
 			cs->versions_seen++;
 			last_version = v;
@@ -411,6 +437,10 @@ concurrent_reader(void *arg)
 				cs->bad++;
 		}
 		cs->lookups += 32;
+		rte_delay_us_block(20);
+		cs->held++;
+		cs->held_across_update += rte_txweight_table_version(cs->t) != v;
+		cs->held_changed += memcmp(copy, held, sizeof(copy)) != 0;
 		rte_txweight_table_quiescent(cs->t, 0);
 	}
 	rte_txweight_table_reader_unregister(cs->t, 0);
@@ -428,7 +458,7 @@ test_concurrent(unsigned int worker)
 	uint64_t end;
 	int ret;
 
-	cs.t = make_table(4096, 1);
+	cs.t = make_table(CONCURRENT_SIZE, 1);
 	if (cs.t == NULL) {
 		TW_CHECK(cs.t != NULL, "create");
 		return;
@@ -455,9 +485,14 @@ test_concurrent(unsigned int worker)
 	cs.stop = 1;
 	rte_eal_wait_lcore(worker);
 	printf("concurrent: %u updates, %" PRIu64 " lookups, %" PRIu64
-		" versions seen by the reader\n", updates, cs.lookups, cs.versions_seen);
+		" versions seen by the reader, %" PRIu64 " of %" PRIu64
+		" read sections with an update published in them\n", updates,
+		cs.lookups, cs.versions_seen, cs.held_across_update, cs.held);
 	TW_CHECK(cs.bad == 0, "%" PRIu64 " invalid or torn entries", cs.bad);
-	TW_CHECK(updates >= 50 && cs.lookups > 100000 && cs.versions_seen >= 10,
+	TW_CHECK(cs.held_changed == 0, "%" PRIu64 " read sections saw the array "
+		"they hold rewritten before their quiescent report", cs.held_changed);
+	TW_CHECK(updates >= 50 && cs.lookups > 100000 && cs.versions_seen >= 10 &&
+		cs.held_across_update >= 50,
 		"too little concurrency to mean anything");
 	rte_txweight_table_free(cs.t);
 }
