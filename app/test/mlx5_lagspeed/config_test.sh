@@ -50,6 +50,9 @@ if [ -n "${IBVSIM_LIB:-}" ] && [ -n "${IBVSIM_CTL:-}" ]; then
 	cp "$LAGSPEED_PLUGIN" "$LT_DIR/pmds/"
 	run twice "ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1" \
 		-d "$LT_DIR/pmds/$(basename "$LAGSPEED_PLUGIN")" &
+	# Typos: a bind= naming no port, a bind= naming no IB device.
+	tests="$tests typo"
+	run typo "ibverbs=$IBVSIM_LIB,bind=net_nul0@mlx5_0:1,bind=net_null0@mlx5_9:1" &
 fi
 wait
 
@@ -90,4 +93,11 @@ case " $tests " in *" twice "*)
 	lt_expect_grep 'mlx5_lagspeed: another copy of the plugin is loaded' \
 		"$LT_DIR/twice.log" "plugin loaded twice: the second copy stays out"
 	lt_ok "plugin loaded twice: extended once"
+esac
+case " $tests " in *" typo "*)
+	re='mlx5_lagspeed: port 0 \(net_null0\): IB device mlx5_9:1 unusable \(from bind=\)'
+	lt_expect_grep "$re" "$LT_DIR/typo.log" \
+		"a bind= to no IB device: the port and the bind named"
+	lt_expect_grep 'mlx5_lagspeed: bind=net_nul0@mlx5_0:1: no port named net_nul0 was seen' \
+		"$LT_DIR/typo.log" "a bind= naming no port: said at exit"
 esac

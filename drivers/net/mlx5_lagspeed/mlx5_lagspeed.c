@@ -79,12 +79,22 @@ lagspeed_ibdev_free(struct lagspeed_ibdev *ib)
 	free(ib);
 }
 
-/* Called by EAL once our callback is off the list (pending unregister). */
+/*
+ * Called by EAL once our callback is off the list (pending unregister).
+ * If EAL cleanup ran meanwhile, the verbs library was kept for this
+ * device: the last such device unloads it.
+ */
 static void
 lagspeed_ibdev_free_pending(struct rte_intr_handle *handle, void *arg)
 {
 	RTE_SET_USED(handle);
+	pthread_mutex_lock(&lagspeed.lock);
 	lagspeed_ibdev_free(arg);
+	if (__atomic_sub_fetch(&lagspeed.ibdevs_pending, 1,
+			__ATOMIC_ACQ_REL) == 0 && lagspeed.cleaned &&
+			TAILQ_EMPTY(&lagspeed.ibdevs))
+		lagspeed_verbs_unload(&lagspeed.verbs);
+	pthread_mutex_unlock(&lagspeed.lock);
 }
 
 bool
@@ -118,10 +128,16 @@ lagspeed_intr_unregister(struct rte_intr_handle *intr,
 static void
 lagspeed_ibdev_release(struct lagspeed_ibdev *ib)
 {
+	/*
+	 * Counted before EAL can free it: that happens on this thread (the
+	 * interrupt thread, whose callback is running), once we returned.
+	 */
+	__atomic_add_fetch(&lagspeed.ibdevs_pending, 1, __ATOMIC_ACQ_REL);
 	if (ib->intr != NULL && rte_intr_fd_get(ib->intr) >= 0 &&
 			lagspeed_intr_unregister(ib->intr, lagspeed_ibdev_intr,
 				ib, lagspeed_ibdev_free_pending))
 		return;
+	__atomic_sub_fetch(&lagspeed.ibdevs_pending, 1, __ATOMIC_ACQ_REL);
 	lagspeed_ibdev_free(ib);
 }
 
@@ -345,6 +361,20 @@ lagspeed_abi_port_ok(uint16_t port_id, bool probing)
 }
 
 /*
+ * Follow the netlink messages of the port's netdev, if it has one (lock
+ * held): mlx5 rewrites dev_link from ethtool on them.
+ */
+static void
+lagspeed_port_follow_netdev(struct lagspeed_port *p)
+{
+	if (p->if_index != 0 && lagspeed_netlink_start() != 0)
+		LAGSPEED_LOG(WARNING,
+			"port %u: cannot follow netlink: a speed-only change "
+			"the PMD reads from ethtool stays until the next event",
+			p->port_id);
+}
+
+/*
  * Extend one port if it is ours to extend (lock held). Returns an IB
  * device to release once the lock is dropped, or NULL.
  */
@@ -375,7 +405,9 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 		return NULL;
 	}
 	bind = lagspeed_config_find_bind(&lagspeed.cfg, name);
-	if (bind == NULL && !lagspeed_driver_is_mlx5(info.driver_name))
+	if (bind != NULL)
+		lagspeed.bind_used[bind - lagspeed.cfg.binds] = true;
+	else if (!lagspeed_driver_is_mlx5(info.driver_name))
 		return NULL;
 	if (!probing && !lagspeed_abi_port_ok(port_id, false))
 		return NULL;
@@ -429,6 +461,9 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	p->ibdev = lagspeed_ibdev_get(ibdev);
 	if (p->ibdev == NULL) {
 		p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
+		LAGSPEED_LOG(ERR, "port %u (%s): IB device %s:%u unusable%s: "
+			"the PMD's speed is kept", port_id, name, ibdev, ib_port,
+			bind != NULL ? " (from bind=)" : "");
 		return NULL;
 	}
 	p->state = RTE_PMD_MLX5_LAGSPEED_ACTIVE;
@@ -444,11 +479,7 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 		p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
 		return lagspeed_port_drop_ibdev(p);
 	}
-	if (p->if_index != 0 && lagspeed_netlink_start() != 0)
-		LAGSPEED_LOG(WARNING,
-			"port %u: cannot follow netlink: a speed-only change "
-			"the PMD reads from ethtool stays until the next event",
-			port_id);
+	lagspeed_port_follow_netdev(p);
 	LAGSPEED_LOG(INFO, "port %u (%s): extended by %s:%u, %u Mb/s%s",
 		port_id, name, ibdev, ib_port,
 		lagspeed_eff_speed(__atomic_load_n(&p->eff, __ATOMIC_RELAXED)),
@@ -577,16 +608,48 @@ lagspeed_ibdev_intr(void *arg)
 
 /* ---- attach points: bus probe, NEW / DESTROY, cleanup ---------------- */
 
-/* A port probed after us, not bound by name: try again once attached. */
+/*
+ * A port probed after us is seen again from the interrupt thread, once
+ * ethdev marked it attached: that happens only after every NEW callback
+ * returned (ours is first), so an application's slow one delays it. Tried
+ * every millisecond, for two seconds at most.
+ */
+#define LAGSPEED_ATTACH_TRIES 2000
+#define LAGSPEED_ATTACH_RETRY_US 1000
+
 static void
 lagspeed_port_attach_later(void *arg)
 {
 	uint16_t port_id = (uint16_t)(uintptr_t)arg;
-	struct lagspeed_ibdev *release;
+	struct lagspeed_ibdev *release = NULL;
+	struct lagspeed_port *p = &lagspeed.ports[port_id];
+	struct rte_eth_dev_info info;
 
 	pthread_mutex_lock(&lagspeed.lock);
-	release = rte_eth_dev_is_valid_port(port_id) ?
-		lagspeed_port_attach(port_id, false) : NULL;
+	if (!lagspeed.attach_pending[port_id] || lagspeed.cleaned) {
+		/* destroyed meanwhile, or EAL is going */
+	} else if (!rte_eth_dev_is_valid_port(port_id)) {
+		if (lagspeed.attach_tries[port_id] > 0 &&
+				rte_eal_alarm_set(LAGSPEED_ATTACH_RETRY_US,
+					lagspeed_port_attach_later, arg) == 0) {
+			lagspeed.attach_tries[port_id]--;
+			pthread_mutex_unlock(&lagspeed.lock);
+			return;
+		}
+		LAGSPEED_LOG(WARNING, "port %u: still not attached %u ms "
+			"after its NEW event: not extended", port_id,
+			LAGSPEED_ATTACH_TRIES * LAGSPEED_ATTACH_RETRY_US / 1000);
+	} else if (p->used) {
+		/* Bound by name, extended at NEW: its netdev is known now. */
+		if (lagspeed_is_primary() && p->hooked && p->if_index == 0 &&
+				rte_eth_dev_info_get(port_id, &info) == 0) {
+			p->if_index = info.if_index;
+			lagspeed_port_follow_netdev(p);
+		}
+	} else {
+		release = lagspeed_port_attach(port_id, false);
+	}
+	lagspeed.attach_pending[port_id] = false;
 	pthread_mutex_unlock(&lagspeed.lock);
 	if (release != NULL)
 		lagspeed_ibdev_release(release);
@@ -617,14 +680,19 @@ lagspeed_eth_event(uint16_t port_id, enum rte_eth_event_type event,
 				lagspeed_abi_port_name(
 					lagspeed_abi_dev(port_id))) != NULL)
 			release = lagspeed_port_attach(port_id, true);
-		else if (ok && rte_eal_alarm_set(1, lagspeed_port_attach_later,
-				(void *)(uintptr_t)port_id) != 0)
+		/* Bound ones come back for their netdev, others to attach. */
+		lagspeed.attach_tries[port_id] = LAGSPEED_ATTACH_TRIES;
+		lagspeed.attach_pending[port_id] = ok &&
+			rte_eal_alarm_set(1, lagspeed_port_attach_later,
+				(void *)(uintptr_t)port_id) == 0;
+		if (ok && !lagspeed.attach_pending[port_id])
 			LAGSPEED_LOG(ERR, "port %u: cannot schedule its attach",
 				port_id);
 	} else if (event == RTE_ETH_EVENT_DESTROY &&
-			port_id < RTE_MAX_ETHPORTS &&
-			lagspeed.ports[port_id].used) {
-		release = lagspeed_port_forget(&lagspeed.ports[port_id]);
+			port_id < RTE_MAX_ETHPORTS) {
+		lagspeed.attach_pending[port_id] = false;
+		if (lagspeed.ports[port_id].used)
+			release = lagspeed_port_forget(&lagspeed.ports[port_id]);
 	}
 	pthread_mutex_unlock(&lagspeed.lock);
 	/*
@@ -704,6 +772,14 @@ lagspeed_release_all(bool forget)
 		return;
 	}
 	lagspeed.cleaned = true;
+	/* A bind= that never matched is most likely a mistyped name. */
+	for (i = 0; forget && lagspeed.enabled && i < lagspeed.cfg.n_binds; i++)
+		if (!lagspeed.bind_used[i])
+			LAGSPEED_LOG(WARNING, "bind=%s@%s:%u: no port named %s "
+				"was seen", lagspeed.cfg.binds[i].ethdev,
+				lagspeed.cfg.binds[i].ibdev,
+				lagspeed.cfg.binds[i].ib_port,
+				lagspeed.cfg.binds[i].ethdev);
 	if (lagspeed.eth_cbs) {
 		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_NEW,
 			lagspeed_eth_event, NULL);
@@ -729,7 +805,10 @@ lagspeed_release_all(bool forget)
 	for (i = 0; i < n; i++)
 		lagspeed_ibdev_release(release[i]);
 	pthread_mutex_lock(&lagspeed.lock);
-	if (TAILQ_EMPTY(&lagspeed.ibdevs))
+	/* A device EAL still has to free keeps the library (see above). */
+	if (TAILQ_EMPTY(&lagspeed.ibdevs) &&
+			__atomic_load_n(&lagspeed.ibdevs_pending,
+				__ATOMIC_ACQUIRE) == 0)
 		lagspeed_verbs_unload(&lagspeed.verbs);
 	lagspeed.verbs_tried = false;
 	lagspeed.verbs_ok = false;
@@ -828,10 +907,13 @@ rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
 		info->effective_speed = link.link_speed;
 		info->pmd_speed = pmd.link.link_speed;
 	} else {
-		/* The shared link the primary keeps. */
+		/*
+		 * The shared link the primary keeps; what the PMD alone says
+		 * and the primary's state are not known here.
+		 */
 		memcpy(&link, lagspeed_abi_dev_link(p->dev), sizeof(link));
 		info->effective_speed = link.link_speed;
-		info->pmd_speed = link.link_speed;
+		info->pmd_speed = 0;
 	}
 	info->events = __atomic_load_n(&p->events, __ATOMIC_RELAXED);
 	info->changes = __atomic_load_n(&p->changes, __ATOMIC_RELAXED);

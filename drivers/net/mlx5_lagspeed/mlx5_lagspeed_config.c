@@ -7,9 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_kvargs.h>
+#include <rte_common.h>
 
 #include "mlx5_lagspeed_config.h"
+
+/* What an IB device name is made of (mlx5_0, mlx5_bond_0, rocep8s0f0). */
+#define LAGSPEED_IBDEV_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+	"abcdefghijklmnopqrstuvwxyz0123456789_.-"
 
 static int
 lagspeed_config_bind(const char *value, struct lagspeed_config *cfg,
@@ -39,7 +43,8 @@ lagspeed_config_bind(const char *value, struct lagspeed_config *cfg,
 		snprintf(err, err_len, "bind=%s: bad ethdev name", value);
 		return -EINVAL;
 	}
-	if (ib_len == 0 || ib_len >= sizeof(b->ibdev)) {
+	if (ib_len == 0 || ib_len >= sizeof(b->ibdev) ||
+			strspn(at + 1, LAGSPEED_IBDEV_NAME_CHARS) < ib_len) {
 		snprintf(err, err_len, "bind=%s: bad IB device name", value);
 		return -EINVAL;
 	}
@@ -79,12 +84,65 @@ lagspeed_config_path(const char *key, const char *value, char *dst,
 	return 0;
 }
 
+/*
+ * One key=value (value NULL: no '='). seen: the single-valued keys given
+ * so far, so that a repeated one is refused rather than the last winning.
+ */
+static int
+lagspeed_config_entry(const char *key, const char *value,
+	struct lagspeed_config *cfg, unsigned int *seen, char *err,
+	size_t err_len)
+{
+	static const char *const single[] = { "ibverbs", "sysfs", "disable" };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(single); i++) {
+		if (strcmp(key, single[i]) != 0)
+			continue;
+		if (*seen & (1u << i)) {
+			snprintf(err, err_len, "%s= given twice", key);
+			return -EINVAL;
+		}
+		*seen |= 1u << i;
+	}
+	if (strcmp(key, "bind") == 0)
+		return lagspeed_config_bind(value != NULL ? value : "", cfg, err,
+			err_len);
+	if (strcmp(key, "ibverbs") == 0)
+		return lagspeed_config_path(key, value, cfg->ibverbs,
+			sizeof(cfg->ibverbs), err, err_len);
+	if (strcmp(key, "sysfs") == 0)
+		return lagspeed_config_path(key, value, cfg->sysfs,
+			sizeof(cfg->sysfs), err, err_len);
+	if (strcmp(key, "disable") == 0) {
+		if (value != NULL && strcmp(value, "1") == 0) {
+			cfg->disable = true;
+		} else if (value != NULL && strcmp(value, "0") == 0) {
+			cfg->disable = false;
+		} else {
+			snprintf(err, err_len, "disable=%s: expected 0 or 1",
+				value != NULL ? value : "");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	snprintf(err, err_len,
+		"unknown key '%s' (known: ibverbs, bind, disable, sysfs)", key);
+	return -EINVAL;
+}
+
+/*
+ * Split on ',' and '=' here rather than with rte_kvargs: it holds at most
+ * RTE_KVARGS_MAX (32) pairs and then reports the whole string as not
+ * key=value, while LAGSPEED may carry ibverbs= and LAGSPEED_MAX_BINDS
+ * binds; and its errors do not name the entry at fault.
+ */
 int
 lagspeed_config_parse(const char *str, struct lagspeed_config *cfg,
 	char *err, size_t err_len)
 {
-	struct rte_kvargs *kvlist;
-	unsigned int i;
+	char *copy, *entry, *save = NULL;
+	unsigned int seen = 0;
 	int ret = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -94,47 +152,32 @@ lagspeed_config_parse(const char *str, struct lagspeed_config *cfg,
 		err[0] = '\0';
 	if (str == NULL || str[0] == '\0')
 		return 0;
-	/* No key list: rte_kvargs would reject an unknown key without
-	 * saying which; we check the keys ourselves to name it.
-	 */
-	kvlist = rte_kvargs_parse(str, NULL);
-	if (kvlist == NULL) {
-		snprintf(err, err_len, "'%s' is not key=value[,key=value...]",
-			str);
+	if (str[0] == ',' || str[strlen(str) - 1] == ',' ||
+			strstr(str, ",,") != NULL) {
+		snprintf(err, err_len, "'%s': empty entry", str);
 		return -EINVAL;
 	}
-	for (i = 0; i < kvlist->count && ret == 0; i++) {
-		const char *key = kvlist->pairs[i].key;
-		const char *value = kvlist->pairs[i].value;
-
-		if (strcmp(key, "bind") == 0) {
-			ret = lagspeed_config_bind(value != NULL ? value : "",
-				cfg, err, err_len);
-		} else if (strcmp(key, "ibverbs") == 0) {
-			ret = lagspeed_config_path(key, value, cfg->ibverbs,
-				sizeof(cfg->ibverbs), err, err_len);
-		} else if (strcmp(key, "sysfs") == 0) {
-			ret = lagspeed_config_path(key, value, cfg->sysfs,
-				sizeof(cfg->sysfs), err, err_len);
-		} else if (strcmp(key, "disable") == 0) {
-			if (value != NULL && strcmp(value, "1") == 0) {
-				cfg->disable = true;
-			} else if (value != NULL && strcmp(value, "0") == 0) {
-				cfg->disable = false;
-			} else {
-				snprintf(err, err_len,
-					"disable=%s: expected 0 or 1",
-					value != NULL ? value : "");
-				ret = -EINVAL;
-			}
-		} else {
-			snprintf(err, err_len,
-				"unknown key '%s' (known: ibverbs, bind, disable, sysfs)",
-				key);
-			ret = -EINVAL;
-		}
+	copy = strdup(str);
+	if (copy == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
 	}
-	rte_kvargs_free(kvlist);
+	for (entry = strtok_r(copy, ",", &save); entry != NULL && ret == 0;
+			entry = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(entry, '=');
+
+		if (eq != NULL)
+			*eq = '\0';
+		if (entry[0] == '\0') {
+			snprintf(err, err_len, "'=%s': no key",
+				eq != NULL ? eq + 1 : "");
+			ret = -EINVAL;
+			break;
+		}
+		ret = lagspeed_config_entry(entry, eq != NULL ? eq + 1 : NULL,
+			cfg, &seen, err, err_len);
+	}
+	free(copy);
 	return ret;
 }
 

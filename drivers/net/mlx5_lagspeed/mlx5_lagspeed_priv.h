@@ -90,6 +90,17 @@ struct lagspeed_state {
 	/** atomic: LSC raises in flight on a port (outlives its record). */
 	uint32_t raising[RTE_MAX_ETHPORTS];
 	uint64_t intr_wakeups;   /**< atomic: interrupt callbacks run */
+	/**
+	 * atomic: devices EAL is still to free (their callback was running
+	 * when they were released): the verbs library stays loaded for them.
+	 */
+	uint32_t ibdevs_pending;
+	/** Attach retries left for a port probed after us (under lock). */
+	uint16_t attach_tries[RTE_MAX_ETHPORTS];
+	/** An attach retry is scheduled for the port (under lock). */
+	bool attach_pending[RTE_MAX_ETHPORTS];
+	/** Which bind= entries matched a port (under lock). */
+	bool bind_used[LAGSPEED_MAX_BINDS];
 };
 
 extern struct lagspeed_state lagspeed;

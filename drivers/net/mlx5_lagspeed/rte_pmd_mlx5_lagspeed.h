@@ -49,7 +49,12 @@ enum rte_pmd_mlx5_lagspeed_state {
 	RTE_PMD_MLX5_LAGSPEED_DETACHED,
 };
 
-/** What the plugin knows of one extended port. */
+/**
+ * What the plugin knows of one extended port. In a secondary process it
+ * knows only the shared link the primary keeps: state is then
+ * RTE_PMD_MLX5_LAGSPEED_ACTIVE (the speed comes from that link, whatever
+ * the primary's state), and pmd_speed and the counters are 0.
+ */
 struct rte_pmd_mlx5_lagspeed_info {
 	char ib_device[64];          /**< IB device name, e.g. "mlx5_2" */
 	uint32_t ib_port;            /**< IB port number, from 1 */
