@@ -452,6 +452,10 @@ main(int argc, char **argv)
 		return ret;
 	}
 	cmd_name = commands[c].name;
+	if (dir != NULL && *dir == '\0') {
+		free(args);
+		return fail("--dir: empty directory name");
+	}
 	if (dir == NULL)
 		dir = getenv(IBVSIM_DIR_ENV);
 	if (dir == NULL || *dir == '\0') {

@@ -196,7 +196,7 @@ print_usage(FILE *out, const char *prgname)
 		"  --pkt-size B     frame size in bytes without FCS (%u..%u, default %u)\n"
 		"  --rate PPS       packets per second, all lcores together\n"
 		"                   (default 0: as fast as possible)\n"
-		"  --cap PORT:MBPS  cap PORT's weight at MBPS (repeatable; e.g. a VF\n"
+		"  --cap PORT:MBPS  cap PORT's weight at MBPS (once per port; e.g. a VF\n"
 		"                   rate limit the VF cannot see)\n"
 		"  --table-size N   flow-table entries, a power of two (%u..%u,\n"
 		"                   default %u)\n"
@@ -219,7 +219,8 @@ parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *val)
 	unsigned long long v;
 	char *end;
 
-	if (s == NULL || *s == '\0' || *s == '-')
+	/* digits only: strtoull() would take blanks and a sign */
+	if (s == NULL || *s < '0' || *s > '9')
 		return false;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -250,6 +251,11 @@ parse_cap(const char *s)
 		return false;
 	if (!rte_eth_dev_is_valid_port(port_id)) {
 		fprintf(stderr, "--cap: no port %" PRIu64 "\n", port_id);
+		return false;
+	}
+	if (opt.cap_mbps[port_id] != 0) {
+		fprintf(stderr, "--cap: port %" PRIu64 " capped twice\n",
+			port_id);
 		return false;
 	}
 	opt.cap_mbps[port_id] = mbps;
@@ -899,28 +905,30 @@ static struct {
 } stats;
 
 /*
- * One statistics tick at time now: CSV rows for the interval just ended,
- * and the console table when a second has passed (or at the end).
+ * A statistics tick at time now: CSV rows for the interval just ended
+ * (csv_row), the console table for the time since the last one
+ * (table). Both at the end.
  */
 static void
-stats_tick(FILE *csv, double now, bool last)
+stats_tick(FILE *csv, double now, bool csv_row, bool table)
 {
 	struct port_totals now_tot[RTE_MAX_ETHPORTS];
 	struct port_totals delta[RTE_MAX_ETHPORTS];
-	double half_interval = opt.interval_ms / 2e3;
 	uint16_t i;
 
 	read_counters(now_tot);
-	for (i = 0; i < nb_ports; i++) {
-		delta[i].packets = now_tot[i].packets - stats.csv_prev[i].packets;
-		delta[i].bytes = now_tot[i].bytes - stats.csv_prev[i].bytes;
+	if (csv_row) {
+		for (i = 0; i < nb_ports; i++) {
+			delta[i].packets = now_tot[i].packets -
+				stats.csv_prev[i].packets;
+			delta[i].bytes = now_tot[i].bytes -
+				stats.csv_prev[i].bytes;
+		}
+		memcpy(stats.csv_prev, now_tot, sizeof(now_tot[0]) * nb_ports);
+		if (csv != NULL)
+			write_csv(csv, now, delta);
 	}
-	memcpy(stats.csv_prev, now_tot, sizeof(now_tot[0]) * nb_ports);
-	if (csv != NULL)
-		write_csv(csv, now, delta);
-
-	if (!last &&
-	    now - stats.last_print < PRINT_PERIOD_MS / 1e3 - half_interval)
+	if (!table)
 		return;
 	for (i = 0; i < nb_ports; i++) {
 		delta[i].packets = now_tot[i].packets -
@@ -933,39 +941,56 @@ stats_tick(FILE *csv, double now, bool last)
 	stats.last_print = now;
 }
 
+/* The next time of a periodic schedule; late, it does not catch up. */
+static double
+next_due(double due, double period, double now)
+{
+	due += period;
+	return due <= now ? now + period : due;
+}
+
 /*
- * Main lcore: a statistics tick every --interval-ms until --duration or a
- * signal. The last tick is left to the caller, once the lcores have
- * stopped, so that the CSV counts every packet.
+ * Main lcore: CSV rows every --interval-ms and the console table about
+ * every second, until --duration or a signal. A table due within half a
+ * CSV interval of a row comes with it, from the same read of the
+ * counters, so that the table and the CSV agree. The last tick
+ * is left to the caller, once the lcores have stopped, so that the CSV
+ * counts every packet.
  */
 static void
 stats_loop(FILE *csv)
 {
-	double interval = opt.interval_ms / 1e3;
-	double next_tick = interval, now, wake;
+	const double interval = opt.interval_ms / 1e3;
+	const double print_period = PRINT_PERIOD_MS / 1e3;
+	double next_tick = interval, next_print = print_period, now, wake;
+	bool row, table;
 
 	for (;;) {
 		now = elapsed_s();
 		if (force_quit ||
 		    (opt.duration_s != 0 && now >= opt.duration_s))
 			return;
-		if (now < next_tick) {
-			/*
-			 * Sleep until the next tick or the end of --duration,
-			 * in steps of at most 50 ms so that a signal is seen
-			 * quickly.
-			 */
-			wake = next_tick;
-			if (opt.duration_s != 0)
-				wake = RTE_MIN(wake, opt.duration_s);
-			rte_delay_us_sleep((unsigned int)
-				(RTE_MIN(wake - now, 0.05) * 1e6) + 1);
+		row = now >= next_tick;
+		table = now >= next_print ||
+			(row && next_print - now < interval / 2);
+		if (row || table) {
+			stats_tick(csv, now, row, table);
+			if (row)
+				next_tick = next_due(next_tick, interval, now);
+			if (table)	/* a second after this one */
+				next_print = now + print_period;
 			continue;
 		}
-		stats_tick(csv, now, false);
-		next_tick += interval;
-		if (next_tick <= now)	/* we were late: do not catch up */
-			next_tick = now + interval;
+		/*
+		 * Sleep until the next tick or table or the end of
+		 * --duration, in steps of at most 50 ms so that a signal is
+		 * seen quickly.
+		 */
+		wake = RTE_MIN(next_tick, next_print);
+		if (opt.duration_s != 0)
+			wake = RTE_MIN(wake, opt.duration_s);
+		rte_delay_us_sleep((unsigned int)
+			(RTE_MIN(wake - now, 0.05) * 1e6) + 1);
 	}
 }
 
@@ -1152,7 +1177,7 @@ main(int argc, char **argv)
 			status = EXIT_FAILURE;
 	run_s = elapsed_s();
 
-	stats_tick(csv, run_s, true);
+	stats_tick(csv, run_s, true, true);
 	print_summary(run_s);
 
 	for (i = 0; i < nb_ports; i++) {

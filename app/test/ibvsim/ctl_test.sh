@@ -134,6 +134,7 @@ bad --dir "$LT_DIR/nonexistent" show
 bad --dir "$LT_DIR/out" show
 bad --dir
 bad --dir "$IBVSIM_DIR" --dir "$IBVSIM_DIR" show
+bad --dir= show
 IBVSIM_DIR='' "$IBVSIM_CTL" show 2>"$LT_DIR/err" && lt_fail "no directory accepted"
 [ "$(wc -l <"$LT_DIR/err")" -eq 1 ] || lt_fail "no directory: $(cat "$LT_DIR/err")"
 lt_ok "$n_bad bad inputs refused, model unchanged"

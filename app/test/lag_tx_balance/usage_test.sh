@@ -35,6 +35,9 @@ bad --rate -5
 bad --cap 0
 bad --cap 0:
 bad --cap 9:1000
+bad --cap 0:100 --cap 0:5000
+bad --cap +0:100
+bad --flows ' 10'
 bad --table-size 100
 bad --interval-ms 5
 bad --duration -1

@@ -6,6 +6,13 @@
 # Debian's dpdk-proc-info (secondary), with the plugin loaded too, reads
 # the aggregated speed from it and never writes a single-link speed back.
 #
+# A limit: net_null's link_update does nothing in a secondary, so the
+# speeds read there are the shared ones with or without the plugin; what
+# the plugin adds for mlx5 (which has no link_update in secondaries) is not
+# reproduced here, and dpdk-proc-info sets the log level to NOTICE, which
+# hides the plugin's INFO line. What this checks: the primary keeps the
+# shared link right, and a secondary loading the plugin never writes it.
+#
 # A secondary cannot attach to a --no-huge primary: this test needs
 # hugepages. As root, when none are available, it reserves 256 x 2 MB and
 # mounts hugetlbfs, and gives both back on exit; otherwise it skips.

@@ -560,6 +560,9 @@ lagspeed_ibdev_intr(void *arg)
 			gone = lagspeed_port_unhook(p);
 			p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
 			p->last_error = err;
+			/* The speed source changed: when is part of the record. */
+			__atomic_store_n(&p->last_change_us, lagspeed_now_us(),
+				__ATOMIC_RELAXED);
 			if (gone != NULL)
 				release = gone;
 			/* LSC only if the link the application sees changed. */

@@ -65,8 +65,9 @@ struct rte_pmd_mlx5_lagspeed_info {
 	uint64_t events;             /**< async events seen for this port */
 	uint64_t changes;            /**< effective link changes applied */
 	uint64_t lsc_callbacks;      /**< LSC callback runs the plugin raised */
-	uint64_t last_change_us;     /**< CLOCK_REALTIME of the last change, in
-					* microseconds; 0 = none yet */
+	uint64_t last_change_us;     /**< CLOCK_REALTIME of the last change of
+					* the effective link, or of the detach,
+					* in microseconds; 0 = none yet */
 };
 
 /**
