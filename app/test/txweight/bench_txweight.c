@@ -14,7 +14,8 @@
  *   (c) net_bonding balance-xor, xmit_policy l34, over net_null0/1;
  *   (d) SWRR spraying, per packet and per burst.
  * Breakdown cases beside them: whole bursts alternating over 2 ports, each
- * burst split in halves over 2 ports, one port with each burst reordered as
+ * burst split in halves over 2 ports (and, apart, at a point that varies
+ * as (b)'s group sizes do), one port with each burst reordered as
  * a per-packet split would (and, apart, in a fixed order), (b)'s lookups
  * without the grouping, and (b) as first written (per-packet lookups and
  * grouping in the application).
@@ -397,6 +398,35 @@ run_direct_fixed_order(void)
 	return mpps(BENCH_PACKETS, cpu_ns() - start);
 }
 
+/*
+ * Breakdown only: each burst split, in its own order, at a point that
+ * varies from burst to burst as (b)'s group sizes do over two equal ports
+ * (the number of odd hashes in the burst: binomial, 32 draws), the first
+ * part to one port, the rest to the other. Beside run_split(): what the
+ * variable sizes alone cost the two rte_eth_tx_burst() calls. The split
+ * points are computed before the run (split_at[]).
+ */
+static uint8_t *split_at;
+
+static double
+run_split_uneven(void)
+{
+	struct rte_mbuf *pkts[TW_BURST];
+	uint64_t start, k;
+	uint32_t b = 0;
+
+	start = cpu_ns();
+	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
+		const uint16_t at = split_at[b];
+
+		get_burst(pkts);
+		tw_tx_all(0, 0, pkts, at);
+		tw_tx_all(1, 0, pkts + at, TW_BURST - at);
+		b = (b + 1) & (N_HASHES / TW_BURST - 1);
+	}
+	return mpps(BENCH_PACKETS, cpu_ns() - start);
+}
+
 /* Breakdown only: each burst split in two halves, one per port. */
 static double
 run_split(void)
@@ -758,7 +788,8 @@ main(int argc, char **argv)
 	uint64_t before[N_NULL], after[N_NULL], dropped, total, wsum;
 	double direct_r[ROUNDS], alt_r[ROUNDS], table_r[3][ROUNDS], bonding_r[ROUNDS];
 	double swrr_pkt_r[ROUNDS], swrr_burst_r[ROUNDS], lookup_only_r[ROUNDS];
-	double split_r[ROUNDS], scattered_r[ROUNDS], fixed_r[ROUNDS], prev_r[ROUNDS];
+	double split_r[ROUNDS], uneven_r[ROUNDS], scattered_r[ROUNDS];
+	double fixed_r[ROUNDS], prev_r[ROUNDS];
 	double direct, table[3], bonding, swrr_pkt, swrr_burst, err, e;
 	struct rte_txweight_table *t;
 	struct rte_txweight_swrr s;
@@ -782,12 +813,16 @@ main(int argc, char **argv)
 	pool = rte_pktmbuf_pool_create("bench_pool", POOL_SIZE, 256, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	hashes = malloc(sizeof(*hashes) * N_HASHES);
-	if (pool == NULL || hashes == NULL || prepare_pool() != 0 || setup_ports() != 0) {
+	split_at = calloc(N_HASHES / TW_BURST, sizeof(*split_at));
+	if (pool == NULL || hashes == NULL || split_at == NULL ||
+			prepare_pool() != 0 || setup_ports() != 0) {
 		fprintf(stderr, "bench: setup failed\n");
 		return 1;
 	}
-	for (i = 0; i < N_HASHES; i++)
+	for (i = 0; i < N_HASHES; i++) {
 		hashes[i] = tw_mix32(i);
+		split_at[i / TW_BURST] += hashes[i] & 1;
+	}
 	t = rte_txweight_table_create(&params);
 	if (t == NULL)
 		return 1;
@@ -821,6 +856,8 @@ main(int argc, char **argv)
 		reset_pool(r);
 		split_r[r] = run_split();
 		reset_pool(r);
+		uneven_r[r] = run_split_uneven();
+		reset_pool(r);
 		scattered_r[r] = run_direct_scattered();
 		reset_pool(r);
 		fixed_r[r] = run_direct_fixed_order();
@@ -847,6 +884,7 @@ main(int argc, char **argv)
 	bench("txweight_prev_grouping_2p_mpps", best(prev_r), "Mpps");
 	bench("txweight_lookup_only_2p_mpps", best(lookup_only_r), "Mpps");
 	bench("direct_split_2p_mpps", best(split_r), "Mpps");
+	bench("direct_split_uneven_2p_mpps", best(uneven_r), "Mpps");
 	bench("direct_scattered_1p_mpps", best(scattered_r), "Mpps");
 	bench("direct_fixed_order_1p_mpps", best(fixed_r), "Mpps");
 	bonding = best(bonding_r);
@@ -903,6 +941,7 @@ main(int argc, char **argv)
 		rebalance_visibility(worker);
 	rte_txweight_table_free(t);
 	free(hashes);
+	free(split_at);
 	/*
 	 * Stop the bond before EAL goes: its link-status poll is an EAL alarm,
 	 * and one firing on the interrupt thread during rte_eal_cleanup()
