@@ -82,11 +82,11 @@ rte_txweight_swrr_reload(struct rte_txweight_swrr *swrr)
 /*
  * The credits stay within (-total, (n - 1) * total] (their sum is 0 after
  * each pick and the one picked had at least the mean, total / n, before
- * paying total), and a credit plus its weight below n * total: with total
- * at most RTE_TXWEIGHT_WEIGHT_SUM_MAX, int64_t holds them for these many
- * ports.
+ * paying total), and a credit plus its weight at most n * total: with
+ * total at most RTE_TXWEIGHT_WEIGHT_SUM_MAX, int64_t holds them for these
+ * many ports (n * 2^52 <= INT64_MAX: up to 2047).
  */
-_Static_assert(RTE_TXWEIGHT_MAX_PORTS + 1 <=
+_Static_assert(RTE_TXWEIGHT_MAX_PORTS <=
 	INT64_MAX / RTE_TXWEIGHT_WEIGHT_SUM_MAX,
 	"SWRR credits could overflow int64_t");
 

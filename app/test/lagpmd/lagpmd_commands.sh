@@ -84,8 +84,10 @@ lt_expect_grep '^Set txonly packet forwarding mode$' "$out" "set fwd txonly"
 lt_expect_grep '^Invalid port 9$' "$out" "invalid port"
 lt_expect_grep '^The valid ports array is \[ 0 1 \]$' "$out" "valid ports listed"
 lt_expect_grep '^Command not found$' "$out" "unknown command"
-[ "$(grep -c '^Bad arguments$' "$out")" -ge 9 ] ||
-	lt_fail "malformed arguments: expected 9 'Bad arguments'"
+# Each malformed command of the script gives exactly one line (ten in all).
+bad_args=$(grep -c '^Bad arguments$' "$out")
+[ "$bad_args" -eq 10 ] ||
+	lt_fail "malformed arguments: $bad_args 'Bad arguments', expected 10"
 lt_ok "malformed arguments rejected"
 lt_expect_grep '^port 0  speed 10000  weight 3  txqs 2  share 75.0%$' \
 	"$out" "manual weights 3:1"

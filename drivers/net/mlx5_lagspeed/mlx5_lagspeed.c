@@ -70,6 +70,29 @@ lagspeed_now_us(void)
 
 static void lagspeed_ibdev_intr(void *arg);
 
+/*
+ * The verbs library goes once EAL cleanup ran and every device is freed
+ * (whichever comes last; once). A device released from inside its own
+ * interrupt callback (a fatal event) is freed by EAL later, possibly
+ * after cleanup: it still needs the library to close its context.
+ * Without the plugin's lock: EAL frees such a device holding its own
+ * interrupt lock, which the plugin takes the other way round (callback
+ * registration under the plugin's lock).
+ */
+static void
+lagspeed_verbs_unload_when_unused(void)
+{
+	/*
+	 * Sequentially consistent: a free (count, then flag) and the cleanup
+	 * (flag, then count) must not both miss the other's write.
+	 */
+	if (__atomic_load_n(&lagspeed.cleanup_done, __ATOMIC_SEQ_CST) &&
+			__atomic_load_n(&lagspeed.ibdevs_live, __ATOMIC_SEQ_CST) == 0 &&
+			!__atomic_exchange_n(&lagspeed.verbs_unloaded, true,
+				__ATOMIC_ACQ_REL))
+		lagspeed_verbs_unload(&lagspeed.verbs);
+}
+
 static void
 lagspeed_ibdev_free(struct lagspeed_ibdev *ib)
 {
@@ -77,24 +100,16 @@ lagspeed_ibdev_free(struct lagspeed_ibdev *ib)
 		lagspeed.verbs.close_device(ib->ctx);
 	rte_intr_instance_free(ib->intr);
 	free(ib);
+	__atomic_sub_fetch(&lagspeed.ibdevs_live, 1, __ATOMIC_SEQ_CST);
+	lagspeed_verbs_unload_when_unused();
 }
 
-/*
- * Called by EAL once our callback is off the list (pending unregister).
- * If EAL cleanup ran meanwhile, the verbs library was kept for this
- * device: the last such device unloads it.
- */
+/* Called by EAL once our callback is off the list (pending unregister). */
 static void
 lagspeed_ibdev_free_pending(struct rte_intr_handle *handle, void *arg)
 {
 	RTE_SET_USED(handle);
-	pthread_mutex_lock(&lagspeed.lock);
 	lagspeed_ibdev_free(arg);
-	if (__atomic_sub_fetch(&lagspeed.ibdevs_pending, 1,
-			__ATOMIC_ACQ_REL) == 0 && lagspeed.cleaned &&
-			TAILQ_EMPTY(&lagspeed.ibdevs))
-		lagspeed_verbs_unload(&lagspeed.verbs);
-	pthread_mutex_unlock(&lagspeed.lock);
 }
 
 bool
@@ -128,16 +143,10 @@ lagspeed_intr_unregister(struct rte_intr_handle *intr,
 static void
 lagspeed_ibdev_release(struct lagspeed_ibdev *ib)
 {
-	/*
-	 * Counted before EAL can free it: that happens on this thread (the
-	 * interrupt thread, whose callback is running), once we returned.
-	 */
-	__atomic_add_fetch(&lagspeed.ibdevs_pending, 1, __ATOMIC_ACQ_REL);
 	if (ib->intr != NULL && rte_intr_fd_get(ib->intr) >= 0 &&
 			lagspeed_intr_unregister(ib->intr, lagspeed_ibdev_intr,
 				ib, lagspeed_ibdev_free_pending))
 		return;
-	__atomic_sub_fetch(&lagspeed.ibdevs_pending, 1, __ATOMIC_ACQ_REL);
 	lagspeed_ibdev_free(ib);
 }
 
@@ -184,12 +193,14 @@ lagspeed_ibdev_get(const char *name)
 	ib = calloc(1, sizeof(*ib));
 	if (ib == NULL)
 		return NULL;
+	/* Counted until lagspeed_ibdev_free(): it keeps the library. */
+	__atomic_add_fetch(&lagspeed.ibdevs_live, 1, __ATOMIC_SEQ_CST);
 	strlcpy(ib->name, name, sizeof(ib->name));
 	ib->ctx = lagspeed_verbs_open(&lagspeed.verbs, name);
 	if (ib->ctx == NULL) {
 		LAGSPEED_LOG(ERR, "cannot open IB device %s: %s", name,
 			strerror(errno));
-		free(ib);
+		lagspeed_ibdev_free(ib);
 		return NULL;
 	}
 	fd = ib->ctx->async_fd;
@@ -620,28 +631,44 @@ lagspeed_ibdev_intr(void *arg)
 #define LAGSPEED_ATTACH_TRIES 2000
 #define LAGSPEED_ATTACH_RETRY_US 1000
 
+/* An attach alarm's argument: the port and the NEW event it follows. */
+static void *
+lagspeed_attach_arg(uint16_t port_id)
+{
+	return (void *)(uintptr_t)((uint32_t)lagspeed.attach_gen[port_id] << 16 |
+		port_id);
+}
+
 static void
 lagspeed_port_attach_later(void *arg)
 {
 	uint16_t port_id = (uint16_t)(uintptr_t)arg;
+	uint16_t gen = (uint16_t)((uintptr_t)arg >> 16);
 	struct lagspeed_ibdev *release = NULL;
 	struct lagspeed_port *p = &lagspeed.ports[port_id];
 	struct rte_eth_dev_info info;
 
 	pthread_mutex_lock(&lagspeed.lock);
-	if (!lagspeed.attach_pending[port_id] || lagspeed.cleaned) {
-		/* destroyed meanwhile, or EAL is going */
+	if (!lagspeed.attach_pending[port_id] || lagspeed.cleaned ||
+			gen != lagspeed.attach_gen[port_id]) {
+		/* destroyed meanwhile (or since new again), or EAL is going */
+		pthread_mutex_unlock(&lagspeed.lock);
+		return;
 	} else if (!rte_eth_dev_is_valid_port(port_id)) {
-		if (lagspeed.attach_tries[port_id] > 0 &&
-				rte_eal_alarm_set(LAGSPEED_ATTACH_RETRY_US,
-					lagspeed_port_attach_later, arg) == 0) {
+		if (lagspeed.attach_tries[port_id] == 0)
+			LAGSPEED_LOG(WARNING, "port %u: still not attached %u ms "
+				"after its NEW event: not extended", port_id,
+				LAGSPEED_ATTACH_TRIES * LAGSPEED_ATTACH_RETRY_US /
+				1000);
+		else if (rte_eal_alarm_set(LAGSPEED_ATTACH_RETRY_US,
+				lagspeed_port_attach_later, arg) != 0)
+			LAGSPEED_LOG(ERR, "port %u: cannot schedule its attach",
+				port_id);
+		else {
 			lagspeed.attach_tries[port_id]--;
 			pthread_mutex_unlock(&lagspeed.lock);
 			return;
 		}
-		LAGSPEED_LOG(WARNING, "port %u: still not attached %u ms "
-			"after its NEW event: not extended", port_id,
-			LAGSPEED_ATTACH_TRIES * LAGSPEED_ATTACH_RETRY_US / 1000);
 	} else if (p->used) {
 		/* Bound by name, extended at NEW: its netdev is known now. */
 		if (lagspeed_is_primary() && p->hooked && p->if_index == 0 &&
@@ -683,11 +710,15 @@ lagspeed_eth_event(uint16_t port_id, enum rte_eth_event_type event,
 				lagspeed_abi_port_name(
 					lagspeed_abi_dev(port_id))) != NULL)
 			release = lagspeed_port_attach(port_id, true);
-		/* Bound ones come back for their netdev, others to attach. */
+		/*
+		 * Bound ones come back for their netdev, others to attach;
+		 * an alarm left from an earlier life of the port id is stale.
+		 */
+		lagspeed.attach_gen[port_id]++;
 		lagspeed.attach_tries[port_id] = LAGSPEED_ATTACH_TRIES;
 		lagspeed.attach_pending[port_id] = ok &&
 			rte_eal_alarm_set(1, lagspeed_port_attach_later,
-				(void *)(uintptr_t)port_id) == 0;
+				lagspeed_attach_arg(port_id)) == 0;
 		if (ok && !lagspeed.attach_pending[port_id])
 			LAGSPEED_LOG(ERR, "port %u: cannot schedule its attach",
 				port_id);
@@ -808,14 +839,12 @@ lagspeed_release_all(bool forget)
 	for (i = 0; i < n; i++)
 		lagspeed_ibdev_release(release[i]);
 	pthread_mutex_lock(&lagspeed.lock);
-	/* A device EAL still has to free keeps the library (see above). */
-	if (TAILQ_EMPTY(&lagspeed.ibdevs) &&
-			__atomic_load_n(&lagspeed.ibdevs_pending,
-				__ATOMIC_ACQUIRE) == 0)
-		lagspeed_verbs_unload(&lagspeed.verbs);
 	lagspeed.verbs_tried = false;
 	lagspeed.verbs_ok = false;
 	pthread_mutex_unlock(&lagspeed.lock);
+	/* Now, or by the last device EAL still has to free. */
+	__atomic_store_n(&lagspeed.cleanup_done, true, __ATOMIC_SEQ_CST);
+	lagspeed_verbs_unload_when_unused();
 }
 
 /* The bus's cleanup(), from rte_eal_cleanup(). */

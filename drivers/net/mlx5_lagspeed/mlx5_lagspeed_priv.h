@@ -91,14 +91,19 @@ struct lagspeed_state {
 	uint32_t raising[RTE_MAX_ETHPORTS];
 	uint64_t intr_wakeups;   /**< atomic: interrupt callbacks run */
 	/**
-	 * atomic: devices EAL is still to free (their callback was running
-	 * when they were released): the verbs library stays loaded for them.
+	 * atomic: devices allocated and not yet freed, including those EAL
+	 * frees after their interrupt callback returned: the verbs library
+	 * stays loaded for them.
 	 */
-	uint32_t ibdevs_pending;
+	uint32_t ibdevs_live;
+	bool cleanup_done;       /**< atomic: release_all() done with them */
+	bool verbs_unloaded;     /**< atomic: the library went, once */
 	/** Attach retries left for a port probed after us (under lock). */
 	uint16_t attach_tries[RTE_MAX_ETHPORTS];
 	/** An attach retry is scheduled for the port (under lock). */
 	bool attach_pending[RTE_MAX_ETHPORTS];
+	/** NEW events seen per port id: tells stale attach alarms apart. */
+	uint16_t attach_gen[RTE_MAX_ETHPORTS];
 	/** Which bind= entries matched a port (under lock). */
 	bool bind_used[LAGSPEED_MAX_BINDS];
 };
