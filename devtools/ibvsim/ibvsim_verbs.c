@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,12 @@ struct ibvsim_ctx {
 	struct ibvsim_dev *sdev;
 	char *fifo_path;
 	int keeper_fd; /* write end held so async_fd sees no EOF; -1 after FATAL */
+	/*
+	 * Read DEVICE_FATAL or the end of the events: from then on every
+	 * verb fails with EIO, as on a context the kernel disassociated,
+	 * even if the model's fault is cleared later.
+	 */
+	atomic_bool dead;
 };
 
 static atomic_long unacked_events;
@@ -101,6 +108,8 @@ ibv_get_device_list(int *num_devices)
 	uint32_t i;
 	int n = 0, ret;
 
+	if (num_devices != NULL)	/* as rdma-core, before anything fails */
+		*num_devices = 0;
 	m = malloc(sizeof(*m));
 	if (m == NULL)
 		return NULL;
@@ -171,6 +180,8 @@ ctx_device(struct ibv_context *context, struct ibvsim_model **mp,
 
 	if (context == NULL)
 		return EINVAL;
+	if (atomic_load(&sctx->dead))
+		return EIO;
 	m = malloc(sizeof(*m));
 	if (m == NULL)
 		return ENOMEM;
@@ -347,11 +358,22 @@ encode_link(uint64_t mbps, uint8_t *width, uint8_t *speed)
 	*speed = table[i].speed;
 }
 
+/*
+ * The exported ibv_query_port (IBVERBS_1.1) fills rdma-core's
+ * struct _compat_ibv_port_attr: struct ibv_port_attr up to and without
+ * port_cap_flags2, 48 bytes; verbs.h's inline wrapper zeroes the rest of
+ * a caller's struct before calling it. Filled in a whole struct here,
+ * then only that much copied out, as rdma-core's __lib_query_port() does.
+ */
+#define IBVSIM_COMPAT_PORT_ATTR_LEN offsetof(struct ibv_port_attr, port_cap_flags2)
+_Static_assert(IBVSIM_COMPAT_PORT_ATTR_LEN == 48,
+	"rdma-core's struct _compat_ibv_port_attr is 48 bytes");
+
 int
 ibv_query_port(struct ibv_context *context, uint8_t port_num,
 		struct _compat_ibv_port_attr *port_attr)
 {
-	struct ibv_port_attr *attr = (struct ibv_port_attr *)port_attr;
+	struct ibv_port_attr whole, *attr = &whole;
 	struct ibvsim_device_rec *d;
 	struct ibvsim_model *m;
 	int ret;
@@ -381,6 +403,7 @@ ibv_query_port(struct ibv_context *context, uint8_t port_num,
 	encode_link(ibvsim_link_mbps(m, d), &attr->active_width,
 			&attr->active_speed);
 	free(m);
+	memcpy(port_attr, &whole, IBVSIM_COMPAT_PORT_ATTR_LEN);
 	return 0;
 }
 
@@ -392,11 +415,15 @@ ibv_query_port_speed(struct ibv_context *context, uint32_t port_num,
 	struct ibvsim_model *m;
 	int ret;
 
-	if (port_speed == NULL)
+	if (port_speed == NULL) {
+		errno = EINVAL;
 		return EINVAL;
+	}
 	ret = ctx_device(context, &m, &d);
-	if (ret != 0)
+	if (ret != 0) {
+		errno = ret;
 		return ret;
+	}
 	/* The order of rdma-core: no provider op, then no kernel method,
 	 * then the kernel's own checks.
 	 */
@@ -411,6 +438,9 @@ ibv_query_port_speed(struct ibv_context *context, uint32_t port_num,
 	else
 		*port_speed = ibvsim_effective_mbps(m, d) / 100;
 	free(m);
+	/* rdma-core's failed ioctl leaves its errno behind as well */
+	if (ret != 0)
+		errno = ret;
 	return ret;
 }
 
@@ -431,6 +461,7 @@ ibv_get_async_event(struct ibv_context *context, struct ibv_async_event *event)
 		return -1;
 	if (r != (ssize_t)sizeof(rec)) {
 		/* End of file: the device is gone, as the kernel's EIO. */
+		atomic_store(&sctx->dead, true);
 		errno = EIO;
 		return -1;
 	}
@@ -438,6 +469,7 @@ ibv_get_async_event(struct ibv_context *context, struct ibv_async_event *event)
 	event->event_type = (enum ibv_event_type)rec.event_type;
 	event->element.port_num = (int)rec.port_num;
 	if (rec.event_type == IBV_EVENT_DEVICE_FATAL) {
+		atomic_store(&sctx->dead, true);
 		/* Nothing follows: let the fd reach end-of-file. */
 		pthread_mutex_lock(&context->mutex);
 		if (sctx->keeper_fd >= 0)
@@ -491,7 +523,7 @@ ibv_event_type_str(enum ibv_event_type event)
 		[IBV_EVENT_CLIENT_REREGISTER] = "client reregistration",
 		[IBV_EVENT_GID_CHANGE] = "GID table change",
 		[IBV_EVENT_WQ_FATAL] = "WQ fatal",
-		[IBVSIM_EVENT_DEVICE_SPEED_CHANGE] = "device speed change",
+		[IBVSIM_EVENT_DEVICE_SPEED_CHANGE] = "Device link speed change",
 	};
 	unsigned int e = (unsigned int)event;
 
