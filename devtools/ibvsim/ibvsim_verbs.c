@@ -62,9 +62,10 @@ struct ibvsim_ctx {
 	char *fifo_path;
 	int keeper_fd; /* write end held so async_fd sees no EOF; -1 after FATAL */
 	/*
-	 * Read DEVICE_FATAL or the end of the events: from then on every
-	 * verb fails with EIO, as on a context the kernel disassociated,
-	 * even if the model's fault is cleared later.
+	 * The device was removed while the context was open (see
+	 * ctx_dead()): from then on every verb that reaches the kernel fails
+	 * with EIO, as on a context the kernel disassociated, even after the
+	 * model's fault is cleared.
 	 */
 	atomic_bool dead;
 };
@@ -169,6 +170,25 @@ ibv_get_device_name(struct ibv_device *device)
 	return device != NULL ? device->name : NULL;
 }
 
+/*
+ * Whether the context's device was removed since it was opened: it read
+ * DEVICE_FATAL or the end of its events, or, read or not, its
+ * registration is gone (a fatal fault delivers the event, then unlinks
+ * every registration of the device; nothing else unlinks that of a
+ * context still open).
+ */
+static bool
+ctx_dead(struct ibvsim_ctx *sctx)
+{
+	if (atomic_load(&sctx->dead))
+		return true;
+	if (access(sctx->fifo_path, F_OK) != 0 && errno == ENOENT) {
+		atomic_store(&sctx->dead, true);
+		return true;
+	}
+	return false;
+}
+
 /* Load the model and find a context's device in it: 0 or positive errno. */
 static int
 ctx_device(struct ibv_context *context, struct ibvsim_model **mp,
@@ -180,8 +200,6 @@ ctx_device(struct ibv_context *context, struct ibvsim_model **mp,
 
 	if (context == NULL)
 		return EINVAL;
-	if (atomic_load(&sctx->dead))
-		return EIO;
 	m = malloc(sizeof(*m));
 	if (m == NULL)
 		return ENOMEM;
@@ -314,7 +332,8 @@ ibv_query_device(struct ibv_context *context,
 	ret = ctx_device(context, &m, &d);
 	if (ret != 0)
 		return ret;
-	if (d->faults & IBVSIM_FAULT_FATAL) {
+	if ((d->faults & IBVSIM_FAULT_FATAL) ||
+			ctx_dead((struct ibvsim_ctx *)context)) {
 		free(m);
 		return EIO;
 	}
@@ -383,7 +402,8 @@ ibv_query_port(struct ibv_context *context, uint8_t port_num,
 	ret = ctx_device(context, &m, &d);
 	if (ret != 0)
 		return ret;
-	if (d->faults & (IBVSIM_FAULT_FATAL | IBVSIM_FAULT_QUERY_EIO))
+	if ((d->faults & (IBVSIM_FAULT_FATAL | IBVSIM_FAULT_QUERY_EIO)) ||
+			ctx_dead((struct ibvsim_ctx *)context))
 		ret = EIO;
 	else if (port_num < 1 || port_num > d->n_ports)
 		ret = EINVAL;
@@ -431,7 +451,8 @@ ibv_query_port_speed(struct ibv_context *context, uint32_t port_num,
 		ret = EOPNOTSUPP;
 	else if (d->flags & IBVSIM_F_OLD_KERNEL)
 		ret = EPROTONOSUPPORT;
-	else if (d->faults & (IBVSIM_FAULT_FATAL | IBVSIM_FAULT_QUERY_EIO))
+	else if ((d->faults & (IBVSIM_FAULT_FATAL | IBVSIM_FAULT_QUERY_EIO)) ||
+			ctx_dead((struct ibvsim_ctx *)context))
 		ret = EIO;
 	else if (port_num < 1 || port_num > d->n_ports)
 		ret = EINVAL;
