@@ -40,6 +40,7 @@ txq rebalance weights 0:1,
 txq rebalance weights 0:1x
 txq rebalance weights +0:5
 txq rebalance weights 0:+5
+txq rebalance weights 0:4503599627370496,1:1
 txq rebalance cap 0:5000
 show txq map
 txq rebalance cap 0:5000,1:1
@@ -92,6 +93,8 @@ lt_ok "malformed arguments rejected"
 lt_expect_grep '^port 0  speed 10000  weight 3  txqs 2  share 75.0%$' \
 	"$out" "manual weights 3:1"
 lt_expect_grep '^Every weight is zero: TX map unchanged$' "$out" "all-zero weights rejected"
+lt_expect_grep '^txq rebalance failed: the weights add up to more than 4503599627370496$' \
+	"$out" "weights over lib/txweight's sum limit (2^52) rejected"
 lt_expect_grep '^Invalid port 5$' "$out" "weights on a port lagpmd does not use"
 lt_expect_grep '^Port 0 given twice$' "$out" "duplicate port rejected"
 lt_expect_grep '^Port 0: TX cap 5000 Mbps$' "$out" "cap set"
