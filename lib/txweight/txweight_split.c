@@ -73,6 +73,18 @@ split_match(const uint32_t *words, unsigned int n_round, uint32_t key)
 }
 
 /*
+ * Packet i's entry: the published word its flow hash maps to (hashes[i],
+ * or its mbuf's hash.rss when no hashes are given).
+ */
+static __rte_always_inline uint32_t
+split_entry(const uint32_t *entries, uint32_t hmask,
+	struct rte_mbuf *const *pkts, const uint32_t *hashes, unsigned int i)
+{
+	return __atomic_load_n(&entries[(hashes != NULL ? hashes[i] :
+		pkts[i]->hash.rss) & hmask], __ATOMIC_RELAXED);
+}
+
+/*
  * Look up n packets' targets into words[] (padded to a multiple of 4 with
  * copies of the last) and return the mask of those equal to the first.
  * The SIMD path assembles each four words in a register and stores them
@@ -84,9 +96,7 @@ static inline uint64_t
 split_lookup(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 	const uint32_t *hashes, unsigned int n, uint32_t *words)
 {
-#define SPLIT_HASH(i) (hashes != NULL ? hashes[i] : pkts[i]->hash.rss)
-#define SPLIT_ENTRY(i) __atomic_load_n(&entries[SPLIT_HASH(i) & hmask], \
-	__ATOMIC_RELAXED)
+#define SPLIT_ENTRY(i) split_entry(entries, hmask, pkts, hashes, (i))
 	uint64_t mask = 0;
 	unsigned int i;
 	uint32_t first = SPLIT_ENTRY(0);
@@ -124,7 +134,6 @@ split_lookup(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 #endif
 	return mask;
 #undef SPLIT_ENTRY
-#undef SPLIT_HASH
 }
 
 /* copy[0..n-1] = pkts[0..n-1], inline (no memcpy call for 256 bytes). */
@@ -410,8 +419,7 @@ split32_more(const uint32_t *entries, uint64_t hmask_m, struct rte_mbuf **pkts,
 			return split32_many(pkts, w0, w1, w2, w3, m, targets,
 				counts);
 		i = (unsigned int)__builtin_ctz(left);
-		key.word = __atomic_load_n(&entries[(hashes != NULL ? hashes[i] :
-			pkts[i]->hash.rss) & hmask], __ATOMIC_RELAXED);
+		key.word = split_entry(entries, hmask, pkts, hashes, i);
 		group[n] = split32_match(w0, w1, w2, w3, key.word);
 		targets[n] = key.target;
 		counts[n] = (uint16_t)__builtin_popcount(group[n]);
@@ -493,8 +501,7 @@ split32_avx512(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 
 	/* The second target: the first packet not in group 0. */
 	i = (unsigned int)__builtin_ctz(~m);
-	key.word = __atomic_load_n(&entries[(hashes != NULL ? hashes[i] :
-		pkts[i]->hash.rss) & hmask], __ATOMIC_RELAXED);
+	key.word = split_entry(entries, hmask, pkts, hashes, i);
 	m2 = split32_match(w0, w1, w2, w3, key.word);
 	targets[1] = key.target;
 	counts[1] = (uint16_t)__builtin_popcount(m2);
@@ -653,8 +660,7 @@ split32_more_avx2(const uint32_t *entries, uint64_t hmask_first,
 			return split32_many(pkts, w0, w1, w2, w3, first, targets,
 				counts);
 		i = (unsigned int)__builtin_ctz(left);
-		key.word = __atomic_load_n(&entries[(hashes != NULL ? hashes[i] :
-			pkts[i]->hash.rss) & hmask], __ATOMIC_RELAXED);
+		key.word = split_entry(entries, hmask, pkts, hashes, i);
 		group = split32_match_avx2(w0, w1, w2, w3, key.word);
 		targets[n] = key.target;
 		counts[n] = (uint16_t)__builtin_popcount(group);
@@ -719,8 +725,7 @@ split32_avx2(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 
 	/* The second target: the first packet not in group 0. */
 	i = (unsigned int)__builtin_ctz(~first);
-	key.word = __atomic_load_n(&entries[(hashes != NULL ? hashes[i] :
-		pkts[i]->hash.rss) & hmask], __ATOMIC_RELAXED);
+	key.word = split_entry(entries, hmask, pkts, hashes, i);
 	second = split32_match_avx2(w0, w1, w2, w3, key.word);
 	targets[1] = key.target;
 	counts[1] = (uint16_t)__builtin_popcount(second);
