@@ -649,8 +649,7 @@ lagspeed_port_attach_later(void *arg)
 	struct rte_eth_dev_info info;
 
 	pthread_mutex_lock(&lagspeed.lock);
-	if (!lagspeed.attach_pending[port_id] || lagspeed.cleaned ||
-			gen != lagspeed.attach_gen[port_id]) {
+	if (lagspeed.cleaned || gen != lagspeed.attach_gen[port_id]) {
 		/* destroyed meanwhile (or since new again), or EAL is going */
 		pthread_mutex_unlock(&lagspeed.lock);
 		return;
@@ -679,7 +678,6 @@ lagspeed_port_attach_later(void *arg)
 	} else {
 		release = lagspeed_port_attach(port_id, false);
 	}
-	lagspeed.attach_pending[port_id] = false;
 	pthread_mutex_unlock(&lagspeed.lock);
 	if (release != NULL)
 		lagspeed_ibdev_release(release);
@@ -716,15 +714,14 @@ lagspeed_eth_event(uint16_t port_id, enum rte_eth_event_type event,
 		 */
 		lagspeed.attach_gen[port_id]++;
 		lagspeed.attach_tries[port_id] = LAGSPEED_ATTACH_TRIES;
-		lagspeed.attach_pending[port_id] = ok &&
-			rte_eal_alarm_set(1, lagspeed_port_attach_later,
-				lagspeed_attach_arg(port_id)) == 0;
-		if (ok && !lagspeed.attach_pending[port_id])
+		if (ok && rte_eal_alarm_set(1, lagspeed_port_attach_later,
+				lagspeed_attach_arg(port_id)) != 0)
 			LAGSPEED_LOG(ERR, "port %u: cannot schedule its attach",
 				port_id);
 	} else if (event == RTE_ETH_EVENT_DESTROY &&
 			port_id < RTE_MAX_ETHPORTS) {
-		lagspeed.attach_pending[port_id] = false;
+		/* An attach alarm still to come for it is stale. */
+		lagspeed.attach_gen[port_id]++;
 		if (lagspeed.ports[port_id].used)
 			release = lagspeed_port_forget(&lagspeed.ports[port_id]);
 	}

@@ -100,9 +100,10 @@ struct lagspeed_state {
 	bool verbs_unloaded;     /**< atomic: the library went, once */
 	/** Attach retries left for a port probed after us (under lock). */
 	uint16_t attach_tries[RTE_MAX_ETHPORTS];
-	/** An attach retry is scheduled for the port (under lock). */
-	bool attach_pending[RTE_MAX_ETHPORTS];
-	/** NEW events seen per port id: tells stale attach alarms apart. */
+	/**
+	 * NEW and DESTROY events seen per port id (under lock): an attach
+	 * alarm armed before the last of them is stale.
+	 */
 	uint16_t attach_gen[RTE_MAX_ETHPORTS];
 	/** Which bind= entries matched a port (under lock). */
 	bool bind_used[LAGSPEED_MAX_BINDS];
