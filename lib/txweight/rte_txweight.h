@@ -361,8 +361,10 @@ int rte_txweight_table_split(const struct rte_txweight_table *table,
  * @param[out] counts
  *   n entry counts.
  * @return
- *   Entries mapping to no port (RTE_TXWEIGHT_NO_PORT), or -EINVAL (NULL,
- *   n over RTE_TXWEIGHT_MAX_PORTS, a port id out of range or repeated).
+ *   Entries mapping to no port (RTE_TXWEIGHT_NO_PORT), or -EINVAL (NULL
+ *   table, NULL port_ids or counts with n > 0, n over
+ *   RTE_TXWEIGHT_MAX_PORTS, a port id out of range or repeated). With n 0
+ *   the arrays may be NULL: only the entries to no port are counted.
  */
 int rte_txweight_table_count(const struct rte_txweight_table *table,
 	const uint16_t *port_ids, unsigned int n, uint32_t *counts);
@@ -385,7 +387,8 @@ rte_txweight_table_version(const struct rte_txweight_table *table)
 /**
  * Smooth weighted round robin state, owned by one data-path thread.
  * It follows a table's weights: after rte_txweight_table_update() the
- * next pick uses the new weights.
+ * next pick uses the new weights (unless a further update is rewriting
+ * them at that moment; a later pick then does).
  */
 struct rte_txweight_swrr {
 	const struct rte_txweight_table *table; /**< weights come from here */
@@ -418,9 +421,12 @@ int rte_txweight_swrr_init(struct rte_txweight_swrr *swrr,
 
 /**
  * Reload a SWRR state from its table's published weights (called by
- * rte_txweight_swrr_next() when the table's version changed; credits
- * restart from zero). Never blocks: it retries only while an updater is
- * rewriting the weights.
+ * rte_txweight_swrr_next() when the table's version changed). Credits
+ * restart from zero only when the weights changed (ports, weights reduced
+ * by their gcd, queue counts): an update that publishes the same weights
+ * leaves the sequence running. Never waits: while an updater is rewriting
+ * the weights, the state keeps those it has and a later call (the next
+ * pick) reads them again.
  *
  * @param swrr
  *   A state set up by rte_txweight_swrr_init().

@@ -37,14 +37,14 @@ RTE_LOG_REGISTER(txweight_logtype, lib.txweight, INFO);
 #define TXWEIGHT_UNIT_MOVING (RTE_TXWEIGHT_NO_PORT - 1)
 
 uint64_t
-txweight_weight_sum(const uint64_t *weights, unsigned int n)
+txweight_weight_sum(const uint64_t *weights, unsigned int n, const char *func)
 {
 	uint64_t sum = 0;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		if (weights[i] > RTE_TXWEIGHT_WEIGHT_SUM_MAX - sum) {
-			TXWEIGHT_LOG(ERR, "sum of the weights exceeds 2^52");
+			TXWEIGHT_LOG_AS(ERR, func, "sum of the weights exceeds 2^52");
 			return UINT64_MAX;
 		}
 		sum += weights[i];
@@ -136,7 +136,7 @@ rte_txweight_apportion(const uint64_t *weights, unsigned int n,
 		TXWEIGHT_LOG(ERR, "%u ports: must be 1..%u", n, RTE_TXWEIGHT_MAX_PORTS);
 		return -EINVAL;
 	}
-	sum = txweight_weight_sum(weights, n);
+	sum = txweight_weight_sum(weights, n, __func__);
 	if (sum == UINT64_MAX)
 		return -EINVAL;
 	if (units > INT32_MAX) {
@@ -169,7 +169,7 @@ rte_txweight_assign(const uint64_t *weights, unsigned int n,
 		TXWEIGHT_LOG(ERR, "%u units: at most %d", n_units, INT32_MAX);
 		return -EINVAL;
 	}
-	sum = txweight_weight_sum(weights, n);
+	sum = txweight_weight_sum(weights, n, __func__);
 	if (sum == UINT64_MAX)
 		return -EINVAL;
 	for (u = 0; u < n_units; u++) {

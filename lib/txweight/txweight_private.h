@@ -68,9 +68,11 @@ struct rte_txweight_table {
 
 /*
  * Checks the weights of one call: sum within RTE_TXWEIGHT_WEIGHT_SUM_MAX.
- * Returns the sum, or UINT64_MAX (and logs) when it is too large.
+ * Returns the sum, or UINT64_MAX (and logs, naming the API function func)
+ * when it is too large.
  */
-uint64_t txweight_weight_sum(const uint64_t *weights, unsigned int n);
+uint64_t txweight_weight_sum(const uint64_t *weights, unsigned int n,
+	const char *func);
 
 /* Apportionment with every argument already checked. */
 int txweight_apportion_checked(const uint64_t *weights, unsigned int n,

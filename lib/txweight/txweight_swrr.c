@@ -16,6 +16,7 @@
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -24,42 +25,66 @@
 #include "rte_txweight.h"
 #include "txweight_private.h"
 
-void
-rte_txweight_swrr_reload(struct rte_txweight_swrr *swrr)
+/*
+ * The state picks by the weights it holds until a read of the published
+ * set succeeds, so the data path never waits: a read that meets an updater
+ * (odd sequence, or a sequence that moved during the read) changes
+ * nothing, and since the state's version still differs from the table's,
+ * the next pick reads again.
+ *
+ * Credits and the schedule position restart only when the set differs
+ * from the state's: an update that publishes the same weights (a refresh
+ * on a timer, an LSC that did not change the speeds, weights scaled by a
+ * common factor) leaves the sequence running. Restarting it would hand the
+ * first picks to the largest weight again at every update, and a port of
+ * small weight would be starved by updates more frequent than its turn.
+ * Returns false when the read met an updater.
+ */
+static bool
+swrr_load(struct rte_txweight_swrr *swrr)
 {
 	const struct txweight_weight_set *set = &swrr->table->weights;
-	uint32_t seq_before, seq_after, k;
+	uint16_t port_ids[RTE_TXWEIGHT_MAX_PORTS];
+	uint16_t nb_queues[RTE_TXWEIGHT_MAX_PORTS];
+	int64_t weight[RTE_TXWEIGHT_MAX_PORTS], total;
+	uint64_t version;
+	uint32_t seq, k;
+	unsigned int n;
 
-	/* Seqcount read side: retry while an updater rewrites the set. */
-	for (;;) {
-		seq_before = __atomic_load_n(&swrr->table->weights_seq,
-			__ATOMIC_ACQUIRE);
-		if (seq_before & 1) {
-			rte_pause();
-			continue;
-		}
-		swrr->version = set->version;
-		swrr->n = set->n;
-		swrr->total = set->total;
-		if (swrr->n > RTE_TXWEIGHT_MAX_PORTS)
-			swrr->n = 0; /* torn read: retried below */
-		memcpy(swrr->port_ids, set->port_ids,
-			sizeof(swrr->port_ids[0]) * swrr->n);
-		memcpy(swrr->nb_queues, set->nb_queues,
-			sizeof(swrr->nb_queues[0]) * swrr->n);
-		memcpy(swrr->weight, set->weight, sizeof(swrr->weight[0]) * swrr->n);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		seq_after = __atomic_load_n(&swrr->table->weights_seq,
-			__ATOMIC_RELAXED);
-		if (seq_before == seq_after)
-			break;
-	}
+	/* Seqcount read side. */
+	seq = __atomic_load_n(&swrr->table->weights_seq, __ATOMIC_ACQUIRE);
+	if (seq & 1)
+		return false;
+	version = set->version;
+	n = set->n;
+	total = set->total;
+	if (n > RTE_TXWEIGHT_MAX_PORTS)
+		return false; /* torn: the sequence check would fail too */
+	memcpy(port_ids, set->port_ids, sizeof(port_ids[0]) * n);
+	memcpy(nb_queues, set->nb_queues, sizeof(nb_queues[0]) * n);
+	memcpy(weight, set->weight, sizeof(weight[0]) * n);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&swrr->table->weights_seq, __ATOMIC_RELAXED) != seq)
+		return false;
+
+	swrr->version = version;
+	if (n == swrr->n && total == swrr->total &&
+			memcmp(port_ids, swrr->port_ids, sizeof(port_ids[0]) * n) == 0 &&
+			memcmp(nb_queues, swrr->nb_queues,
+				sizeof(nb_queues[0]) * n) == 0 &&
+			memcmp(weight, swrr->weight, sizeof(weight[0]) * n) == 0)
+		return true;
+	swrr->n = n;
+	swrr->total = total;
+	memcpy(swrr->port_ids, port_ids, sizeof(port_ids[0]) * n);
+	memcpy(swrr->nb_queues, nb_queues, sizeof(nb_queues[0]) * n);
+	memcpy(swrr->weight, weight, sizeof(weight[0]) * n);
 	memset(swrr->current, 0, sizeof(swrr->current));
 	memset(swrr->next_queue, 0, sizeof(swrr->next_queue));
 	swrr->sched_len = 0;
 	swrr->sched_pos = 0;
 	if (swrr->n == 0 || swrr->total > RTE_TXWEIGHT_SWRR_SCHED_MAX)
-		return;
+		return true;
 	/*
 	 * A short period: run it once now, then replay it (the credits are
 	 * back to zero after exactly one period, so the replay is the same
@@ -77,6 +102,13 @@ rte_txweight_swrr_reload(struct rte_txweight_swrr *swrr)
 		swrr->sched[k] = (uint8_t)best;
 	}
 	swrr->sched_len = (uint32_t)swrr->total;
+	return true;
+}
+
+void
+rte_txweight_swrr_reload(struct rte_txweight_swrr *swrr)
+{
+	(void)swrr_load(swrr);
 }
 
 /*
@@ -100,6 +132,8 @@ rte_txweight_swrr_init(struct rte_txweight_swrr *swrr,
 	}
 	memset(swrr, 0, sizeof(*swrr));
 	swrr->table = table;
-	rte_txweight_swrr_reload(swrr);
+	/* The control path may wait for an updater, unlike the picks. */
+	while (!swrr_load(swrr))
+		rte_pause();
 	return 0;
 }

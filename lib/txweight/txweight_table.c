@@ -159,6 +159,10 @@ rte_txweight_table_reader_unregister(struct rte_txweight_table *table,
 	return 0;
 }
 
+/* Its messages name the API function it checks for. */
+#define UPDATE_ERR(fmt, ...) \
+	TXWEIGHT_LOG_AS(ERR, "rte_txweight_table_update", fmt, ##__VA_ARGS__)
+
 static int
 check_update_args(const struct rte_txweight_table *table,
 	const uint16_t *port_ids, const uint64_t *weights,
@@ -168,35 +172,34 @@ check_update_args(const struct rte_txweight_table *table,
 	unsigned int i;
 
 	if (table == NULL || port_ids == NULL || weights == NULL) {
-		TXWEIGHT_LOG(ERR, "NULL table, port_ids or weights");
+		UPDATE_ERR("NULL table, port_ids or weights");
 		return -EINVAL;
 	}
 	if (n == 0 || n > RTE_TXWEIGHT_MAX_PORTS) {
-		TXWEIGHT_LOG(ERR, "%s: %u ports: must be 1..%u", table->name, n,
+		UPDATE_ERR("%s: %u ports: must be 1..%u", table->name, n,
 			RTE_TXWEIGHT_MAX_PORTS);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
 		if (!rte_eth_dev_is_valid_port(port_ids[i])) {
-			TXWEIGHT_LOG(ERR, "%s: port %u is not a valid port",
-				table->name, port_ids[i]);
+			UPDATE_ERR("%s: port %u is not a valid port", table->name,
+				port_ids[i]);
 			return -EINVAL;
 		}
 		if (seen[port_ids[i]]) {
-			TXWEIGHT_LOG(ERR, "%s: port %u given twice", table->name,
+			UPDATE_ERR("%s: port %u given twice", table->name,
 				port_ids[i]);
 			return -EINVAL;
 		}
 		seen[port_ids[i]] = true;
 		if (nb_queues != NULL && (nb_queues[i] == 0 ||
 				nb_queues[i] > RTE_MAX_QUEUES_PER_PORT)) {
-			TXWEIGHT_LOG(ERR, "%s: port %u: %u TX queues (1..%u)",
-				table->name, port_ids[i], nb_queues[i],
-				RTE_MAX_QUEUES_PER_PORT);
+			UPDATE_ERR("%s: port %u: %u TX queues (1..%u)", table->name,
+				port_ids[i], nb_queues[i], RTE_MAX_QUEUES_PER_PORT);
 			return -EINVAL;
 		}
 	}
-	*sum = txweight_weight_sum(weights, n);
+	*sum = txweight_weight_sum(weights, n, "rte_txweight_table_update");
 	if (*sum == UINT64_MAX)
 		return -EINVAL;
 	return 0;

@@ -5,7 +5,8 @@
 /*
  * Unit tests of smooth weighted round robin: exact shares in every window
  * of sum(weights) picks, even interleaving, gcd reduction, queue rotation,
- * following the table's weights after an update, no port, bad input.
+ * following the table's weights after an update, a sequence left running
+ * by updates that publish the same weights, no port, bad input.
  */
 
 #include <errno.h>
@@ -141,6 +142,57 @@ test_follows_table(struct rte_txweight_table *t)
 		"all zero: no port");
 }
 
+/*
+ * Updates that publish the same weights (a periodic refresh, an LSC with
+ * no speed change, the weights scaled by a common factor) must not
+ * restart the sequence: every window of sum(weights) picks stays exact.
+ * Restarted at every update, the first picks go to the largest weight
+ * each time, and with 4 equal ports refreshed before every pick port 0
+ * would take them all.
+ */
+static void
+test_same_weights_republished(struct rte_txweight_table *t)
+{
+	static uint16_t seq[40100];
+	static const struct {
+		uint64_t w[N_PORTS];
+		uint64_t scaled[N_PORTS]; /* the same after gcd reduction */
+		uint32_t reduced[N_PORTS];
+		unsigned int every;       /* picks between two updates */
+		unsigned int picks;
+	} cases[] = {
+		{ { 1, 1, 1, 1 }, { 5, 5, 5, 5 }, { 1, 1, 1, 1 }, 1, 4000 },
+		{ { 1, 1, 1, 1 }, { 1, 1, 1, 1 }, { 1, 1, 1, 1 }, 2, 4000 },
+		{ { 400000, 1000, 0, 0 }, { 400000, 1000, 0, 0 }, { 400, 1, 0, 0 },
+			150, 40100 },
+		{ { 3, 2, 0, 1 }, { 6, 4, 0, 2 }, { 3, 2, 0, 1 }, 5, 6000 },
+	};
+	struct rte_txweight_swrr s;
+	unsigned int c, k, total, p;
+	uint64_t version;
+
+	for (c = 0; c < RTE_DIM(cases); c++) {
+		total = 0;
+		for (p = 0; p < N_PORTS; p++)
+			total += cases[c].reduced[p];
+		TW_CHECK(rte_txweight_table_update(t, ports, cases[c].w, NULL,
+			N_PORTS) >= 0, "case %u: update", c);
+		TW_CHECK(rte_txweight_swrr_init(&s, t) == 0, "init");
+		for (k = 0; k < cases[c].picks; k++) {
+			if (k % cases[c].every == 0)
+				(void)rte_txweight_table_update(t, ports,
+					(k / cases[c].every) % 2 ? cases[c].scaled :
+					cases[c].w, NULL, N_PORTS);
+			seq[k] = rte_txweight_swrr_next(&s).port_id;
+		}
+		version = rte_txweight_table_version(t);
+		TW_CHECK(s.version == version, "case %u: version followed", c);
+		TW_CHECK(windows_exact(seq, cases[c].picks, total, cases[c].reduced,
+			N_PORTS), "case %u: updates every %u picks with the same weights "
+			"keep every window of %u picks exact", c, cases[c].every, total);
+	}
+}
+
 static void
 test_queue_rotation(struct rte_txweight_table *t)
 {
@@ -244,6 +296,7 @@ main(void)
 	if (t != NULL) {
 		test_shares(t);
 		test_follows_table(t);
+		test_same_weights_republished(t);
 		test_queue_rotation(t);
 		test_largest_weights(t);
 		rte_txweight_table_free(t);
