@@ -649,20 +649,24 @@ static cmdline_parse_ctx_t lp_ctx[] = {
 /*
  * Run the commands of a stream line by line, echoing nothing: the output
  * of a script is the output of its commands. Stops at EOF or quit.
+ * Returns 0, or a negative errno when the stream could not be read (a
+ * directory given as --cmdline-file, an I/O error), a signal apart.
  */
-static void
+static int
 run_lines(FILE *in)
 {
 	struct cmdline *cl;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
+	int err = 0;
 
 	cl = cmdline_new(lp_ctx, "", -1, STDOUT_FILENO);
 	if (cl == NULL) {
 		fprintf(stderr, "Failed to create the command line\n");
-		return;
+		return -ENOMEM;
 	}
+	errno = 0;
 	while (!quit_requested && lp_quit_signal == 0 &&
 			(len = getline(&line, &cap, in)) >= 0) {
 		char buf[1024];
@@ -685,9 +689,13 @@ run_lines(FILE *in)
 		else if (ret == CMDLINE_PARSE_BAD_ARGS)
 			fprintf(stderr, "Bad arguments\n");
 		cmd_done();
+		errno = 0;
 	}
+	if (ferror(in) && lp_quit_signal == 0 && errno != EINTR)
+		err = errno != 0 ? -errno : -EIO;
 	free(line);
 	cmdline_free(cl);
+	return err;
 }
 
 /*
@@ -792,6 +800,8 @@ interactive_run(void)
 int
 lp_cli_run(void)
 {
+	int ret;
+
 	if (lp.cmdline_file != NULL) {
 		FILE *f = fopen(lp.cmdline_file, "r");
 
@@ -803,8 +813,13 @@ lp_cli_run(void)
 				lp.cmdline_file);
 			return -err;
 		}
-		run_lines(f);
+		ret = run_lines(f);
 		fclose(f);
+		if (ret < 0) {
+			fprintf(stderr, "Failed to read %s: %s\n",
+				lp.cmdline_file, strerror(-ret));
+			return ret;
+		}
 		printf("Read CLI commands from %s\n", lp.cmdline_file);
 		cmd_done();
 		if (quit_requested || lp_quit_signal != 0)
@@ -813,7 +828,12 @@ lp_cli_run(void)
 	if (lp.stats_period != 0) {
 		return stats_period_run();
 	} else if (!isatty(STDIN_FILENO)) {
-		run_lines(stdin);
+		ret = run_lines(stdin);
+		if (ret < 0) {
+			fprintf(stderr, "Failed to read the commands on stdin: %s\n",
+				strerror(-ret));
+			return ret;
+		}
 	} else if (lp.interactive) {
 		return interactive_run();
 	} else {

@@ -132,6 +132,7 @@ struct lp_config {
 	volatile bool stop_request;
 	bool started;
 	bool auto_rebalance;
+	bool no_link_check;       /**< --disable-link-check */
 	uint64_t rebalances;       /**< applied rebalances */
 };
 

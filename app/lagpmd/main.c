@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -156,6 +157,7 @@ usage(const char *prog)
 		"  --auto-rebalance         txq rebalance auto on from the start\n"
 		"  --stats-period=SECONDS   without -i: forward at once and print the\n"
 		"                           port statistics every SECONDS until a signal\n"
+		"  --disable-link-check     start without waiting for the links to be up\n"
 		"  -h, --help               this help\n", prog);
 }
 
@@ -166,9 +168,11 @@ parse_uint(const char *arg, const char *name, unsigned long min,
 	char *end;
 	unsigned long v;
 
+	/* Decimal, as testpmd reads them: no sign, no octal or hex prefix. */
 	errno = 0;
-	v = strtoul(arg, &end, 0);
-	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max) {
+	v = strtoul(arg, &end, 10);
+	if (!isdigit((unsigned char)arg[0]) || errno != 0 || *end != '\0' ||
+			v < min || v > max) {
 		fprintf(stderr, "Invalid %s: %s (%lu..%lu)\n", name, arg, min,
 			max);
 		return -1;
@@ -221,6 +225,7 @@ parse_args(int argc, char **argv)
 		OPT_PORTMASK = 256, OPT_PORTS, OPT_TXQ, OPT_RXQ, OPT_TXD,
 		OPT_RXD, OPT_NB_CORES, OPT_BURST, OPT_TXPKTS, OPT_FWD_MODE,
 		OPT_MBUFS, OPT_CMDLINE_FILE, OPT_AUTO, OPT_STATS_PERIOD,
+		OPT_NO_LINK_CHECK,
 	};
 	static const struct option opts[] = {
 		{ "portmask", required_argument, NULL, OPT_PORTMASK },
@@ -237,6 +242,7 @@ parse_args(int argc, char **argv)
 		{ "cmdline-file", required_argument, NULL, OPT_CMDLINE_FILE },
 		{ "auto-rebalance", no_argument, NULL, OPT_AUTO },
 		{ "stats-period", required_argument, NULL, OPT_STATS_PERIOD },
+		{ "disable-link-check", no_argument, NULL, OPT_NO_LINK_CHECK },
 		{ "interactive", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -319,6 +325,9 @@ parse_args(int argc, char **argv)
 			break;
 		case OPT_AUTO:
 			lp.auto_rebalance = true;
+			break;
+		case OPT_NO_LINK_CHECK:
+			lp.no_link_check = true;
 			break;
 		case OPT_STATS_PERIOD:
 			if (parse_uint(optarg, "stats-period", 1, 86400, &v) < 0)
@@ -425,6 +434,39 @@ ports_close(unsigned int n)
 	fflush(stdout);
 }
 
+/*
+ * Wait up to 9 s for every port's link to be up, as testpmd does before it
+ * forwards: lagpmd starts with weights by speed, and a port whose link
+ * came up a moment after its start (a bond, a real NIC) would otherwise
+ * start with weight 0 and, with auto rebalance off, stay without TX.
+ * Ports still down then are named.
+ */
+static void
+wait_links(void)
+{
+	struct rte_eth_link link;
+	unsigned int p, tries, down = 0;
+
+	printf("Checking link statuses...\n");
+	fflush(stdout);
+	for (tries = 0; tries < 90 && lp_quit_signal == 0; tries++) {
+		down = 0;
+		for (p = 0; p < lp.nb_ports; p++)
+			if (rte_eth_link_get_nowait(lp.ports[p].port_id, &link) != 0 ||
+					link.link_status == RTE_ETH_LINK_DOWN)
+				down++;
+		if (down == 0)
+			return;
+		rte_delay_ms(100);
+	}
+	for (p = 0; p < lp.nb_ports; p++)
+		if (rte_eth_link_get_nowait(lp.ports[p].port_id, &link) != 0 ||
+				link.link_status == RTE_ETH_LINK_DOWN)
+			printf("Port %u: link down, weight 0 until `txq rebalance "
+				"speed` or an automatic rebalance\n",
+				lp.ports[p].port_id);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -510,6 +552,8 @@ main(int argc, char **argv)
 			goto fail;
 		}
 	}
+	if (!lp.no_link_check)
+		wait_links();
 	ret = lp_rebalance_init();
 	if (ret < 0) {
 		fprintf(stderr, "Cannot set up rebalancing: %s\n",

@@ -45,44 +45,52 @@ static bool ev_thread_running;
 /* Duration of the last applied rebalance (assign + publish + QSBR wait). */
 static uint64_t last_apply_ns;
 
-/* Publish one schedule per lcore from lcore owners; caller holds ctl_lock. */
+/*
+ * Publish one schedule per lcore from the owners given (one row per
+ * lcore), which become the lcores' owners; caller holds ctl_lock. Every
+ * schedule is built before any is published, so that a failed allocation
+ * leaves every lcore on its old schedule and owners (all or nothing).
+ */
 static int
-publish(void)
+publish(uint16_t (*owner)[LP_SLOTS])
 {
-	struct lp_sched *old[LP_MAX_FWD_LCORES];
+	struct lp_sched *ns[LP_MAX_FWD_LCORES], *old[LP_MAX_FWD_LCORES];
 	unsigned int i, s;
 
 	for (i = 0; i < lp.nb_fwd_lcores; i++) {
-		struct lp_fwd_lcore *fl = lp.lcores[i];
 		unsigned int used[RTE_MAX_ETHPORTS] = { 0 };
 		unsigned int nq = 0;
-		struct lp_sched *ns;
 		uint16_t q;
 
 		for (q = i; q < lp.nb_txq; q += lp.nb_fwd_lcores)
 			nq++;
-		ns = rte_zmalloc("lagpmd_sched", sizeof(*ns), 0);
-		if (ns == NULL) {
+		ns[i] = rte_zmalloc("lagpmd_sched", sizeof(*ns[i]), 0);
+		if (ns[i] == NULL) {
 			while (i-- > 0)
-				rte_free(old[i]);
+				rte_free(ns[i]);
 			return -ENOMEM;
 		}
 		/* Slots in owner order; a port's slots rotate over the
 		 * lcore's queues of that port.
 		 */
 		for (s = 0; s < LP_SLOTS && nq > 0; s++) {
-			uint16_t p = fl->owner[s];
+			uint16_t p = owner[i][s];
 			struct lp_slot *slot;
 
 			if (p == RTE_TXWEIGHT_NO_PORT || p >= lp.nb_ports)
 				continue;
-			slot = &ns->slot[ns->n_slots++];
+			slot = &ns[i]->slot[ns[i]->n_slots++];
 			slot->port_idx = p;
 			slot->port_id = lp.ports[p].port_id;
 			slot->queue_id = i + (used[p]++ % nq) * lp.nb_fwd_lcores;
 		}
+	}
+	for (i = 0; i < lp.nb_fwd_lcores; i++) {
+		struct lp_fwd_lcore *fl = lp.lcores[i];
+
+		memcpy(fl->owner, owner[i], sizeof(fl->owner));
 		old[i] = fl->sched;
-		__atomic_store_n(&fl->sched, ns, __ATOMIC_RELEASE);
+		__atomic_store_n(&fl->sched, ns[i], __ATOMIC_RELEASE);
 	}
 	/* Every online lcore has finished the burst that may have read an
 	 * old schedule once this returns; offline ones hold nothing.
@@ -154,9 +162,7 @@ apply_locked(const uint64_t *weights, const char *why)
 			goto out;
 		moved += ret;
 	}
-	for (i = 0; i < lp.nb_fwd_lcores; i++)
-		memcpy(lp.lcores[i]->owner, owner[i], sizeof(owner[i]));
-	ret = publish();
+	ret = publish(owner);
 	if (ret < 0)
 		goto out;
 	last_apply_ns = lp_mono_ns() - t0;

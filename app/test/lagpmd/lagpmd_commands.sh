@@ -140,6 +140,38 @@ lt_expect_grep "^Failed to create file based cmdline context: $LT_DIR/absent.txt
 	"$out2" "missing --cmdline-file: said"
 lt_expect_grep '^Bye\.\.\.$' "$out2" "missing --cmdline-file: clean exit"
 
+# A --cmdline-file that opens but cannot be read (a directory): said,
+# not announced as read, status 1.
+status=0
+# shellcheck disable=SC2046
+"$LAGPMD" $(lt_eal_args dirfile) "${vdevs[@]}" -- --cmdline-file "$LT_DIR" \
+	</dev/null >"$out2" 2>&1 || status=$?
+[ "$status" -eq 1 ] || lt_fail "directory as --cmdline-file: exit status $status, want 1"
+lt_expect_grep "^Failed to read $LT_DIR: Is a directory\$" "$out2" \
+	"directory as --cmdline-file: said"
+lt_expect_no_grep '^Read CLI commands from' "$out2" \
+	"directory as --cmdline-file: not announced as read"
+
+# Numbers are decimal, as in testpmd: 010 is ten queues, not eight.
+echo 'show port info 0' >"$LT_DIR/info.txt"
+# shellcheck disable=SC2046
+"$LAGPMD" $(lt_eal_args decimal) "${vdevs[@]}" -- --txq=010 \
+	<"$LT_DIR/info.txt" >"$out2" 2>&1 || lt_fail "--txq=010: exit status $?"
+lt_expect_grep '^Current number of TX queues: 10$' "$out2" "--txq=010 is decimal"
+
+# A port whose link comes up just after its start (a bond: its link
+# follows its members') gets its weight by speed at startup: lagpmd waits
+# for the links, as testpmd does, before the first rebalance.
+echo 'show txq map' >"$LT_DIR/map.txt"
+# shellcheck disable=SC2046
+"$LAGPMD" $(lt_eal_args bond) --vdev net_null0 --vdev net_null1 \
+	--vdev 'net_bonding0,mode=0,slave=net_null0,slave=net_null1' \
+	--vdev net_null2 -- --ports=2,3 <"$LT_DIR/map.txt" >"$out2" 2>&1 ||
+	lt_fail "bond: exit status $?"
+lt_expect_grep '^Checking link statuses\.\.\.$' "$out2" "links checked at startup"
+lt_expect_grep '^port 2  speed 20000  weight 20000  txqs 1  share 66\.7%$' \
+	"$out2" "a bond up just after its start gets its weight by speed"
+
 # Bad options are refused before anything runs.
 # shellcheck disable=SC2046
 if "$LAGPMD" $(lt_eal_args opts) "${vdevs[@]}" -- --txq 0 >"$out2" 2>&1; then
