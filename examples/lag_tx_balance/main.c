@@ -69,6 +69,12 @@
 /* Frame length without FCS, as testpmd counts it. */
 #define MIN_PKT_SIZE 60
 #define MAX_PKT_SIZE (RTE_ETHER_MAX_LEN - RTE_ETHER_CRC_LEN)
+/*
+ * Highest --rate: far above any port, and low enough that the packets
+ * due after a year at that rate (a double, then an integer) stay far
+ * below 2^64.
+ */
+#define MAX_RATE_PPS UINT64_C(1000000000000)
 
 /* Exit status for a bad command line, as the usage says. */
 #define EXIT_USAGE 2
@@ -194,8 +200,8 @@ print_usage(FILE *out, const char *prgname)
 		"Usage: %s [EAL options] -- [options]\n"
 		"  --flows N        flows to generate (default %u, max %u)\n"
 		"  --pkt-size B     frame size in bytes without FCS (%u..%u, default %u)\n"
-		"  --rate PPS       packets per second, all lcores together\n"
-		"                   (default 0: as fast as possible)\n"
+		"  --rate PPS       packets per second, all lcores together, up to\n"
+		"                   10^12 (default 0: as fast as possible)\n"
 		"  --cap PORT:MBPS  cap PORT's weight at MBPS (once per port; e.g. a VF\n"
 		"                   rate limit the VF cannot see)\n"
 		"  --table-size N   flow-table entries, a power of two (%u..%u,\n"
@@ -300,7 +306,7 @@ parse_args(int argc, char **argv)
 			opt.pkt_size = v;
 			break;
 		case OPT_RATE:
-			if (!parse_u64(optarg, 0, UINT64_MAX / 2, &v))
+			if (!parse_u64(optarg, 0, MAX_RATE_PPS, &v))
 				goto bad;
 			opt.rate_pps = v;
 			break;
@@ -977,8 +983,14 @@ stats_loop(FILE *csv)
 			stats_tick(csv, now, row, table);
 			if (row)
 				next_tick = next_due(next_tick, interval, now);
-			if (table)	/* a second after this one */
-				next_print = now + print_period;
+			/*
+			 * Tables keep to whole seconds: one printed early
+			 * with a row takes its second's slot, it does not
+			 * move the next ones.
+			 */
+			if (table)
+				next_print = next_due(next_print, print_period,
+					now);
 			continue;
 		}
 		/*

@@ -66,3 +66,17 @@ lt_expect_grep ', 2 lcore\(s\);' "$log" "--rate 1: two forwarding lcores"
 awk -v n="$total" -v r="$run_s" 'BEGIN { exit !(n != "" && n <= r) }' ||
 	lt_fail "--rate 1 on 2 lcores for $run_s s sent $total packets"
 lt_ok "--rate 1 on 2 lcores for $run_s s sent $total packets"
+
+# The console table keeps to whole seconds whatever --interval-ms: with
+# rows every 0.7 s over 3.5 s, the tables due at 1 s and 3 s come with
+# the rows at 0.7 s and 2.8 s (same counters), the one due at 2 s comes
+# alone, and the final one at the end: three before it, not one per row
+# close to a due time.
+log=$LT_DIR/table.log
+ltb_start table "$log" -- --vdev net_null0 -- --interval-ms 700 --duration 3.5
+lt_wait_exit "$LTB_PID" 30 "--interval-ms 700 run"
+[ "$LT_STATUS" -eq 0 ] || lt_fail "--interval-ms 700 run: exit status $LT_STATUS"
+times=$(sed -n 's/^\[ *\([0-9.]*\) s\] table .*/\1/p' "$log" | tr '\n' ' ')
+n=$(printf '%s\n' $times | awk '$1 < 3.45' | wc -l)
+[ "$n" -eq 3 ] || lt_fail "--interval-ms 700: tables at $times, want 3 before the end"
+lt_ok "--interval-ms 700: tables at ${times}(one per second's slot)"
