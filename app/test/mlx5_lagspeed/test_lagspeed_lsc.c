@@ -40,6 +40,7 @@
 #define PORT_EXT 0
 #define PORT_LEGACY 1
 #define PORT_PLAIN 2
+#define PORT_BAD_IB_PORT 3 /* faults scenario */
 /* scenario "order": a bonding port (bound) over one null member */
 #define PORT_MEMBER 3
 #define PORT_BOND 4
@@ -409,6 +410,7 @@ scenario_hotplug(void)
 {
 	struct rte_pmd_mlx5_lagspeed_info info;
 	struct rte_eth_dev_info dinfo;
+	struct rte_eth_conf conf;
 	struct rte_eth_link link;
 	uint64_t count;
 	uint16_t port;
@@ -416,6 +418,11 @@ scenario_hotplug(void)
 	CHECK(rte_dev_probe("net_null3") == 0, "hotplug net_null3");
 	CHECK(rte_eth_dev_get_port_by_name("net_null3", &port) == 0,
 		"net_null3 has a port");
+	/* Started: a link its PMD reports down is left as the PMD says. */
+	memset(&conf, 0, sizeof(conf));
+	CHECK(rte_eth_dev_configure(port, 0, 1, &conf) == 0 &&
+		rte_eth_tx_queue_setup(port, 0, 64, rte_socket_id(), NULL) == 0 &&
+		rte_eth_dev_start(port) == 0, "start net_null3");
 	memset(&link, 0, sizeof(link));
 	rte_eth_link_get_nowait(port, &link);
 	CHECK(link.link_speed == 200000, "hotplugged port: %u Mb/s",
@@ -426,6 +433,7 @@ scenario_hotplug(void)
 	CHECK(ibvsim_device_contexts(sim, "mlx5_0") == 1,
 		"the device's context is shared: %d",
 		ibvsim_device_contexts(sim, "mlx5_0"));
+	CHECK(rte_eth_dev_stop(port) == 0, "stop net_null3");
 	CHECK(rte_eth_dev_info_get(port, &dinfo) == 0 &&
 		rte_dev_remove(dinfo.device) == 0, "remove net_null3");
 	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(port, &info) == -ENODEV,
@@ -527,6 +535,17 @@ scenario_faults(void)
 	struct rte_eth_link link;
 	uint64_t count = 0;
 
+	/*
+	 * bind= naming a port its device does not have: refused at attach
+	 * (the verb says EINVAL), not taken for a passing query error.
+	 */
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_BAD_IB_PORT, &info) == 0 &&
+		info.state == RTE_PMD_MLX5_LAGSPEED_DETACHED &&
+		info.last_error == EINVAL && info.effective_speed == 10000,
+		"bind=net_null3@mlx5_0:2: state %s error %d, %u Mb/s",
+		state_name(info.state), info.last_error, info.effective_speed);
+	printf("ok: a bind= to a port the device lacks is left to the PMD\n");
+
 	/* EIO: the last good speed stays, no callback. */
 	must(ibvsim_fault(sim, "mlx5_0", "query-eio", 0), "query-eio");
 	must(ibvsim_pf_set(sim, "g", 1, false), "pf 1 down");
@@ -566,7 +585,39 @@ scenario_faults(void)
 		"old kernel: state %s error %d",
 		state_name(info.state), info.last_error);
 	CHECK(link_of(PORT_LEGACY).link_speed == 10000, "old kernel speed");
+	CHECK(info.effective_speed == 10000 && info.pmd_speed == 10000,
+		"old kernel: info says %u / %u Mb/s, want the PMD's 10000",
+		info.effective_speed, info.pmd_speed);
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0 &&
+		info.effective_speed == 10000 && info.pmd_speed == 10000,
+		"detached: info says %u / %u Mb/s, want the PMD's 10000",
+		info.effective_speed, info.pmd_speed);
 	printf("ok: old kernel keeps the PMD's speed\n");
+
+	/*
+	 * Port 2's device (10000 Mb/s, as net_null) failed its first query
+	 * (EIO from the start): nothing applied. When queries work again the
+	 * record changes, the link seen does not: no LSC.
+	 */
+	count = lsc_count(PORT_PLAIN);
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_PLAIN, &info) == 0 &&
+		info.state == RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR,
+		"EIO from the start: state %s", state_name(info.state));
+	must(ibvsim_fault(sim, "mlx5_2", "clear", 0), "clear mlx5_2");
+	must(ibvsim_fault(sim, "mlx5_2", "storm", 1), "one event on mlx5_2");
+	for (int i = 0; i < 300 && (rte_pmd_mlx5_lagspeed_info_get_dyn(
+			PORT_PLAIN, &info) != 0 ||
+			info.state != RTE_PMD_MLX5_LAGSPEED_ACTIVE); i++)
+		usleep(10000);
+	CHECK(info.state == RTE_PMD_MLX5_LAGSPEED_ACTIVE,
+		"queries again: state %s", state_name(info.state));
+	usleep(200000);
+	CHECK(lsc_count(PORT_PLAIN) == count && link_of(PORT_PLAIN).link_speed ==
+		10000, "a speed equal to the PMD's once queries work: %" PRIu64
+		" LSC, %u Mb/s", lsc_count(PORT_PLAIN) - count,
+		link_of(PORT_PLAIN).link_speed);
+	printf("ok: no LSC for a change the application cannot see\n");
+
 }
 
 /*
@@ -579,14 +630,17 @@ scenario_faults(void)
 static void
 expect_bond_lsc(const char *what, uint64_t want_count, bool up)
 {
+	/* Down, the PMD's link stands: bonding's, no speed. */
+	const uint32_t want = up ? 200000 : RTE_ETH_SPEED_NUM_NONE;
+
 	CHECK(wait_count(PORT_BOND, want_count, 3000), "%s: no LSC", what);
 	CHECK(seen[PORT_BOND].link.link_status == up &&
-		seen[PORT_BOND].link.link_speed == 200000,
-		"%s: the callback read %u Mb/s %s, want 200000 %s", what,
+		seen[PORT_BOND].link.link_speed == want,
+		"%s: the callback read %u Mb/s %s, want %u %s", what,
 		seen[PORT_BOND].link.link_speed,
-		seen[PORT_BOND].link.link_status ? "up" : "down",
+		seen[PORT_BOND].link.link_status ? "up" : "down", want,
 		up ? "up" : "down");
-	printf("ok: %s: the callback read 200000 Mb/s %s\n", what,
+	printf("ok: %s: the callback read %u Mb/s %s\n", what, want,
 		up ? "up" : "down");
 }
 
@@ -814,10 +868,24 @@ main(int argc, char **argv)
 	must(ibvsim_device_add(sim, "mlx5_1", NULL, 25000, 1, "vf",
 		strcmp(scenario, "faults") == 0 ? IBVSIM_F_OLD_KERNEL :
 		IBVSIM_F_LEGACY), "mlx5_1");
-	snprintf(env, sizeof(env),
-		"ibverbs=%s,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,"
-		"bind=net_null3@mlx5_0:1,bind=net_bonding0@mlx5_0:1",
-		ibvsim_lib);
+	if (strcmp(scenario, "faults") == 0) {
+		/* net_null2 on a 10000 Mb/s device failing from the start;
+		 * net_null3 on a port mlx5_0 does not have.
+		 */
+		must(ibvsim_device_add(sim, "mlx5_2", NULL, 10000, 1, "vf", 0),
+			"mlx5_2");
+		must(ibvsim_fault(sim, "mlx5_2", "query-eio", 0),
+			"query-eio on mlx5_2");
+		snprintf(env, sizeof(env),
+			"ibverbs=%s,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,"
+			"bind=net_null2@mlx5_2:1,bind=net_null3@mlx5_0:2",
+			ibvsim_lib);
+	} else {
+		snprintf(env, sizeof(env),
+			"ibverbs=%s,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,"
+			"bind=net_null3@mlx5_0:1,bind=net_bonding0@mlx5_0:1",
+			ibvsim_lib);
+	}
 	setenv("LAGSPEED", env, 1);
 
 	snprintf(prefix, sizeof(prefix), "lt_lsc_%s_%d", scenario, getpid());
@@ -839,6 +907,10 @@ main(int argc, char **argv)
 	eal[n++] = (char *)"net_null1";
 	eal[n++] = (char *)"--vdev";
 	eal[n++] = (char *)"net_null2";
+	if (strcmp(scenario, "faults") == 0) {
+		eal[n++] = (char *)"--vdev";
+		eal[n++] = (char *)"net_null3";
+	}
 	if (strcmp(scenario, "order") == 0) {
 		eal[n++] = (char *)"--vdev";
 		eal[n++] = (char *)"net_null4";

@@ -165,11 +165,17 @@ test_link_model(void)
 	CHECK(out.link_duplex == RTE_ETH_LINK_FULL_DUPLEX);
 	CHECK(out.link_autoneg == RTE_ETH_LINK_AUTONEG);
 
-	/* PMD says down (e.g. port stopped): speed still effective */
+	/* PMD says down (port stopped, link set down): its link stands */
 	pmd.link_status = RTE_ETH_LINK_DOWN;
+	pmd.link_speed = RTE_ETH_SPEED_NUM_NONE;
 	out = lagspeed_link_apply(pmd, eff);
-	CHECK(out.link_speed == 200000 && out.link_status == RTE_ETH_LINK_DOWN);
+	CHECK(out.link_speed == RTE_ETH_SPEED_NUM_NONE &&
+		out.link_status == RTE_ETH_LINK_DOWN);
+	pmd.link_speed = 10000; /* net_null keeps its speed when stopped */
+	out = lagspeed_link_apply(pmd, eff);
+	CHECK(out.link_speed == 10000 && out.link_status == RTE_ETH_LINK_DOWN);
 	pmd.link_status = RTE_ETH_LINK_UP;
+	pmd.link_speed = RTE_ETH_SPEED_NUM_100G;
 
 	/* function down: link down, no speed */
 	eff = lagspeed_eff_from_query(0);

@@ -226,6 +226,21 @@ lagspeed_ibdev_get(const char *name)
 
 /* ---- ports --------------------------------------------------------- */
 
+/* Whether the link laid over the PMD's differs between two records. */
+static bool
+lagspeed_link_visible_change(const struct lagspeed_port *p, uint64_t old_eff,
+	uint64_t new_eff)
+{
+	union { uint64_t word; struct rte_eth_link link; } pmd, before, after;
+
+	pmd.word = __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);
+	before.word = 0;
+	after.word = 0;
+	before.link = lagspeed_link_apply(pmd.link, old_eff);
+	after.link = lagspeed_link_apply(pmd.link, new_eff);
+	return before.word != after.word;
+}
+
 /*
  * Query a port's effective speed and publish it (lock held).
  * @return true when the link an application sees changed.
@@ -274,6 +289,14 @@ lagspeed_port_query(struct lagspeed_port *p)
 	__atomic_store_n(&p->eff, new_eff, __ATOMIC_RELEASE);
 	if (p->hooked)
 		lagspeed_hook_refresh(p);
+	/*
+	 * A new record need not change what applications see: a speed that
+	 * comes back equal to the PMD's after none was applied (a query
+	 * error, then the same speed), or an effective link laid over a
+	 * link the PMD reports down. Only a change they see is one.
+	 */
+	if (!lagspeed_link_visible_change(p, old_eff, new_eff))
+		return false;
 	__atomic_add_fetch(&p->changes, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->last_change_us, lagspeed_now_us(),
 		__ATOMIC_RELAXED);
@@ -484,6 +507,18 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	p->last_change_us = 0;
 	if (p->state == RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED) {
 		/* Nothing to change: leave the port as it is. */
+		return lagspeed_port_drop_ibdev(p);
+	}
+	if (p->state == RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR &&
+			p->last_error == EINVAL) {
+		/*
+		 * The verb refuses the port number itself (a device with
+		 * fewer ports): no later query will do better.
+		 */
+		LAGSPEED_LOG(ERR, "port %u (%s): %s has no port %u%s: "
+			"the PMD's speed is kept", port_id, name, ibdev, ib_port,
+			bind != NULL ? " (from bind=)" : "");
+		p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
 		return lagspeed_port_drop_ibdev(p);
 	}
 	if (lagspeed_hook_install(p) != 0) {
@@ -927,7 +962,12 @@ rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
 	info->ib_port = p->ib_port;
 	info->state = p->state;
 	info->last_error = p->last_error;
-	if (lagspeed_is_primary()) {
+	if (lagspeed_is_primary() && !p->hooked) {
+		/* Not extended (unsupported, detached): the PMD's link is it. */
+		memcpy(&link, lagspeed_abi_dev_link(p->dev), sizeof(link));
+		info->effective_speed = link.link_speed;
+		info->pmd_speed = link.link_speed;
+	} else if (lagspeed_is_primary()) {
 		union { uint64_t word; struct rte_eth_link link; } pmd;
 
 		eff = __atomic_load_n(&p->eff, __ATOMIC_ACQUIRE);

@@ -45,7 +45,15 @@ lagspeed_link_apply(struct rte_eth_link pmd_link, uint64_t eff)
 {
 	struct rte_eth_link link = pmd_link;
 
-	if (!(eff & LAGSPEED_EFF_VALID))
+	/*
+	 * A link the PMD reports down stays as the PMD reports it. The
+	 * function may still have a group speed (a VF's is its vport's,
+	 * whatever the VF's own state), but a link that is down carries
+	 * nothing, and mlx5 itself treats a speed on a link that is down as
+	 * a state still settling, to be read again.
+	 */
+	if (!(eff & LAGSPEED_EFF_VALID) ||
+			pmd_link.link_status == RTE_ETH_LINK_DOWN)
 		return link;
 	if (lagspeed_eff_up(eff)) {
 		link.link_speed = lagspeed_eff_speed(eff);

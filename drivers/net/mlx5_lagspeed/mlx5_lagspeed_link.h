@@ -51,13 +51,17 @@ lagspeed_eff_up(uint64_t eff)
 	return (eff & LAGSPEED_EFF_UP) != 0;
 }
 
-/** Whether an application would see a different link (speed/status). */
+/**
+ * Whether the record changed. What an application sees may still be the
+ * same (see lagspeed_link_apply()): LSC is raised on that, not on this.
+ */
 bool lagspeed_eff_changed(uint64_t old_eff, uint64_t new_eff);
 
 /**
  * A PMD link rewritten with the effective link: speed = effective speed;
  * a function that is down is link down with speed 0; status (when up),
- * duplex and autoneg stay the PMD's. eff 0 leaves the link as it is.
+ * duplex and autoneg stay the PMD's. eff 0, or a link the PMD reports
+ * down, leaves the link as it is.
  */
 struct rte_eth_link lagspeed_link_apply(struct rte_eth_link pmd_link,
 	uint64_t eff);
