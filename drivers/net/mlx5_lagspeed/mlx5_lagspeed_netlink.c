@@ -84,6 +84,13 @@ lagspeed_netlink_intr(void *arg)
 				reapply = true;
 		}
 	}
+	/*
+	 * The socket overran (ENOBUFS): messages were dropped, one of ours
+	 * may be among them. Re-apply as if it were; what is still queued
+	 * wakes us again.
+	 */
+	if (len < 0 && errno == ENOBUFS)
+		reapply = true;
 	pthread_mutex_unlock(&lagspeed.lock);
 	if (reapply)
 		rte_eal_alarm_set(LAGSPEED_NETLINK_DELAY_US,
