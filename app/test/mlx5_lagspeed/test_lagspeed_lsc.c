@@ -7,7 +7,7 @@
  * loads librte_net_mlx5_lagspeed.so with -d, registers LSC callbacks and
  * reads the link inside them. The emulator (its C API) plays the NIC.
  *
- *   test_lagspeed_lsc lsc|faults|bench
+ *   test_lagspeed_lsc lsc|faults|order|probe|bench
  *
  * Ports: net_null0 bound to mlx5_0 (a VF on group g: 2 x 100G PFs,
  * internal maximum 50G), net_null1 bound to mlx5_1 (legacy: no verb),
@@ -675,6 +675,62 @@ scenario_order(struct rte_mempool *mp)
 	rte_eth_dev_close(PORT_BOND);
 }
 
+/* ---- probe --------------------------------------------------------- */
+
+/*
+ * ethdev raises RTE_ETH_EVENT_NEW inside rte_eth_dev_probing_finish(),
+ * which drivers call at the end of their probe; the bus sets the device's
+ * driver only once the probe returns, and rte_eth_dev_info_get() follows
+ * that driver. The "probe" scenario makes the gap 20 ms wide: this
+ * executable's rte_eth_dev_probing_finish() (exported: meson
+ * export_dynamic) interposes ethdev's, calls it, then sleeps. The
+ * plugin's attach alarm, 1 us after NEW on the interrupt thread, then
+ * falls in the gap for every port; it must wait for the probe to return
+ * (it read the NULL driver and crashed, once in a CI run, before).
+ */
+static unsigned int probe_delay_us;
+
+struct rte_eth_dev;
+void rte_eth_dev_probing_finish(struct rte_eth_dev *dev);
+
+void
+rte_eth_dev_probing_finish(struct rte_eth_dev *dev)
+{
+	static void (*real)(struct rte_eth_dev *);
+
+	if (real == NULL)
+		real = (void (*)(struct rte_eth_dev *))dlsym(RTLD_NEXT,
+			"rte_eth_dev_probing_finish");
+	real(dev);
+	if (probe_delay_us != 0)
+		usleep(probe_delay_us);
+}
+
+static void
+scenario_probe(void)
+{
+	struct rte_pmd_mlx5_lagspeed_info info;
+	struct rte_eth_dev_info dinfo;
+	uint16_t port;
+
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0 &&
+		info.state == RTE_PMD_MLX5_LAGSPEED_ACTIVE &&
+		link_of(PORT_EXT).link_speed == 200000,
+		"slow probe: port 0 extended (state %s)", state_name(info.state));
+	/* A port hotplugged with the same gap, bound by name. */
+	CHECK(rte_dev_probe("net_null3") == 0, "hotplug net_null3");
+	CHECK(rte_eth_dev_get_port_by_name("net_null3", &port) == 0,
+		"net_null3 has a port");
+	usleep(50000); /* the alarm's retries run out of the gap */
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(port, &info) == 0 &&
+		info.state == RTE_PMD_MLX5_LAGSPEED_ACTIVE,
+		"slow probe: hotplugged port extended (state %s)",
+		state_name(info.state));
+	CHECK(rte_eth_dev_info_get(port, &dinfo) == 0 &&
+		rte_dev_remove(dinfo.device) == 0, "remove net_null3");
+	printf("ok: attach alarms wait for the probe to return\n");
+}
+
 /* ---- bench ------------------------------------------------------------ */
 
 static int
@@ -921,6 +977,8 @@ main(int argc, char **argv)
 			"net_bonding0,mode=2,member=net_null4");
 	}
 	eal[n] = NULL;
+	if (strcmp(scenario, "probe") == 0)
+		probe_delay_us = 20000;
 	if (rte_eal_init(n, eal) < 0) {
 		fprintf(stderr, "rte_eal_init failed\n");
 		return 1;
@@ -935,6 +993,8 @@ main(int argc, char **argv)
 		scenario_lsc();
 	else if (strcmp(scenario, "faults") == 0)
 		scenario_faults();
+	else if (strcmp(scenario, "probe") == 0)
+		scenario_probe();
 	else if (strcmp(scenario, "bench") == 0)
 		scenario_bench();
 	else if (strcmp(scenario, "order") == 0)

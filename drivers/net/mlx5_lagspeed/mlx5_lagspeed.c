@@ -688,7 +688,9 @@ lagspeed_port_attach_later(void *arg)
 		/* destroyed meanwhile (or since new again), or EAL is going */
 		pthread_mutex_unlock(&lagspeed.lock);
 		return;
-	} else if (!rte_eth_dev_is_valid_port(port_id)) {
+	} else if (!rte_eth_dev_is_valid_port(port_id) ||
+			!lagspeed_abi_dev_probed(lagspeed_abi_dev(port_id))) {
+		/* Not attached yet, or its probe not returned yet. */
 		if (lagspeed.attach_tries[port_id] == 0)
 			LAGSPEED_LOG(WARNING, "port %u: still not attached %u ms "
 				"after its NEW event: not extended", port_id,

@@ -70,6 +70,13 @@ lagspeed_abi_port_id_fast(const struct rte_eth_dev *dev)
 uint64_t *lagspeed_abi_dev_link(struct rte_eth_dev *dev);
 /** Whether dev_started is set in its shared data. */
 bool lagspeed_abi_dev_started(const struct rte_eth_dev *dev);
+/**
+ * Whether its probe has returned: ethdev raises NEW and marks the port
+ * attached inside the driver's probe, and the bus sets the device's
+ * driver only once the probe returns. Until then rte_eth_dev_info_get()
+ * follows that NULL driver.
+ */
+bool lagspeed_abi_dev_probed(const struct rte_eth_dev *dev);
 
 /** Its shared data's name (valid while the port is being probed too). */
 const char *lagspeed_abi_port_name(const struct rte_eth_dev *dev);
