@@ -246,7 +246,7 @@ lagspeed_link_visible_change(const struct lagspeed_port *p, uint64_t old_eff,
  * @return true when the link an application sees changed.
  */
 static bool
-lagspeed_port_query(struct lagspeed_port *p)
+lagspeed_port_query(struct lagspeed_port *p, bool attaching)
 {
 	uint64_t speed = 0, old_eff, new_eff;
 	int ret, err;
@@ -274,9 +274,13 @@ lagspeed_port_query(struct lagspeed_port *p)
 		p->state = RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED;
 		p->last_error = err;
 	} else {
-		/* Transient: keep the last good speed. */
+		/*
+		 * Transient: keep the last good speed. (EINVAL at attach is
+		 * the port number itself: the attach says so, not this.)
+		 */
 		new_eff = old_eff;
-		if (p->state != RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR)
+		if (p->state != RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR &&
+				!(attaching && err == EINVAL))
 			LAGSPEED_LOG(WARNING,
 				"port %u: querying %s:%u failed (%s): last speed kept",
 				p->port_id, p->ib_name, p->ib_port,
@@ -501,7 +505,7 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 		return NULL;
 	}
 	p->state = RTE_PMD_MLX5_LAGSPEED_ACTIVE;
-	lagspeed_port_query(p);
+	lagspeed_port_query(p, true);
 	/* The first query is where we start from, not a change. */
 	p->changes = 0;
 	p->last_change_us = 0;
@@ -616,7 +620,7 @@ lagspeed_ibdev_intr(void *arg)
 					__atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE))
 				continue;
 		} else if (!lagspeed_event_port_dirty(dirty, p->ib_port) ||
-				!lagspeed_port_query(p)) {
+				!lagspeed_port_query(p, false)) {
 			continue;
 		}
 		raise[n_raise] = p->port_id;
@@ -682,15 +686,31 @@ lagspeed_port_attach_later(void *arg)
 	struct lagspeed_ibdev *release = NULL;
 	struct lagspeed_port *p = &lagspeed.ports[port_id];
 	struct rte_eth_dev_info info;
+	int probed;
 
 	pthread_mutex_lock(&lagspeed.lock);
 	if (lagspeed.cleaned || gen != lagspeed.attach_gen[port_id]) {
 		/* destroyed meanwhile (or since new again), or EAL is going */
 		pthread_mutex_unlock(&lagspeed.lock);
 		return;
-	} else if (!rte_eth_dev_is_valid_port(port_id) ||
-			!lagspeed_abi_dev_probed(lagspeed_abi_dev(port_id))) {
-		/* Not attached yet, or its probe not returned yet. */
+	} else if (rte_eth_dev_is_valid_port(port_id) &&
+			(probed = lagspeed_abi_dev_probed(
+				lagspeed_abi_dev(port_id))) <= 0) {
+		/*
+		 * Attached, but its driver's probe has not returned (it may
+		 * go on with more ports): come back, for as long as it takes
+		 * (DESTROY makes the alarm stale). Without a device at all,
+		 * nothing can be asked of it.
+		 */
+		if (probed < 0)
+			LAGSPEED_LOG(DEBUG, "port %u: no device: not extended",
+				port_id);
+		else if (rte_eal_alarm_set(LAGSPEED_ATTACH_RETRY_US,
+				lagspeed_port_attach_later, arg) != 0)
+			LAGSPEED_LOG(ERR, "port %u: cannot schedule its attach",
+				port_id);
+	} else if (!rte_eth_dev_is_valid_port(port_id)) {
+		/* Not attached yet: within the NEW callbacks. */
 		if (lagspeed.attach_tries[port_id] == 0)
 			LAGSPEED_LOG(WARNING, "port %u: still not attached %u ms "
 				"after its NEW event: not extended", port_id,

@@ -224,10 +224,12 @@ lagspeed_abi_dev_started(const struct rte_eth_dev *dev)
 	return dev->data->dev_started != 0;
 }
 
-bool
+int
 lagspeed_abi_dev_probed(const struct rte_eth_dev *dev)
 {
-	return dev->device != NULL && rte_dev_driver(dev->device) != NULL;
+	if (dev->device == NULL)
+		return -1;
+	return rte_dev_driver(dev->device) != NULL;
 }
 
 const char *

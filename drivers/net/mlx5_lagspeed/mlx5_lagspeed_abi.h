@@ -75,8 +75,10 @@ bool lagspeed_abi_dev_started(const struct rte_eth_dev *dev);
  * attached inside the driver's probe, and the bus sets the device's
  * driver only once the probe returns. Until then rte_eth_dev_info_get()
  * follows that NULL driver.
+ * @return 1 (returned), 0 (still in its probe), -1 (no rte_device at all:
+ * rte_eth_dev_info_get() can never be called on it).
  */
-bool lagspeed_abi_dev_probed(const struct rte_eth_dev *dev);
+int lagspeed_abi_dev_probed(const struct rte_eth_dev *dev);
 
 /** Its shared data's name (valid while the port is being probed too). */
 const char *lagspeed_abi_port_name(const struct rte_eth_dev *dev);
