@@ -446,22 +446,31 @@ wait_links(void)
 {
 	struct rte_eth_link link;
 	unsigned int p, tries, down = 0;
+	bool is_down[RTE_MAX_ETHPORTS];
 
 	printf("Checking link statuses...\n");
 	fflush(stdout);
 	for (tries = 0; tries < 90 && lp_quit_signal == 0; tries++) {
 		down = 0;
-		for (p = 0; p < lp.nb_ports; p++)
-			if (rte_eth_link_get_nowait(lp.ports[p].port_id, &link) != 0 ||
-					link.link_status == RTE_ETH_LINK_DOWN)
-				down++;
+		for (p = 0; p < lp.nb_ports; p++) {
+			is_down[p] = rte_eth_link_get_nowait(lp.ports[p].port_id,
+					&link) != 0 ||
+				link.link_status == RTE_ETH_LINK_DOWN;
+			down += is_down[p];
+		}
 		if (down == 0)
 			return;
-		rte_delay_ms(100);
+		rte_delay_us_sleep(100 * 1000);
+	}
+	if (lp_quit_signal != 0)
+		return;
+	if (down == lp.nb_ports) {
+		printf("No port has its link up: every port starts with an "
+			"equal weight\n");
+		return;
 	}
 	for (p = 0; p < lp.nb_ports; p++)
-		if (rte_eth_link_get_nowait(lp.ports[p].port_id, &link) != 0 ||
-				link.link_status == RTE_ETH_LINK_DOWN)
+		if (is_down[p])
 			printf("Port %u: link down, weight 0 until `txq rebalance "
 				"speed` or an automatic rebalance\n",
 				lp.ports[p].port_id);

@@ -71,10 +71,10 @@
 #define MAX_PKT_SIZE (RTE_ETHER_MAX_LEN - RTE_ETHER_CRC_LEN)
 /*
  * Highest --rate: far above any port, and low enough that the packets
- * due after a year at that rate (a double, then an integer) stay far
- * below 2^64.
+ * due after five years at that rate on one lcore (a double, then an
+ * integer) stay below 2^64 (1.8e19 > 1e11 * 1.6e8 s).
  */
-#define MAX_RATE_PPS UINT64_C(1000000000000)
+#define MAX_RATE_PPS UINT64_C(100000000000)
 
 /* Exit status for a bad command line, as the usage says. */
 #define EXIT_USAGE 2
@@ -201,7 +201,7 @@ print_usage(FILE *out, const char *prgname)
 		"  --flows N        flows to generate (default %u, max %u)\n"
 		"  --pkt-size B     frame size in bytes without FCS (%u..%u, default %u)\n"
 		"  --rate PPS       packets per second, all lcores together, up to\n"
-		"                   10^12 (default 0: as fast as possible)\n"
+		"                   10^11 (default 0: as fast as possible)\n"
 		"  --cap PORT:MBPS  cap PORT's weight at MBPS (once per port; e.g. a VF\n"
 		"                   rate limit the VF cannot see)\n"
 		"  --table-size N   flow-table entries, a power of two (%u..%u,\n"

@@ -32,7 +32,7 @@ bad --flows 0
 bad --flows many
 bad --pkt-size 20
 bad --rate -5
-bad --rate 1000000000001
+bad --rate 100000000001
 bad --cap 0
 bad --cap 0:
 bad --cap 9:1000
