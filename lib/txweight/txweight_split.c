@@ -32,7 +32,7 @@
  *   packets by index (split32_avx2()).
  * Measured alone (no TX), a burst of 32 over two ports costs about 3.7
  * cycles a packet with SSE4.1, 3.8 with AVX2 and 2.5 with AVX-512; over
- * eight ports 11.9, 8.4 and 8.4 (bench_txweight.c, split_*_cycles_per_pkt).
+ * eight ports 11.9, 8.4 and 9.0 (bench_txweight.c, split_*_cycles_per_pkt).
  * In the sending loop what counts is less the cycles alone than how long
  * the TX waits for the split pointers: see split32_avx512().
  */
