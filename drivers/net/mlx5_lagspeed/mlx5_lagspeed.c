@@ -231,7 +231,7 @@ static bool
 lagspeed_link_visible_change(const struct lagspeed_port *p, uint64_t old_eff,
 	uint64_t new_eff)
 {
-	union { uint64_t word; struct rte_eth_link link; } pmd, before, after;
+	union lagspeed_link_word pmd, before, after;
 
 	pmd.word = __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);
 	before.word = 0;
@@ -990,7 +990,7 @@ rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
 		info->effective_speed = link.link_speed;
 		info->pmd_speed = link.link_speed;
 	} else if (lagspeed_is_primary()) {
-		union { uint64_t word; struct rte_eth_link link; } pmd;
+		union lagspeed_link_word pmd;
 
 		eff = __atomic_load_n(&p->eff, __ATOMIC_ACQUIRE);
 		pmd.word = __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);

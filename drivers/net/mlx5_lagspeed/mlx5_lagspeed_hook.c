@@ -22,11 +22,6 @@
 #include "mlx5_lagspeed_link.h"
 #include "mlx5_lagspeed_priv.h"
 
-union lagspeed_link_word {
-	uint64_t word;
-	struct rte_eth_link link;
-};
-
 static inline struct lagspeed_port *
 lagspeed_hook_port(struct rte_eth_dev *dev)
 {

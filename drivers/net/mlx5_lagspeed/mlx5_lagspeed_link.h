@@ -51,6 +51,12 @@ lagspeed_eff_up(uint64_t eff)
 	return (eff & LAGSPEED_EFF_UP) != 0;
 }
 
+/** A link as the 64-bit word dev_link is read and written in. */
+union lagspeed_link_word {
+	uint64_t word;
+	struct rte_eth_link link;
+};
+
 /**
  * Whether the record changed. What an application sees may still be the
  * same (see lagspeed_link_apply()): LSC is raised on that, not on this.
