@@ -203,15 +203,18 @@ void rte_txweight_table_free(struct rte_txweight_table *table);
  * @param weights
  *   n weights (0: the port gets no entry).
  * @param nb_queues
- *   n per-port TX queue counts (each >= 1), or NULL.
+ *   n per-port TX queue counts (each >= 1), or NULL (one queue each).
+ *   A port with a non-zero weight must have at least that many TX queues
+ *   configured (rte_eth_dev_configure()) when the table is updated.
  * @param n
  *   Number of ports, 1..RTE_TXWEIGHT_MAX_PORTS.
  * @return
  *   The number of entries that changed target; -ENOENT when every weight
  *   is zero (every entry then maps to RTE_TXWEIGHT_NO_PORT); -EINVAL on
- *   bad arguments (also a queue count over RTE_MAX_QUEUES_PER_PORT or a
- *   weight sum over RTE_TXWEIGHT_WEIGHT_SUM_MAX); -ENOMEM. On -EINVAL and
- *   -ENOMEM the table is unchanged.
+ *   bad arguments (also a queue count over RTE_MAX_QUEUES_PER_PORT or
+ *   over the port's configured TX queues, or a weight sum over
+ *   RTE_TXWEIGHT_WEIGHT_SUM_MAX); -ENOMEM. On -EINVAL and -ENOMEM the
+ *   table is unchanged.
  *
  * It returns once every registered reader has reported a quiescent state
  * since the new mapping was published. The caller must not be a

@@ -163,6 +163,32 @@ rte_txweight_table_reader_unregister(struct rte_txweight_table *table,
 #define UPDATE_ERR(fmt, ...) \
 	TXWEIGHT_LOG_AS(ERR, "rte_txweight_table_update", fmt, ##__VA_ARGS__)
 
+/*
+ * A port that gets entries must have the TX queues they name configured:
+ * a burst sent to a queue that was never set up is not an error the data
+ * path would see (net_null takes nothing, and a retry loop spins; other
+ * PMDs dereference a NULL queue).
+ */
+static int
+check_configured_queues(const struct rte_txweight_table *table,
+	uint16_t port_id, uint16_t want)
+{
+	struct rte_eth_dev_info info;
+	int ret = rte_eth_dev_info_get(port_id, &info);
+
+	if (ret != 0) {
+		UPDATE_ERR("%s: port %u: cannot read its queue count (%s)",
+			table->name, port_id, rte_strerror(-ret));
+		return -EINVAL;
+	}
+	if (want > info.nb_tx_queues) {
+		UPDATE_ERR("%s: port %u: %u TX queue(s) asked, %u configured",
+			table->name, port_id, want, info.nb_tx_queues);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 check_update_args(const struct rte_txweight_table *table,
 	const uint16_t *port_ids, const uint64_t *weights,
@@ -198,6 +224,9 @@ check_update_args(const struct rte_txweight_table *table,
 				port_ids[i], nb_queues[i], RTE_MAX_QUEUES_PER_PORT);
 			return -EINVAL;
 		}
+		if (weights[i] != 0 && check_configured_queues(table, port_ids[i],
+				nb_queues != NULL ? nb_queues[i] : 1) != 0)
+			return -EINVAL;
 	}
 	*sum = txweight_weight_sum(weights, n, "rte_txweight_table_update");
 	if (*sum == UINT64_MAX)

@@ -28,6 +28,7 @@
 
 #include "rte_txweight.h"
 #include "tw_test.h"
+#include "tw_tx.h"
 
 #define N_PORTS 8
 #define N_MBUFS RTE_TXWEIGHT_SPLIT_MAX
@@ -341,7 +342,8 @@ main(int argc, char **argv)
 		return 1;
 	printf("test_split: max SIMD bit width %u\n",
 		rte_vect_get_max_simd_bitwidth());
-	if (rte_eth_dev_count_avail() < N_PORTS)
+	if (rte_eth_dev_count_avail() < N_PORTS ||
+			tw_ports_configure(N_PORTS, 4) != 0)
 		return 1;
 	t = rte_txweight_table_create(&p);
 	TW_CHECK(t != NULL, "create");

@@ -15,6 +15,7 @@
 
 #include "rte_txweight.h"
 #include "tw_test.h"
+#include "tw_tx.h"
 
 #define N_PORTS 4
 #define MAX_PICKS 900000
@@ -289,7 +290,8 @@ main(void)
 
 	if (tw_eal_init("twswrr", N_PORTS, NULL, 0) != 0)
 		return 1;
-	if (rte_eth_dev_count_avail() < N_PORTS)
+	if (rte_eth_dev_count_avail() < N_PORTS ||
+			tw_ports_configure(N_PORTS, 4) != 0)
 		return 1;
 	t = make_table();
 	TW_CHECK(t != NULL, "create");

@@ -22,8 +22,11 @@
 
 #include "rte_txweight.h"
 #include "tw_test.h"
+#include "tw_tx.h"
 
 #define N_PORTS 4
+/* TX queues configured on every port: more than any test asks for. */
+#define TEST_TXQ 8
 
 static uint16_t ports[N_PORTS];
 
@@ -130,6 +133,8 @@ test_fresh_and_bad_update(void)
 	uint16_t bad_port[2] = { ports[0], 31 };
 	uint16_t dup[2] = { ports[0], ports[0] };
 	uint16_t q0[2] = { 1, 0 };
+	uint16_t q_over[2] = { 1, TEST_TXQ + 1 };
+	uint64_t w_first_only[2] = { 1, 0 };
 	uint16_t many[RTE_TXWEIGHT_MAX_PORTS + 1] = { 0 };
 	uint64_t over[2] = { UINT64_C(1) << 52, 1 };
 	uint32_t counts[N_PORTS];
@@ -158,6 +163,8 @@ test_fresh_and_bad_update(void)
 	TW_CHECK(rte_txweight_table_update(t, ports, w, q0, 2) == -EINVAL, "0 queues");
 	TW_CHECK(rte_txweight_table_update(t, ports, over, NULL, 2) == -EINVAL,
 		"weight sum overflow");
+	TW_CHECK(rte_txweight_table_update(t, ports, w, q_over, 2) == -EINVAL,
+		"more TX queues than the port has configured");
 	TW_CHECK(rte_txweight_table_count(NULL, ports, 1, counts) == -EINVAL,
 		"count NULL");
 	{
@@ -174,6 +181,11 @@ test_fresh_and_bad_update(void)
 	TW_CHECK(rte_txweight_table_version(t) == 1, "bad updates kept version 1");
 	snapshot(t, 64, after);
 	TW_CHECK(memcmp(before, after, sizeof(before)) == 0, "bad updates changed entries");
+	/* A port that gets no entry is not held to its configured queues. */
+	ret = rte_txweight_table_update(t, ports, w_first_only, q_over, 2);
+	TW_CHECK(ret == 32 && rte_txweight_table_count(t, ports, 2, counts) == 0 &&
+		counts[0] == 64, "weight 0 with too many queues: %d, %u entries on "
+		"port 0", ret, counts[0]);
 	rte_txweight_table_free(t);
 }
 
@@ -515,6 +527,10 @@ main(int argc, char **argv)
 			fprintf(stderr, "net_null%u is not port %u\n", i, i);
 			return 1;
 		}
+	}
+	if (tw_ports_configure(N_PORTS, TEST_TXQ) != 0) {
+		fprintf(stderr, "cannot configure the ports\n");
+		return 1;
 	}
 	worker = rte_get_next_lcore(-1, 1, 0);
 	test_create_bad();

@@ -40,6 +40,27 @@ tw_port_setup(uint16_t port, uint16_t nb_txq, struct rte_mempool *mp)
 	return rte_eth_dev_start(port);
 }
 
+/*
+ * Ports 0..n-1 configured and started with nb_txq TX queues each, for
+ * tests whose tables only need the queues to exist (an update gives a
+ * port no more queues than it has configured). Their RX queue takes
+ * mbufs from a small pool of its own.
+ */
+static inline int
+tw_ports_configure(uint16_t n, uint16_t nb_txq)
+{
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("tw_cfg_pool", 255, 0,
+		0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	uint16_t port;
+
+	if (mp == NULL)
+		return -1;
+	for (port = 0; port < n; port++)
+		if (tw_port_setup(port, nb_txq, mp) != 0)
+			return -1;
+	return 0;
+}
+
 /* Every packet of a burst transmitted: retried until the port takes it. */
 static inline void
 tw_tx_all(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
