@@ -11,6 +11,8 @@
  *   (b) flow-table distribution over 2, 4 and 8 ports: each burst split
  *       per target by rte_txweight_table_split() (per-packet lookup of a
  *       precomputed per-packet hash), then one mini-burst per target;
+ *       over 2 ports also with the hashes taken from the mbufs' hash.rss,
+ *       as an application forwarding what a NIC received would;
  *   (c) net_bonding balance-xor, xmit_policy l34, over net_null0/1;
  *   (d) SWRR spraying, per packet and per burst.
  * Breakdown cases beside them: whole bursts alternating over 2 ports, each
@@ -96,6 +98,11 @@ prepare_pool(void)
 		udp->src_port = rte_cpu_to_be_16((uint16_t)(1024 + i));
 		udp->dst_port = rte_cpu_to_be_16(4789);
 		udp->dgram_len = rte_cpu_to_be_16(64 - sizeof(*eth) - sizeof(*ip));
+		/*
+		 * The flow's hash, as a NIC's RSS would give it: allocating
+		 * and freeing an mbuf leave hash.rss as it is.
+		 */
+		all[i]->hash.rss = tw_mix32(i);
 	}
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(all[i]);
@@ -228,7 +235,7 @@ run_direct(uint16_t n_ports)
  * burst, then one rte_eth_tx_burst() per target (tw_tx_table_burst()).
  */
 static double
-run_table(struct rte_txweight_table *t, uint64_t packets)
+run_table(struct rte_txweight_table *t, uint64_t packets, bool from_rss)
 {
 	struct rte_mbuf **pkts = burst;
 	static struct tw_tx_ctx ctx;
@@ -240,7 +247,8 @@ run_table(struct rte_txweight_table *t, uint64_t packets)
 	start = cpu_ns();
 	for (k = 0; k < packets; k += TW_BURST) {
 		get_burst(pkts);
-		tw_tx_table_burst(&ctx, t, pkts, &hashes[h], TW_BURST, NULL);
+		tw_tx_table_burst(&ctx, t, pkts, from_rss ? NULL : &hashes[h],
+			TW_BURST, NULL);
 		h = (h + TW_BURST) & (N_HASHES - 1);
 		rte_txweight_table_quiescent(t, 0);
 	}
@@ -816,7 +824,7 @@ main(int argc, char **argv)
 	double direct_r[ROUNDS], alt_r[ROUNDS], table_r[3][ROUNDS], bonding_r[ROUNDS];
 	double swrr_pkt_r[ROUNDS], swrr_burst_r[ROUNDS], lookup_only_r[ROUNDS];
 	double split_r[ROUNDS], uneven_r[ROUNDS], scattered_r[ROUNDS];
-	double fixed_r[ROUNDS], prev_r[ROUNDS];
+	double fixed_r[ROUNDS], prev_r[ROUNDS], rss_r[ROUNDS];
 	double direct, table[3], bonding, swrr_pkt, swrr_burst, err, e;
 	struct rte_txweight_table *t;
 	struct rte_txweight_swrr s;
@@ -875,9 +883,11 @@ main(int argc, char **argv)
 		for (np = 2, i = 0; np <= N_NULL; np *= 2, i++) {
 			rte_txweight_table_update(t, ports, equal, NULL, np);
 			reset_pool(r);
-			table_r[i][r] = run_table(t, BENCH_PACKETS);
+			table_r[i][r] = run_table(t, BENCH_PACKETS, false);
 		}
 		rte_txweight_table_update(t, ports, equal, NULL, 2);
+		reset_pool(r);
+		rss_r[r] = run_table(t, BENCH_PACKETS, true);
 		reset_pool(r);
 		prev_r[r] = run_table_prev(t);
 		reset_pool(r);
@@ -910,6 +920,7 @@ main(int argc, char **argv)
 		snprintf(name, sizeof(name), "txweight_%up_mpps", np);
 		bench(name, table[i], "Mpps");
 	}
+	bench("txweight_rss_2p_mpps", best(rss_r), "Mpps");
 	bench("txweight_prev_grouping_2p_mpps", best(prev_r), "Mpps");
 	bench("txweight_lookup_only_2p_mpps", best(lookup_only_r), "Mpps");
 	bench("direct_split_2p_mpps", best(split_r), "Mpps");
@@ -928,6 +939,9 @@ main(int argc, char **argv)
 	bench("txweight_vs_bonding", table[0] / bonding, "ratio");
 	bench("txweight_vs_bonding_paired_median",
 		paired_median(table_r[0], bonding_r), "ratio");
+	bench("txweight_rss_vs_direct", best(rss_r) / direct, "ratio");
+	bench("txweight_rss_vs_direct_paired_median",
+		paired_median(rss_r, direct_r), "ratio");
 	bench("txweight_prev_grouping_vs_direct", best(prev_r) / direct, "ratio");
 	bench("swrr_vs_direct", swrr_pkt / direct, "ratio");
 	bench("swrr_burst_vs_direct", swrr_burst / direct, "ratio");
@@ -947,7 +961,7 @@ main(int argc, char **argv)
 
 	/* Shares over 10 M real packets, counted by the ports. */
 	port_opackets(before, N_NULL);
-	run_table(t, SHARE_PACKETS);
+	run_table(t, SHARE_PACKETS, false);
 	port_opackets(after, N_NULL);
 	total = 0;
 	wsum = 0;
