@@ -17,6 +17,10 @@
  * Writers (ibvsim-ctl, the C API) hold the directory lock, open each FIFO
  * of the device without blocking and write whole 8-byte records in chunks of
  * at most PIPE_BUF bytes (atomic, so a reader never sees part of a record).
+ * Opening a context takes no lock (ibvsim_ctx_register()), so that it
+ * never waits for a writer that waits for a full FIFO: the reader of that
+ * FIFO may be the very thread that is opening a context (the lagspeed
+ * plugin attaches a hot-plugged port on the thread that reads its events).
  * Every context first gets what its FIFO takes at once; the writer then
  * waits for the full ones together, each at most IBVSIM_DRAIN_TIMEOUT_MS
  * without progress (default 5000): a slow reader delays no other context's
@@ -61,7 +65,8 @@ int
 ibvsim_ctx_register(const char *dir, const char *ibdev, char **path_out,
 		int *read_fd, int *keeper_fd)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX];
+	unsigned int seq;
 	size_t len;
 	int rfd = -1, wfd = -1, flags, n, ret;
 
@@ -76,21 +81,33 @@ ibvsim_ctx_register(const char *dir, const char *ibdev, char **path_out,
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	len = strlen(path);
+	seq = atomic_fetch_add(&ctx_seq, 1);
 	n = snprintf(path + len, sizeof(path) - len, "/%ld.%u", (long)getpid(),
-			atomic_fetch_add(&ctx_seq, 1));
+			seq);
 	if (n < 0 || (size_t)n >= sizeof(path) - len)
 		return -ENAMETOOLONG;
-	/* A leftover of a dead process that had the same pid. */
-	unlink(path);
-	if (mkfifo(path, 0600) < 0)
+	/*
+	 * Made under a name writers skip (not "<pid>."), opened, then renamed
+	 * into place: a writer never finds a FIFO without its reader yet
+	 * (it would take it for a dead registration and remove it), and no
+	 * lock is needed against writers. A leftover of a dead process that
+	 * had the same pid is replaced by the rename.
+	 */
+	memcpy(tmp, path, len);
+	n = snprintf(tmp + len, sizeof(tmp) - len, "/new-%ld.%u", (long)getpid(),
+			seq);
+	if (n < 0 || (size_t)n >= sizeof(tmp) - len)
+		return -ENAMETOOLONG;
+	unlink(tmp);
+	if (mkfifo(tmp, 0600) < 0)
 		return -errno;
 	/* Non-blocking opens: the read end first (no writer yet), then the
 	 * keeper (succeeds since a reader exists).
 	 */
-	rfd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	rfd = open(tmp, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (rfd < 0)
 		goto fail;
-	wfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	wfd = open(tmp, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (wfd < 0)
 		goto fail;
 	/* Best effort: past the per-user pipe quota the default size stays,
@@ -106,6 +123,10 @@ ibvsim_ctx_register(const char *dir, const char *ibdev, char **path_out,
 		errno = ENOMEM;
 		goto fail;
 	}
+	if (rename(tmp, path) < 0) {
+		free(*path_out);
+		goto fail;
+	}
 	*read_fd = rfd;
 	*keeper_fd = wfd;
 	return 0;
@@ -115,7 +136,7 @@ fail:
 		close(wfd);
 	if (rfd >= 0)
 		close(rfd);
-	unlink(path);
+	unlink(tmp);
 	return ret;
 }
 
@@ -199,7 +220,8 @@ typedef int (*ctx_visit_fn)(const char *path, const char *name, void *arg);
 /*
  * Walk the registrations of a device (DIR/ctx/IBDEV). Those of processes
  * that are gone are skipped, and removed when @p prune (writers do;
- * read-only callers leave the directory alone).
+ * read-only callers leave the directory alone), as are the FIFOs such a
+ * process left half set up (new-PID.SEQ).
  */
 static int
 ctx_walk(const char *dir, const char *ibdev, bool prune, ctx_visit_fn visit,
@@ -216,9 +238,10 @@ ctx_walk(const char *dir, const char *ibdev, bool prune, ctx_visit_fn visit,
 	if (d == NULL)
 		return errno == ENOENT ? 0 : -errno;
 	while (ret >= 0 && (de = readdir(d)) != NULL) {
+		bool setting_up = strncmp(de->d_name, "new-", 4) == 0;
 		long pid;
 
-		if (!entry_pid(de->d_name, &pid))
+		if (!entry_pid(de->d_name + (setting_up ? 4 : 0), &pid))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dpath, de->d_name);
 		if (pid_gone(pid)) {
@@ -226,7 +249,9 @@ ctx_walk(const char *dir, const char *ibdev, bool prune, ctx_visit_fn visit,
 				unlink(path);
 			continue;
 		}
-		ret = visit(path, de->d_name, arg);
+		/* Not a registration yet (ibvsim_ctx_register()). */
+		if (!setting_up)
+			ret = visit(path, de->d_name, arg);
 	}
 	closedir(d);
 	return ret;

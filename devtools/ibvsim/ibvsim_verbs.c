@@ -224,7 +224,7 @@ ibv_open_device(struct ibv_device *device)
 	struct ibvsim_device_rec *d;
 	struct ibvsim_ctx *sctx;
 	struct ibvsim_model *m;
-	int lock_fd, ret, rfd, keeper;
+	int ret, rfd, keeper;
 	char *path;
 
 	if (device == NULL) {
@@ -234,32 +234,34 @@ ibv_open_device(struct ibv_device *device)
 	m = malloc(sizeof(*m));
 	if (m == NULL)
 		return NULL;
-	/* Under the lock, so that a change is either made before this
-	 * context is registered (seen by its queries) or after (its events
-	 * are queued here).
+	/*
+	 * Registered first, then the model read: a change is then either
+	 * stored before the read (seen by this context's queries) or
+	 * delivered after the registration (queued here), and sometimes both,
+	 * as a kernel context opened during a change may see its new state
+	 * and get its event. No lock: a writer holds the directory lock while
+	 * it waits for full FIFOs, and the reader of one of them may be this
+	 * very thread.
 	 */
-	lock_fd = ibvsim_lock(sdev->dir);
-	if (lock_fd < 0) {
-		ret = -lock_fd;
-		goto fail;
-	}
-	ret = -ibvsim_model_load(sdev->dir, m);
-	if (ret != 0)
-		goto fail_unlock;
-	d = ibvsim_device_find(m, device->name);
-	if (d == NULL || (d->faults & IBVSIM_FAULT_FATAL)) {
-		ret = ENODEV;
-		goto fail_unlock;
-	}
-	if (d->faults & IBVSIM_FAULT_OPEN_FAIL) {
-		ret = EIO;
-		goto fail_unlock;
-	}
 	ret = -ibvsim_ctx_register(sdev->dir, device->name, &path, &rfd,
 			&keeper);
 	if (ret != 0)
-		goto fail_unlock;
-	ibvsim_unlock(lock_fd);
+		goto fail;
+	ret = -ibvsim_model_load(sdev->dir, m);
+	if (ret == 0) {
+		d = ibvsim_device_find(m, device->name);
+		if (d == NULL || (d->faults & IBVSIM_FAULT_FATAL))
+			ret = ENODEV;
+		else if (d->faults & IBVSIM_FAULT_OPEN_FAIL)
+			ret = EIO;
+	}
+	if (ret != 0) {
+		close(rfd);
+		close(keeper);
+		unlink(path);
+		free(path);
+		goto fail;
+	}
 	free(m);
 
 	sctx = calloc(1, sizeof(*sctx));
@@ -282,8 +284,6 @@ ibv_open_device(struct ibv_device *device)
 	pthread_mutex_init(&sctx->ctx.mutex, NULL);
 	return &sctx->ctx;
 
-fail_unlock:
-	ibvsim_unlock(lock_fd);
 fail:
 	free(m);
 	errno = ret;

@@ -5,14 +5,17 @@
 /*
  * Each fault: query-eio, open-fail, a storm arriving whole (within the
  * FIFO's capacity while nobody reads, and beyond it while the reader
- * drains), the bounded wait for a reader that does not drain, and fatal
- * (DEVICE_FATAL, then end-of-file, the device gone until cleared).
+ * drains), the bounded wait for a reader that does not drain, a context
+ * opened while a writer waits for a full FIFO, and fatal (DEVICE_FATAL,
+ * then end-of-file, the device gone until cleared).
  */
 
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "verbs_util.h"
@@ -130,6 +133,58 @@ check_stalled_beside_reader(void)
 	V.close_device(live);
 }
 
+/* Bytes queued on a context's async fd. */
+static int
+queued_bytes(struct ibv_context *ctx)
+{
+	int n = 0;
+
+	T_CHECK(ioctl(ctx->async_fd, FIONREAD, &n) == 0, "FIONREAD: %s",
+			strerror(errno));
+	return n;
+}
+
+/*
+ * A context opened while a writer waits for a full FIFO is not held up
+ * by that writer: the FIFO's reader may be the thread that opens (the
+ * lagspeed plugin attaches a hot-plugged port on the thread that reads
+ * its events). Once that reader drains, the writer delivers the rest:
+ * nothing lost.
+ */
+static void
+check_open_during_stall(void)
+{
+	struct ibv_context *full = t_open("vf"), *opened;
+	int last = -1, now, stable = 0, status;
+	pid_t writer;
+
+	T_CHECK(full != NULL, "open");
+	/* Long enough that a writer giving up is not mistaken for a pass. */
+	setenv("IBVSIM_DRAIN_TIMEOUT_MS", "20000", 1);
+	writer = t_ctl_start("fault", "vf", "storm", "140000", (char *)NULL);
+	unsetenv("IBVSIM_DRAIN_TIMEOUT_MS");
+	/* Until the FIFO is full: what is queued stops growing. */
+	while (stable < 5) {
+		usleep(20000);
+		now = queued_bytes(full);
+		stable = now > 0 && now == last ? stable + 1 : 0;
+		last = now;
+	}
+	T_CHECK(waitpid(writer, &status, WNOHANG) == 0,
+			"the writer did not wait for the full FIFO (%d bytes)", last);
+	opened = t_open("vf");
+	T_CHECK(opened != NULL, "open beside a waiting writer: %s",
+			strerror(errno));
+	T_CHECK(waitpid(writer, &status, WNOHANG) == 0,
+			"the open waited for the writer to give up");
+	drain_storm(full, OVERFLOW_STORM);
+	T_CHECK(t_ctl_wait(writer) == 0, "writer: not every event delivered");
+	/* Registered after the writer took its list of contexts. */
+	t_expect_no_event(opened, "the storm in flight when it opened");
+	V.close_device(opened);
+	V.close_device(full);
+}
+
 static void
 check_storms(void)
 {
@@ -162,6 +217,7 @@ check_storms(void)
 			t_now_ms() - start);
 	V.close_device(ctx);
 	check_stalled_beside_reader();
+	check_open_during_stall();
 	T_CHECK(V.unacked_events() == 0, "unacked %ld", V.unacked_events());
 }
 

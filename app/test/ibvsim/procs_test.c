@@ -12,7 +12,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,7 +108,7 @@ main(void)
 	struct ibv_context *ctx, *ctx2;
 	int ready[2], status;
 	pid_t pid, dead;
-	char c;
+	char half[4096], c;
 
 	t_setup("procs");
 	alarm(120);
@@ -174,13 +176,19 @@ main(void)
 	T_CHECK(waitpid(dead, &status, 0) == dead && WIFSIGNALED(status),
 			"the dying child");
 	T_CHECK(registered(dead), "the dead child never registered");
-	T_CHECK(contexts_of("vf0") == 1, "dead context counted");
+	/* As if it had died inside ibv_open_device(), its FIFO half set up. */
+	snprintf(half, sizeof(half), "%s/ctx/vf0/new-%ld.7", getenv("IBVSIM_DIR"),
+			(long)dead);
+	T_CHECK(mkfifo(half, 0600) == 0, "mkfifo %s: %s", half, strerror(errno));
+	T_CHECK(contexts_of("vf0") == 1, "dead or half-set-up context counted");
 	T_CTL("fault", "vf0", "storm", "3");
 	for (c = 0; c < 3; c++)
 		t_expect_event(ctx, T_EVENT_SPEED_CHANGE, 0, 1000, "storm");
 	t_expect_no_event(ctx, "storm of 3");
 	T_CHECK(!registered(dead), "stale registration of pid %ld kept",
 			(long)dead);
+	T_CHECK(access(half, F_OK) < 0 && errno == ENOENT,
+			"half-set-up FIFO of a dead process kept");
 	T_CHECK(V.close_device(ctx) == 0, "close");
 	T_CHECK(contexts_of("vf0") == 0, "no context left");
 	t_teardown();
