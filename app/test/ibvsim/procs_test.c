@@ -11,9 +11,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,7 +110,8 @@ main(void)
 	struct ibv_context *ctx, *ctx2;
 	int ready[2], status;
 	pid_t pid, dead;
-	char half[4096], c;
+	char half[4096], busy[4096], c;
+	int busy_fd, queued = -1;
 
 	t_setup("procs");
 	alarm(120);
@@ -180,6 +183,16 @@ main(void)
 	snprintf(half, sizeof(half), "%s/ctx/vf0/new-%ld.7", getenv("IBVSIM_DIR"),
 			(long)dead);
 	T_CHECK(mkfifo(half, 0600) == 0, "mkfifo %s: %s", half, strerror(errno));
+	/*
+	 * And one of this live process, its read end open, as inside
+	 * ibv_open_device() before the rename: not a context yet, so neither
+	 * counted nor written to, nor removed.
+	 */
+	snprintf(busy, sizeof(busy), "%s/ctx/vf0/new-%ld.9", getenv("IBVSIM_DIR"),
+			(long)getpid());
+	T_CHECK(mkfifo(busy, 0600) == 0, "mkfifo %s: %s", busy, strerror(errno));
+	busy_fd = open(busy, O_RDONLY | O_NONBLOCK);
+	T_CHECK(busy_fd >= 0, "open %s: %s", busy, strerror(errno));
 	T_CHECK(contexts_of("vf0") == 1, "dead or half-set-up context counted");
 	T_CTL("fault", "vf0", "storm", "3");
 	for (c = 0; c < 3; c++)
@@ -189,6 +202,11 @@ main(void)
 			(long)dead);
 	T_CHECK(access(half, F_OK) < 0 && errno == ENOENT,
 			"half-set-up FIFO of a dead process kept");
+	T_CHECK(ioctl(busy_fd, FIONREAD, &queued) == 0 && queued == 0,
+			"events written to a FIFO being set up: %d bytes", queued);
+	T_CHECK(access(busy, F_OK) == 0, "FIFO being set up removed");
+	close(busy_fd);
+	unlink(busy);
 	T_CHECK(V.close_device(ctx) == 0, "close");
 	T_CHECK(contexts_of("vf0") == 0, "no context left");
 	t_teardown();
