@@ -164,10 +164,12 @@ rte_txweight_table_reader_unregister(struct rte_txweight_table *table,
 	TXWEIGHT_LOG_AS(ERR, "rte_txweight_table_update", fmt, ##__VA_ARGS__)
 
 /*
- * A port that gets entries must have the TX queues they name configured:
- * a burst sent to a queue that was never set up is not an error the data
- * path would see (net_null takes nothing, and a retry loop spins; other
- * PMDs dereference a NULL queue).
+ * A port that gets entries must have been configured with the TX queues
+ * they name: a burst sent to a queue beyond the configured count is not
+ * an error the data path would see (net_null takes nothing, and a retry
+ * loop spins; other PMDs dereference a NULL queue). Only the count is
+ * checked: a queue configured but never set up
+ * (rte_eth_tx_queue_setup()) goes unnoticed here.
  */
 static int
 check_configured_queues(const struct rte_txweight_table *table,

@@ -181,6 +181,11 @@ test_fresh_and_bad_update(void)
 	TW_CHECK(rte_txweight_table_version(t) == 1, "bad updates kept version 1");
 	snapshot(t, 64, after);
 	TW_CHECK(memcmp(before, after, sizeof(before)) == 0, "bad updates changed entries");
+	/* Exactly as many queues as configured is fine. */
+	q_over[1] = TEST_TXQ;
+	ret = rte_txweight_table_update(t, ports, w, q_over, 2);
+	TW_CHECK(ret >= 0, "as many TX queues as configured: %d", ret);
+	q_over[1] = TEST_TXQ + 1;
 	/* A port that gets no entry is not held to its configured queues. */
 	ret = rte_txweight_table_update(t, ports, w_first_only, q_over, 2);
 	TW_CHECK(ret == 32 && rte_txweight_table_count(t, ports, 2, counts) == 0 &&
