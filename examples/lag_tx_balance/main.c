@@ -154,6 +154,7 @@ static struct {
 	uint64_t table_version;
 	uint64_t lsc_events;
 	uint64_t rebalances;
+	bool started;	/* every port is set up: LSC events rebalance */
 } balance = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
@@ -572,6 +573,7 @@ lsc_event_callback(uint16_t port_id, enum rte_eth_event_type type,
 {
 	struct rte_eth_link link;
 	char reason[64];
+	bool started;
 
 	if (type != RTE_ETH_EVENT_INTR_LSC)
 		return 0;
@@ -579,6 +581,7 @@ lsc_event_callback(uint16_t port_id, enum rte_eth_event_type type,
 		memset(&link, 0, sizeof(link));
 	pthread_mutex_lock(&balance.lock);
 	balance.lsc_events++;
+	started = balance.started;
 	pthread_mutex_unlock(&balance.lock);
 
 	printf("[%8.3f s] LSC event: port %u link %s, %u Mb/s\n",
@@ -587,6 +590,13 @@ lsc_event_callback(uint16_t port_id, enum rte_eth_event_type type,
 	       link.link_status == RTE_ETH_LINK_UP &&
 	       link.link_speed != RTE_ETH_SPEED_NUM_UNKNOWN ?
 	       link.link_speed : 0);
+	/*
+	 * While the ports are still being set up, the table cannot take the
+	 * ones not configured yet; the first rebalance, once all are up,
+	 * reads every link anyway.
+	 */
+	if (!started)
+		return 0;
 	snprintf(reason, sizeof(reason), "LSC on port %u", port_id);
 	rebalance(reason);
 	return 0;
@@ -1151,6 +1161,9 @@ main(int argc, char **argv)
 
 	__atomic_store_n(&start_ns, monotonic_ns(), __ATOMIC_RELAXED);
 	clock_gettime(CLOCK_REALTIME, &start_real);
+	pthread_mutex_lock(&balance.lock);
+	balance.started = true;
+	pthread_mutex_unlock(&balance.lock);
 	rebalance("start");
 
 	printf("Traffic started: %u flows, %u-byte packets, %s, %u lcore(s); "
