@@ -744,8 +744,9 @@ best(const double *samples)
 
 /*
  * The median over rounds of num[r] / den[r]: the two cases of a round ran
- * a few tens of milliseconds apart (table and direct: two cases of ~16 ms
- * between them; table and bonding: about 150 ms), so a ratio of the same
+ * tens of milliseconds apart (direct then the table: two cases of ~16 ms
+ * from one start to the other; the table then bonding: about 160 ms),
+ * so a ratio of the same
  * round cancels the machine's slower drifts, which a ratio of bests (each
  * case's best round may be a different one) does not. Printed beside each
  * goal ratio.
