@@ -361,6 +361,18 @@ fake_ibdev(const char *root, const char *devpath, const char *ibdev)
 	mkdirs("%s/devices/%s/infiniband/%s", root, devpath, ibdev);
 }
 
+/* IB port port of an IB device, its GID 0 on netdev (NULL: no GID 0). */
+static void
+fake_roce_port(const char *root, const char *devpath, const char *ibdev,
+	unsigned int port, const char *netdev)
+{
+	mkdirs("%s/devices/%s/infiniband/%s/ports/%u/gid_attrs/ndevs", root,
+		devpath, ibdev, port);
+	if (netdev != NULL)
+		put(netdev, "%s/devices/%s/infiniband/%s/ports/%u/gid_attrs/ndevs/0",
+			root, devpath, ibdev, port);
+}
+
 static void
 expect_find(const char *root, unsigned int if_index, const char *name,
 	const char *want_dev, uint32_t want_port)
@@ -391,7 +403,7 @@ expect_find(const char *root, unsigned int if_index, const char *name,
 static void
 test_sysfs(void)
 {
-	char root[PATH_MAX + 16], lag[PATH_MAX + 16];
+	char root[PATH_MAX + 16], lag[PATH_MAX + 16], sw[PATH_MAX + 16];
 	const char *pf0 = "pci0000:00/0000:08:00.0";
 	const char *pf1 = "pci0000:00/0000:08:00.1";
 	const char *vf = "pci0000:00/0000:08:00.2";
@@ -446,9 +458,33 @@ test_sysfs(void)
 		lag);
 	link_to("../../devices/virtual/net/team0", "%s/class/net/team0", lag);
 
+	/* the bond's IB port names the bond: a PF falls back to dev_port */
+	fake_roce_port(lag, pf0, "mlx5_bond_0", 1, "bond0\n");
+
 	expect_find(lag, 20, NULL, "mlx5_bond_0", 1);  /* bond */
 	expect_find(lag, 21, NULL, "mlx5_bond_0", 1);  /* team */
 	expect_find(lag, 4, NULL, "mlx5_bond_0", 1);   /* its PF */
+
+	/*
+	 * switchdev: the representors' netdevs hang off the PF, share its IB
+	 * device (one IB port each, found by GID 0's netdev) and have
+	 * dev_port 0; one port has no GID 0.
+	 */
+	snprintf(sw, sizeof(sw), "%s/sys-switchdev", scratch);
+	fake_ibdev(sw, pf0, "mlx5_0");
+	fake_netdev(sw, pf0, "enp8s0f0np0", "4\n", "0\n");
+	fake_netdev(sw, pf0, "pf0vf0", "30\n", "0\n");
+	fake_netdev(sw, pf0, "pf0vf1", "31\n", "0\n");
+	fake_netdev(sw, pf0, "pf0vf2", "32\n", "0\n");
+	fake_roce_port(sw, pf0, "mlx5_0", 1, "enp8s0f0np0\n");
+	fake_roce_port(sw, pf0, "mlx5_0", 2, "pf0vf0\n");
+	fake_roce_port(sw, pf0, "mlx5_0", 3, "pf0vf1\n");
+	fake_roce_port(sw, pf0, "mlx5_0", 10, NULL);
+
+	expect_find(sw, 4, NULL, "mlx5_0", 1);   /* uplink */
+	expect_find(sw, 30, NULL, "mlx5_0", 2);  /* representors */
+	expect_find(sw, 31, NULL, "mlx5_0", 3);
+	expect_find(sw, 32, NULL, "mlx5_0", 1);  /* no GID: dev_port + 1 */
 }
 
 int

@@ -90,6 +90,54 @@ lagspeed_sysfs_netdev(const char *root, unsigned int if_index, char *netdev,
 	return found;
 }
 
+/*
+ * The port of an IB device whose RoCE netdev is netdev: the netdev of its
+ * GID 0 (ports/<n>/gid_attrs/ndevs/0), which every RoCE port has. This
+ * is what tells the representors of a switchdev eswitch apart: they share
+ * the uplink's IB device, one port each, and none has a dev_port.
+ */
+static bool
+lagspeed_sysfs_roce_port(const char *ibdir, const char *netdev,
+	uint32_t *ib_port)
+{
+	char dir[PATH_MAX], path[PATH_MAX], name[64];
+	struct dirent *e;
+	unsigned long port;
+	bool found = false;
+	char *end;
+	DIR *d;
+	FILE *f;
+
+	if (!LAGSPEED_PATH(dir, "%s/ports", ibdir))
+		return false;
+	d = opendir(dir);
+	if (d == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL) {
+		errno = 0;
+		port = strtoul(e->d_name, &end, 10);
+		if (errno != 0 || end == e->d_name || *end != '\0' ||
+				port == 0 || port > UINT32_MAX)
+			continue;
+		if (!LAGSPEED_PATH(path, "%s/%s/gid_attrs/ndevs/0", dir,
+				e->d_name))
+			continue;
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(name, sizeof(name), f) != NULL) {
+			name[strcspn(name, "\n")] = '\0';
+			if (strcmp(name, netdev) == 0) {
+				*ib_port = (uint32_t)port;
+				found = true;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
 /* A netdev's own IB device and port. */
 static bool
 lagspeed_sysfs_netdev_ib(const char *root, const char *netdev, char *ibdev,
@@ -103,6 +151,11 @@ lagspeed_sysfs_netdev_ib(const char *root, const char *netdev, char *ibdev,
 		return false;
 	if (!lagspeed_sysfs_first_entry(path, ibdev, len))
 		return false;
+	if (LAGSPEED_PATH(path, "%s/class/net/%s/device/infiniband/%s", root,
+			netdev, ibdev) &&
+			lagspeed_sysfs_roce_port(path, netdev, ib_port))
+		return true;
+	/* No RoCE port names it (GIDs not populated, IB link layer). */
 	if (!LAGSPEED_PATH(path, "%s/class/net/%s/dev_port", root, netdev) ||
 			!lagspeed_sysfs_read_uint(path, &dev_port) ||
 			dev_port > 254)

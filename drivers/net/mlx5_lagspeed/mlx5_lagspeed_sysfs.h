@@ -14,8 +14,10 @@
  * Find the IB device and port behind an ethdev port.
  *
  * First through its netdev (if_index, e.g. from rte_eth_dev_info):
- * ROOT/class/net/<if>/device/infiniband/<ibdev> with IB port dev_port + 1
- * (PF, VF, SF alike: their netdev and IB device share a parent device); a
+ * ROOT/class/net/<if>/device/infiniband/<ibdev> (PF, VF, SF alike: their
+ * netdev and IB device share a parent device), with the IB port whose
+ * GID 0 belongs to the netdev (ports/<n>/gid_attrs/ndevs/0: a
+ * representor's port on its uplink's IB device), else dev_port + 1; a
  * bond netdev without a device of its own resolves through its slaves
  * (ROOT/class/net/<bond>/bonding/slaves or lower_* links), whose PF holds
  * the bond's IB device. Then through the device name (PCI address or
