@@ -481,7 +481,18 @@ test_sysfs(void)
 	fake_roce_port(sw, pf0, "mlx5_0", 3, "pf0vf1\n");
 	fake_roce_port(sw, pf0, "mlx5_0", 10, NULL);
 
+	/* a representor netdev with no parent device, found by name */
+	mkdirs("%s/devices/virtual/net/pf0vf3", sw);
+	put("33\n", "%s/devices/virtual/net/pf0vf3/ifindex", sw);
+	link_to("../../devices/virtual/net/pf0vf3", "%s/class/net/pf0vf3", sw);
+	fake_roce_port(sw, pf0, "mlx5_0", 5, "pf0vf3\n");
+	mkdirs("%s/bus/pci/devices", sw);
+	link_to("../../../devices/pci0000:00/0000:08:00.0",
+		"%s/bus/pci/devices/0000:08:00.0", sw);
+
 	expect_find(sw, 4, NULL, "mlx5_0", 1);   /* uplink */
+	expect_find(sw, 33, "0000:08:00.0", "mlx5_0", 5);
+	expect_find(sw, 0, "0000:08:00.0", "mlx5_0", 1); /* no netdev */
 	expect_find(sw, 30, NULL, "mlx5_0", 2);  /* representors */
 	expect_find(sw, 31, NULL, "mlx5_0", 3);
 	expect_find(sw, 32, NULL, "mlx5_0", 1);  /* no GID: dev_port + 1 */

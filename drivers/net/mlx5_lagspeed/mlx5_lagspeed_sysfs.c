@@ -217,11 +217,12 @@ lagspeed_sysfs_find(const char *root, unsigned int if_index,
 {
 	static const char *const buses[] = { "pci", "auxiliary" };
 	char netdev[256], path[PATH_MAX];
+	bool have_netdev;
 	unsigned int i;
 
-	if (if_index > 0 &&
-			lagspeed_sysfs_netdev(root, if_index, netdev,
-				sizeof(netdev))) {
+	have_netdev = if_index > 0 &&
+		lagspeed_sysfs_netdev(root, if_index, netdev, sizeof(netdev));
+	if (have_netdev) {
 		if (lagspeed_sysfs_netdev_ib(root, netdev, ibdev, ibdev_len,
 				ib_port))
 			return 0;
@@ -236,10 +237,18 @@ lagspeed_sysfs_find(const char *root, unsigned int if_index,
 		if (!LAGSPEED_PATH(path, "%s/bus/%s/devices/%s/infiniband",
 			root, buses[i], dev_name))
 			continue;
-		if (lagspeed_sysfs_first_entry(path, ibdev, ibdev_len)) {
+		if (!lagspeed_sysfs_first_entry(path, ibdev, ibdev_len))
+			continue;
+		/*
+		 * A netdev without a parent device of its own (representors
+		 * of some kernels) still names its RoCE port.
+		 */
+		if (!have_netdev || !LAGSPEED_PATH(path,
+				"%s/bus/%s/devices/%s/infiniband/%s", root,
+				buses[i], dev_name, ibdev) ||
+				!lagspeed_sysfs_roce_port(path, netdev, ib_port))
 			*ib_port = 1;
-			return 0;
-		}
+		return 0;
 	}
 	return -ENOENT;
 }

@@ -22,7 +22,8 @@
  * (ROOT/class/net/<bond>/bonding/slaves or lower_* links), whose PF holds
  * the bond's IB device. Then through the device name (PCI address or
  * auxiliary device, e.g. "0000:08:00.2", "mlx5_core.sf.4"):
- * ROOT/bus/{pci,auxiliary}/devices/<name>/infiniband/<ibdev>, port 1.
+ * ROOT/bus/{pci,auxiliary}/devices/<name>/infiniband/<ibdev>, with the
+ * port whose GID 0 belongs to the netdev if there is one, else port 1.
  *
  * @param root  the sysfs mount point, "/sys" outside tests
  * @return 0, or -ENOENT.
