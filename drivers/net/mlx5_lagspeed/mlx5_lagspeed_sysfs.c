@@ -16,24 +16,34 @@
 #define LAGSPEED_PATH(buf, ...) \
 	(snprintf(buf, sizeof(buf), __VA_ARGS__) < (int)sizeof(buf))
 
-/* Read a small unsigned decimal file; false if absent or malformed. */
+/* The first line of a file, without its newline; false if absent or empty. */
 static bool
-lagspeed_sysfs_read_uint(const char *path, unsigned long *value)
+lagspeed_sysfs_read_line(const char *path, char *buf, size_t len)
 {
-	char buf[32], *end;
 	FILE *f;
 	bool ok;
 
 	f = fopen(path, "r");
 	if (f == NULL)
 		return false;
-	ok = fgets(buf, sizeof(buf), f) != NULL;
+	ok = fgets(buf, (int)len, f) != NULL;
 	fclose(f);
-	if (!ok)
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+/* Read a small unsigned decimal file; false if absent or malformed. */
+static bool
+lagspeed_sysfs_read_uint(const char *path, unsigned long *value)
+{
+	char buf[32], *end;
+
+	if (!lagspeed_sysfs_read_line(path, buf, sizeof(buf)))
 		return false;
 	errno = 0;
 	*value = strtoul(buf, &end, 0);
-	return errno == 0 && end != buf && (*end == '\n' || *end == '\0');
+	return errno == 0 && end != buf && *end == '\0';
 }
 
 /* The first (by name) entry of a directory; false if none. */
@@ -106,7 +116,6 @@ lagspeed_sysfs_roce_port(const char *ibdir, const char *netdev,
 	bool found = false;
 	char *end;
 	DIR *d;
-	FILE *f;
 
 	if (!LAGSPEED_PATH(dir, "%s/ports", ibdir))
 		return false;
@@ -119,20 +128,13 @@ lagspeed_sysfs_roce_port(const char *ibdir, const char *netdev,
 		if (errno != 0 || end == e->d_name || *end != '\0' ||
 				port == 0 || port > UINT32_MAX)
 			continue;
-		if (!LAGSPEED_PATH(path, "%s/%s/gid_attrs/ndevs/0", dir,
-				e->d_name))
-			continue;
-		f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		if (fgets(name, sizeof(name), f) != NULL) {
-			name[strcspn(name, "\n")] = '\0';
-			if (strcmp(name, netdev) == 0) {
-				*ib_port = (uint32_t)port;
-				found = true;
-			}
+		if (LAGSPEED_PATH(path, "%s/%s/gid_attrs/ndevs/0", dir,
+				e->d_name) &&
+				lagspeed_sysfs_read_line(path, name, sizeof(name)) &&
+				strcmp(name, netdev) == 0) {
+			*ib_port = (uint32_t)port;
+			found = true;
 		}
-		fclose(f);
 	}
 	closedir(d);
 	return found;
@@ -172,20 +174,15 @@ lagspeed_sysfs_bond_ib(const char *root, const char *bond, char *ibdev,
 	char path[PATH_MAX], slaves[1024], *slave, *save;
 	struct dirent **list;
 	bool found = false;
-	FILE *f;
 	int n, i;
 
 	if (!LAGSPEED_PATH(path, "%s/class/net/%s/bonding/slaves", root,
 			bond))
 		return false;
-	f = fopen(path, "r");
-	if (f != NULL) {
-		if (fgets(slaves, sizeof(slaves), f) == NULL)
-			slaves[0] = '\0';
-		fclose(f);
-		for (slave = strtok_r(slaves, " \n", &save);
+	if (lagspeed_sysfs_read_line(path, slaves, sizeof(slaves))) {
+		for (slave = strtok_r(slaves, " ", &save);
 				slave != NULL && !found;
-				slave = strtok_r(NULL, " \n", &save))
+				slave = strtok_r(NULL, " ", &save))
 			found = lagspeed_sysfs_netdev_ib(root, slave, ibdev,
 				len, ib_port);
 		if (found) {
