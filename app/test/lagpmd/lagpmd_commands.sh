@@ -163,9 +163,10 @@ lt_expect_grep '^Current number of TX queues: 10$' "$out2" "--txq=010 is decimal
 # follows its members') gets its weight by speed at startup: lagpmd waits
 # for the links, as testpmd does, before the first rebalance.
 echo 'show txq map' >"$LT_DIR/map.txt"
+member=$(lt_bond_member)
 # shellcheck disable=SC2046
 "$LAGPMD" $(lt_eal_args bond) --vdev net_null0 --vdev net_null1 \
-	--vdev 'net_bonding0,mode=0,slave=net_null0,slave=net_null1' \
+	--vdev "net_bonding0,mode=0,$member=net_null0,$member=net_null1" \
 	--vdev net_null2 -- --ports=2,3 <"$LT_DIR/map.txt" >"$out2" 2>&1 ||
 	lt_fail "bond: exit status $?"
 lt_expect_grep '^Checking link statuses\.\.\.$' "$out2" "links checked at startup"

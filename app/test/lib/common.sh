@@ -55,6 +55,15 @@ lt_eal_args() {
 		"--log-level=lib.eal:error"
 }
 
+# lt_bond_member: net_bonding's devargs key for a member port, which
+# DPDK 23.11 renamed from slave to member (LAGSPEED_DPDK_VERSION: meson's).
+lt_bond_member() {
+	case ${LAGSPEED_DPDK_VERSION:?run through meson test} in
+	2[0-2].* | 23.0[0-9]*) echo slave ;;
+	*) echo member ;;
+	esac
+}
+
 lt_fail() {
 	LT_FAILED=1
 	echo "FAIL: $*" >&2

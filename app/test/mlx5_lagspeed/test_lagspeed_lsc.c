@@ -57,6 +57,8 @@ struct lsc_seen {
 	uint64_t at_ns;
 };
 static struct lsc_seen seen[PORT_BOND + 1];
+/* rte_eth_link_get_nowait() failures inside callbacks (checked at exit) */
+static uint64_t cb_link_failures;
 /* scenario close race: port 0's callback lingers, counting its starts */
 static bool linger_port0;
 static uint64_t port0_started;
@@ -115,7 +117,8 @@ on_lsc(uint16_t port_id, enum rte_eth_event_type event, void *cb_arg,
 		usleep(5000);
 	}
 	/* What an application reads in its callback. */
-	rte_eth_link_get_nowait(port_id, &link);
+	if (rte_eth_link_get_nowait(port_id, &link) != 0)
+		__atomic_add_fetch(&cb_link_failures, 1, __ATOMIC_RELAXED);
 	seen[port_id].link = link;
 	seen[port_id].at_ns = now_ns();
 	__atomic_add_fetch(&seen[port_id].count, 1, __ATOMIC_RELEASE);
@@ -145,7 +148,7 @@ link_of(uint16_t port)
 	struct rte_eth_link link;
 
 	memset(&link, 0, sizeof(link));
-	rte_eth_link_get(port, &link);
+	CHECK(rte_eth_link_get(port, &link) == 0, "rte_eth_link_get(%u)", port);
 	return link;
 }
 
@@ -424,8 +427,8 @@ scenario_hotplug(void)
 		rte_eth_tx_queue_setup(port, 0, 64, rte_socket_id(), NULL) == 0 &&
 		rte_eth_dev_start(port) == 0, "start net_null3");
 	memset(&link, 0, sizeof(link));
-	rte_eth_link_get_nowait(port, &link);
-	CHECK(link.link_speed == 200000, "hotplugged port: %u Mb/s",
+	CHECK(rte_eth_link_get_nowait(port, &link) == 0 &&
+		link.link_speed == 200000, "hotplugged port: %u Mb/s",
 		link.link_speed);
 	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(port, &info) == 0 &&
 		strcmp(info.ib_device, "mlx5_0") == 0,
@@ -809,6 +812,7 @@ scenario_bench(void)
 	uint64_t *after = calloc(n, sizeof(*after));
 	uint64_t count = lsc_count(PORT_EXT), w0, w1, best[2] = {
 		UINT64_MAX, UINT64_MAX };
+	unsigned int link_failures = 0;
 	uint64_t (*wakeups)(void);
 	struct rte_eth_link link;
 	unsigned int i, r, k;
@@ -849,12 +853,14 @@ scenario_bench(void)
 			uint64_t t0 = now_ns(), dt;
 
 			for (i = 0; i < 1000000; i++)
-				rte_eth_link_get_nowait(port, &link);
+				link_failures += rte_eth_link_get_nowait(port,
+					&link) != 0;
 			dt = now_ns() - t0;
 			if (dt < best[k])
 				best[k] = dt;
 		}
 	}
+	CHECK(link_failures == 0, "%u link reads failed", link_failures);
 	printf("BENCH link_get_ext_ns %.2f ns\n", best[0] / 1e6);
 	printf("BENCH link_get_plain_ns %.2f ns\n", best[1] / 1e6);
 	printf("BENCH link_get_ratio %.3f ratio\n",
@@ -1008,6 +1014,9 @@ main(int argc, char **argv)
 	}
 	CHECK(ibvsim_unacked_events() == 0, "%ld events not acked",
 		ibvsim_unacked_events());
+	CHECK(__atomic_load_n(&cb_link_failures, __ATOMIC_RELAXED) == 0,
+		"%" PRIu64 " link reads failed in callbacks",
+		__atomic_load_n(&cb_link_failures, __ATOMIC_RELAXED));
 	/* Closing the last port of a device closes its context. */
 	CHECK(contexts_become("mlx5_0", 0), "context left open after close");
 	ret = rte_eal_cleanup();

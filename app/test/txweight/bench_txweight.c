@@ -47,6 +47,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 #include <rte_vect.h>
+#include <rte_version.h>
 
 #include "rte_txweight.h"
 #include "tw_test.h"
@@ -788,7 +789,8 @@ setup_ports(void)
 	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
 	do {
 		rte_delay_ms(20);
-		rte_eth_link_get_nowait(bond_port, &link);
+		if (rte_eth_link_get_nowait(bond_port, &link) != 0)
+			link.link_status = RTE_ETH_LINK_DOWN;
 	} while (link.link_status != RTE_ETH_LINK_UP &&
 		rte_get_timer_cycles() < deadline);
 	return link.link_status == RTE_ETH_LINK_UP ? 0 : -1;
@@ -809,8 +811,13 @@ port_opackets(uint64_t *out, unsigned int n)
 int
 main(int argc, char **argv)
 {
+	/* DPDK 23.11 renamed the bond's slave= devargs key to member=. */
 	static const char *const bond[] = {
+#if RTE_VERSION < RTE_VERSION_NUM(23, 11, 0, 0)
 		"net_bonding0,mode=2,slave=net_null0,slave=net_null1,xmit_policy=l34",
+#else
+		"net_bonding0,mode=2,member=net_null0,member=net_null1,xmit_policy=l34",
+#endif
 	};
 	static const uint64_t speeds[N_NULL] = {
 		100000, 50000, 25000, 25000, 200000, 100000, 10000, 40000,

@@ -84,7 +84,8 @@ test_weights_from_links(uint64_t *w)
 	struct rte_eth_link link;
 	int ret;
 
-	rte_eth_link_get_nowait(ports[0], &link);
+	TW_CHECK(rte_eth_link_get_nowait(ports[0], &link) == 0,
+		"link of port %u", ports[0]);
 	ret = rte_txweight_weights_from_links(ports, caps, N_PORTS, w);
 	TW_CHECK(ret == N_PORTS && w[0] == link.link_speed && w[1] == 5000 &&
 		w[2] == 2500 && w[3] == link.link_speed,

@@ -11,8 +11,19 @@
 #include <rte_common.h>
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
+#include <rte_version.h>
 
 #include "mlx5_lagspeed_priv.h"
+
+/*
+ * 23.03 added rte_tel_data_add_dict_uint() and deprecated the u64
+ * function it replaced, which 22.11 has alone.
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
+#define lagspeed_tel_add_u64 rte_tel_data_add_dict_uint
+#else
+#define lagspeed_tel_add_u64 rte_tel_data_add_dict_u64
+#endif
 
 static int
 lagspeed_tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -55,12 +66,12 @@ lagspeed_tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_string(d, "state",
 		rte_pmd_mlx5_lagspeed_state_str(info.state));
 	rte_tel_data_add_dict_int(d, "last_error", info.last_error);
-	rte_tel_data_add_dict_u64(d, "effective_speed", info.effective_speed);
-	rte_tel_data_add_dict_u64(d, "pmd_speed", info.pmd_speed);
-	rte_tel_data_add_dict_u64(d, "events", info.events);
-	rte_tel_data_add_dict_u64(d, "changes", info.changes);
-	rte_tel_data_add_dict_u64(d, "lsc_callbacks", info.lsc_callbacks);
-	rte_tel_data_add_dict_u64(d, "last_change_us", info.last_change_us);
+	lagspeed_tel_add_u64(d, "effective_speed", info.effective_speed);
+	lagspeed_tel_add_u64(d, "pmd_speed", info.pmd_speed);
+	lagspeed_tel_add_u64(d, "events", info.events);
+	lagspeed_tel_add_u64(d, "changes", info.changes);
+	lagspeed_tel_add_u64(d, "lsc_callbacks", info.lsc_callbacks);
+	lagspeed_tel_add_u64(d, "last_change_us", info.last_change_us);
 	return 0;
 }
 
