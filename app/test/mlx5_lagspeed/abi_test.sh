@@ -4,8 +4,8 @@
 #
 # A plugin whose idea of DPDK's internal structures is wrong must hook
 # nothing, log it once, and leave testpmd running with net_null's own
-# speed. Two wrong builds: 'size' (another release's struct rte_eth_dev:
-# its size differs) and 'data' (same size, the data pointer elsewhere:
+# speed. Two wrong builds: 'size' (a struct rte_eth_dev with more fast-path
+# slots: its size differs) and 'data' (same size, the data pointer elsewhere:
 # only the per-port checks see it, without following the wrong pointer).
 
 . "$LAGSPEED_TEST_LIB"

@@ -92,8 +92,12 @@ TAILQ_HEAD(lagspeed_eth_dev_cb_list, rte_eth_dev_callback);
  * refuse it (app/test/mlx5_lagspeed builds a plugin with it).
  */
 #if defined(LAGSPEED_ABI_TEST_WRONG) && LAGSPEED_ABI_TEST_WRONG == 1
-/* another release's fast-path slots: sizeof(struct rte_eth_dev) differs */
-#define LAGSPEED_DEV_FP_SLOTS_USED (LAGSPEED_DEV_FP_SLOTS + 2)
+/*
+ * Eight fast-path slots more, a cache line: sizeof(struct rte_eth_dev)
+ * differs in every release. Two more, as 23.11 added, would not do: 24.11's
+ * struct has 40 bytes of tail padding, and 16 more fit in it.
+ */
+#define LAGSPEED_DEV_FP_SLOTS_USED (LAGSPEED_DEV_FP_SLOTS + 8)
 #else
 #define LAGSPEED_DEV_FP_SLOTS_USED LAGSPEED_DEV_FP_SLOTS
 #endif
@@ -393,6 +397,47 @@ lagspeed_abi_check_global(const char **why)
 		return -EPROTO;
 	}
 	return 0;
+}
+
+/* dev_started is a bit-field: find its bit by setting it alone. */
+static size_t
+lagspeed_abi_dev_started_bit(void)
+{
+	struct rte_eth_dev_data data;
+	const unsigned char *byte = (const unsigned char *)&data;
+	size_t i;
+
+	memset(&data, 0, sizeof(data));
+	data.dev_started = 1;
+	for (i = 0; i < sizeof(data); i++)
+		if (byte[i] != 0)
+			return i * 8 + (size_t)__builtin_ctz(byte[i]);
+	return SIZE_MAX;
+}
+
+void
+lagspeed_abi_layout_get(struct lagspeed_abi_layout *l)
+{
+	l->dev_size = sizeof(struct rte_eth_dev);
+	l->dev_data = offsetof(struct rte_eth_dev, data);
+	l->dev_ops = offsetof(struct rte_eth_dev, dev_ops);
+	l->dev_device = offsetof(struct rte_eth_dev, device);
+	l->data_name = offsetof(struct rte_eth_dev_data, name);
+	l->data_dev_link = offsetof(struct rte_eth_dev_data, dev_link);
+	l->data_mtu = offsetof(struct rte_eth_dev_data, mtu);
+	l->data_port_id = offsetof(struct rte_eth_dev_data, port_id);
+	l->data_dev_started_bit = lagspeed_abi_dev_started_bit();
+	l->ops_size = LAGSPEED_OPS_SIZE;
+	l->ops_dev_start = LAGSPEED_OPS_OFF_DEV_START;
+	l->ops_link_up = LAGSPEED_OPS_OFF_LINK_UP;
+	l->ops_link_down = LAGSPEED_OPS_OFF_LINK_DOWN;
+	l->ops_link_update = LAGSPEED_OPS_OFF_LINK_UPDATE;
+	l->bus_size = sizeof(struct rte_bus);
+	l->bus_name = offsetof(struct rte_bus, name);
+	l->bus_scan = offsetof(struct rte_bus, scan);
+	l->bus_probe = offsetof(struct rte_bus, probe);
+	l->bus_find_device = offsetof(struct rte_bus, find_device);
+	l->bus_cleanup = offsetof(struct rte_bus, cleanup);
 }
 
 static struct rte_bus lagspeed_bus;

@@ -124,4 +124,32 @@ void lagspeed_abi_bus_register(const char *name, int (*probe)(void),
 	int (*cleanup)(void));
 void lagspeed_abi_bus_unregister(void);
 
+/**
+ * Where the members the plugin touches sit, in bytes (bits for the
+ * dev_started bit-field), as this file's declarations say. The test
+ * lagspeed_abi_layout builds this file twice, with the driver-SDK headers
+ * and with our own declarations, and compares the two.
+ */
+#define LAGSPEED_ABI_LAYOUT(X) \
+	/* struct rte_eth_dev: its size is the stride of rte_eth_devices[] */ \
+	X(dev_size) X(dev_data) X(dev_ops) X(dev_device) \
+	/* struct rte_eth_dev_data */ \
+	X(data_name) X(data_dev_link) X(data_mtu) X(data_port_id) \
+	X(data_dev_started_bit) \
+	/* struct eth_dev_ops and the slots the plugin wraps */ \
+	X(ops_size) X(ops_dev_start) X(ops_link_up) X(ops_link_down) \
+	X(ops_link_update) \
+	/* struct rte_bus and the members the plugin fills in */ \
+	X(bus_size) X(bus_name) X(bus_scan) X(bus_probe) X(bus_find_device) \
+	X(bus_cleanup)
+
+struct lagspeed_abi_layout {
+#define LAGSPEED_ABI_LAYOUT_MEMBER(name) size_t name;
+	LAGSPEED_ABI_LAYOUT(LAGSPEED_ABI_LAYOUT_MEMBER)
+#undef LAGSPEED_ABI_LAYOUT_MEMBER
+};
+
+/** Fill @p layout from the declarations this file was built with. */
+void lagspeed_abi_layout_get(struct lagspeed_abi_layout *layout);
+
 #endif /* MLX5_LAGSPEED_ABI_H */
