@@ -13,11 +13,12 @@
 . "$LAGSPEED_TEST_LIB"
 
 sdk=$1 own=$2
+release=$(echo "$LAGSPEED_DPDK_VERSION" | cut -d. -f1,2)
 "$sdk" >"$LT_DIR/sdk.txt" || lt_fail "the SDK build: exit status $?"
 "$own" >"$LT_DIR/own.txt" || lt_fail "the own build: exit status $?"
 lt_expect_grep '^declarations driver-sdk$' "$LT_DIR/sdk.txt" \
 	"one build uses the SDK headers"
-lt_expect_grep "^declarations own-${LAGSPEED_DPDK_VERSION%.*}$" \
+lt_expect_grep "^declarations own-$release$" \
 	"$LT_DIR/own.txt" "the other, our declarations for DPDK $LAGSPEED_DPDK_VERSION"
 if diff -u <(sed 1d "$LT_DIR/sdk.txt") <(sed 1d "$LT_DIR/own.txt") \
 		>"$LT_DIR/diff.txt"; then

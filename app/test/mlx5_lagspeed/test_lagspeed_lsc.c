@@ -117,6 +117,7 @@ on_lsc(uint16_t port_id, enum rte_eth_event_type event, void *cb_arg,
 		usleep(5000);
 	}
 	/* What an application reads in its callback. */
+	memset(&link, 0, sizeof(link));
 	if (rte_eth_link_get_nowait(port_id, &link) != 0)
 		__atomic_add_fetch(&cb_link_failures, 1, __ATOMIC_RELAXED);
 	seen[port_id].link = link;

@@ -84,6 +84,7 @@ test_weights_from_links(uint64_t *w)
 	struct rte_eth_link link;
 	int ret;
 
+	memset(&link, 0, sizeof(link));
 	TW_CHECK(rte_eth_link_get_nowait(ports[0], &link) == 0,
 		"link of port %u", ports[0]);
 	ret = rte_txweight_weights_from_links(ports, caps, N_PORTS, w);
