@@ -342,9 +342,15 @@ lagspeed_abi_check_port(uint16_t port_id, bool probing,
 		*why = "port has no name";
 		return -EPROTO;
 	}
-	/* The array stride (sizeof struct rte_eth_dev) and its base. */
+	/*
+	 * The array stride (sizeof struct rte_eth_dev) and its base; while
+	 * probing, the name came through our data pointer, which may be the
+	 * wrong one.
+	 */
 	if (rte_eth_dev_allocated(name) != dev) {
-		*why = "rte_eth_devices[] stride differs from the library's";
+		*why = probing ?
+			"struct rte_eth_dev layout differs (stride or data)" :
+			"rte_eth_devices[] stride differs from the library's";
 		return -EPROTO;
 	}
 	if (dev->data->port_id != port_id ||
