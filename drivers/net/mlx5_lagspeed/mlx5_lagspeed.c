@@ -984,12 +984,7 @@ rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
 	info->ib_port = p->ib_port;
 	info->state = p->state;
 	info->last_error = p->last_error;
-	if (lagspeed_is_primary() && !p->hooked) {
-		/* Not extended (unsupported, detached): the PMD's link is it. */
-		memcpy(&link, lagspeed_abi_dev_link(p->dev), sizeof(link));
-		info->effective_speed = link.link_speed;
-		info->pmd_speed = link.link_speed;
-	} else if (lagspeed_is_primary()) {
+	if (lagspeed_is_primary() && p->hooked) {
 		union lagspeed_link_word pmd;
 
 		eff = __atomic_load_n(&p->eff, __ATOMIC_ACQUIRE);
@@ -999,12 +994,18 @@ rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
 		info->pmd_speed = pmd.link.link_speed;
 	} else {
 		/*
-		 * The shared link the primary keeps; what the PMD alone says
-		 * and the primary's state are not known here.
+		 * The shared link: in the primary a port not extended
+		 * (unsupported, detached) holds the PMD's own; in a secondary
+		 * it is the one the primary keeps, and what the PMD alone
+		 * says and the primary's state are not known here.
 		 */
-		memcpy(&link, lagspeed_abi_dev_link(p->dev), sizeof(link));
-		info->effective_speed = link.link_speed;
-		info->pmd_speed = 0;
+		union lagspeed_link_word shared;
+
+		shared.word = __atomic_load_n(lagspeed_abi_dev_link(p->dev),
+			__ATOMIC_ACQUIRE);
+		info->effective_speed = shared.link.link_speed;
+		info->pmd_speed = lagspeed_is_primary() ?
+			shared.link.link_speed : 0;
 	}
 	info->events = __atomic_load_n(&p->events, __ATOMIC_RELAXED);
 	info->changes = __atomic_load_n(&p->changes, __ATOMIC_RELAXED);
