@@ -423,6 +423,7 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	const struct lagspeed_bind *bind;
 	struct rte_eth_dev_info info;
 	struct lagspeed_port *p;
+	const char *origin = ""; /* where the IB device came from, for logs */
 	uint32_t ib_port;
 
 	if (port_id >= RTE_MAX_ETHPORTS)
@@ -459,6 +460,7 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	if (bind != NULL) {
 		strlcpy(ibdev, bind->ibdev, sizeof(ibdev));
 		ib_port = bind->ib_port;
+		origin = " (from bind=)";
 	} else if (lagspeed_sysfs_find(lagspeed.cfg.sysfs, info.if_index,
 			info.device != NULL ? rte_dev_name(info.device) : NULL,
 			ibdev, sizeof(ibdev), &ib_port) != 0) {
@@ -501,7 +503,7 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 		p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
 		LAGSPEED_LOG(ERR, "port %u (%s): IB device %s:%u unusable%s: "
 			"the PMD's speed is kept", port_id, name, ibdev, ib_port,
-			bind != NULL ? " (from bind=)" : "");
+			origin);
 		return NULL;
 	}
 	p->state = RTE_PMD_MLX5_LAGSPEED_ACTIVE;
@@ -521,7 +523,7 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 		 */
 		LAGSPEED_LOG(ERR, "port %u (%s): %s has no port %u%s: "
 			"the PMD's speed is kept", port_id, name, ibdev, ib_port,
-			bind != NULL ? " (from bind=)" : "");
+			origin);
 		p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
 		return lagspeed_port_drop_ibdev(p);
 	}
