@@ -174,8 +174,9 @@ struct rte_txweight_table_params {
  * Create a flow table. Every entry starts as RTE_TXWEIGHT_NO_PORT.
  *
  * @return
- *   The table, or NULL with rte_errno set (EINVAL: bad parameters,
- *   ENOMEM).
+ *   The table, or NULL with rte_errno set (EINVAL: bad parameters, a
+ *   socket_id out of range included; ENOMEM: no memory, or none on that
+ *   socket).
  */
 struct rte_txweight_table *
 rte_txweight_table_create(const struct rte_txweight_table_params *params);

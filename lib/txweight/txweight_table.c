@@ -75,6 +75,13 @@ rte_txweight_table_create(const struct rte_txweight_table_params *params)
 		rte_errno = EINVAL;
 		return NULL;
 	}
+	if (params->socket_id != SOCKET_ID_ANY && (params->socket_id < 0 ||
+			params->socket_id >= RTE_MAX_NUMA_NODES)) {
+		TXWEIGHT_LOG(ERR, "socket_id %d: must be SOCKET_ID_ANY or 0..%d",
+			params->socket_id, RTE_MAX_NUMA_NODES - 1);
+		rte_errno = EINVAL;
+		return NULL;
+	}
 	table = rte_zmalloc_socket("txweight_table", sizeof(*table),
 		RTE_CACHE_LINE_SIZE, params->socket_id);
 	if (table == NULL)
@@ -112,7 +119,8 @@ rte_txweight_table_create(const struct rte_txweight_table_params *params)
 	return table;
 
 nomem:
-	TXWEIGHT_LOG(ERR, "out of memory for a table of %u entries", params->size);
+	TXWEIGHT_LOG(ERR, "out of memory for a table of %u entries (socket %d)",
+		params->size, params->socket_id);
 	rte_txweight_table_free(table);
 	rte_errno = ENOMEM;
 	return NULL;
@@ -516,6 +524,12 @@ rte_txweight_table_update(struct rte_txweight_table *table,
 	pthread_mutex_lock(&table->update_lock);
 	/* The spare: no reader holds it since the last update's grace period. */
 	next = table->arrays[!table->active];
+	/*
+	 * rte_txweight_table_count() reads the spare without the lock and
+	 * trusts an unchanged version: the last version store must be
+	 * visible before any of its entries is rewritten.
+	 */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	ret = build_mapping(table, next, port_ids, weights, sum, nb_queues, n);
 	if (ret == -ENOMEM) {
 		pthread_mutex_unlock(&table->update_lock);

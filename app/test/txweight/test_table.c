@@ -121,6 +121,15 @@ test_create_bad(void)
 	p.max_readers = RTE_MAX_LCORE + 1;
 	TW_CHECK(rte_txweight_table_create(&p) == NULL && rte_errno == EINVAL,
 		"too many readers accepted");
+	p.max_readers = 1;
+	p.socket_id = RTE_MAX_NUMA_NODES;
+	rte_errno = 0;
+	TW_CHECK(rte_txweight_table_create(&p) == NULL && rte_errno == EINVAL,
+		"socket %d accepted", p.socket_id);
+	p.socket_id = -2;
+	rte_errno = 0;
+	TW_CHECK(rte_txweight_table_create(&p) == NULL && rte_errno == EINVAL,
+		"socket -2 accepted");
 	rte_txweight_table_free(NULL);
 }
 
