@@ -11,7 +11,9 @@
  *
  * Ports: net_null0 bound to mlx5_0 (a VF on group g: 2 x 100G PFs,
  * internal maximum 50G), net_null1 bound to mlx5_1 (legacy: no verb),
- * net_null2 not bound.
+ * net_null2 not bound. The "order" scenario adds net_bonding0 over
+ * net_null4 (bound to mlx5_0) and net_bonding1 over net_null5 and
+ * net_null6 (bound to mlx5_3, a VF on group g2: 2 x 10G PFs).
  */
 
 #include <dlfcn.h>
@@ -44,6 +46,10 @@
 /* scenario "order": a bonding port (bound) over one null member */
 #define PORT_MEMBER 3
 #define PORT_BOND 4
+/* and one over two null members, bound to mlx5_3 (group g2: 2 x 10G) */
+#define BOND2 "net_bonding1"
+#define BOND2_MEMBER_A "net_null5"
+#define BOND2_MEMBER_B "net_null6"
 
 static struct ibvsim *sim;
 static int failures;
@@ -56,7 +62,7 @@ struct lsc_seen {
 	struct rte_eth_link link;  /* read inside the callback */
 	uint64_t at_ns;
 };
-static struct lsc_seen seen[PORT_BOND + 1];
+static struct lsc_seen seen[RTE_MAX_ETHPORTS];
 /* rte_eth_link_get_nowait() failures inside callbacks (checked at exit) */
 static uint64_t cb_link_failures;
 /* scenario close race: port 0's callback lingers, counting its starts */
@@ -109,7 +115,7 @@ on_lsc(uint16_t port_id, enum rte_eth_event_type event, void *cb_arg,
 	(void)event;
 	(void)cb_arg;
 	(void)ret_param;
-	if (port_id > PORT_BOND)
+	if (port_id >= RTE_MAX_ETHPORTS)
 		return 0;
 	if (port_id == PORT_EXT &&
 			__atomic_load_n(&linger_port0, __ATOMIC_ACQUIRE)) {
@@ -648,6 +654,133 @@ expect_bond_lsc(const char *what, uint64_t want_count, bool up)
 		up ? "up" : "down");
 }
 
+/* Port id of a device by name, or RTE_MAX_ETHPORTS. */
+static uint16_t
+port_named(const char *name)
+{
+	uint16_t port;
+
+	return rte_eth_dev_get_port_by_name(name, &port) == 0 ? port :
+		RTE_MAX_ETHPORTS;
+}
+
+/*
+ * Did one burst through a balance-xor bond reach member? 32 frames with
+ * 32 destination MACs: with two active members (layer-2 hash) both get
+ * some.
+ */
+static bool
+bond_reaches(uint16_t bond, uint16_t member, struct rte_mempool *mp)
+{
+	struct rte_mbuf *pkts[32];
+	struct rte_eth_stats before, after;
+	uint16_t i, sent;
+
+	if (rte_pktmbuf_alloc_bulk(mp, pkts, RTE_DIM(pkts)) != 0 ||
+			rte_eth_stats_get(member, &before) != 0) {
+		CHECK(0, "cannot send through the bond");
+		return false;
+	}
+	for (i = 0; i < RTE_DIM(pkts); i++) {
+		uint8_t *frame = (uint8_t *)rte_pktmbuf_append(pkts[i], 64);
+
+		memset(frame, 0, 64);
+		frame[5] = (uint8_t)i; /* destination MAC */
+	}
+	sent = rte_eth_tx_burst(bond, 0, pkts, RTE_DIM(pkts));
+	if (sent < RTE_DIM(pkts))
+		rte_pktmbuf_free_bulk(pkts + sent, RTE_DIM(pkts) - sent);
+	if (rte_eth_stats_get(member, &after) != 0)
+		return false;
+	return after.opackets > before.opackets;
+}
+
+/* Wait until bonding has (de)activated member: bursts reach it or not. */
+static bool
+bond_member_becomes(uint16_t bond, uint16_t member, bool active,
+	struct rte_mempool *mp)
+{
+	uint64_t deadline = now_ns() + UINT64_C(3000000000) * slow;
+
+	while (now_ns() < deadline) {
+		if (bond_reaches(bond, member, mp) == active)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * The PMD's own speed grows to the effective one: net_bonding, when a
+ * second member comes back, writes 20000 Mb/s into dev_link itself, the
+ * very link the plugin had written for mlx5_3's 2 x 10G. Seen from
+ * dev_link that write is no change, so the plugin still believes the
+ * bond's speed is 10000. When the device fails, the port must get the
+ * link its PMD reports now (20000, nothing changed: no LSC), not the one
+ * learnt before (10000, and an LSC for a change that did not happen).
+ * LSC interrupts off: every read asks the bond.
+ */
+static void
+scenario_order_detach(struct rte_mempool *mp)
+{
+	uint16_t bond = port_named(BOND2), member = port_named(BOND2_MEMBER_B);
+	struct rte_pmd_mlx5_lagspeed_info info;
+	struct rte_eth_conf conf;
+	uint64_t count, deadline;
+
+	memset(&conf, 0, sizeof(conf));
+	if (bond >= RTE_MAX_ETHPORTS || member >= RTE_MAX_ETHPORTS ||
+			rte_eth_dev_configure(bond, 1, 1, &conf) != 0 ||
+			rte_eth_rx_queue_setup(bond, 0, 64, rte_socket_id(),
+				NULL, mp) != 0 ||
+			rte_eth_tx_queue_setup(bond, 0, 64, rte_socket_id(),
+				NULL) != 0 ||
+			rte_eth_dev_start(bond) != 0) {
+		CHECK(0, "cannot set up %s", BOND2);
+		return;
+	}
+	rte_eth_dev_callback_register(bond, RTE_ETH_EVENT_INTR_LSC, on_lsc,
+		NULL);
+	CHECK(bond_member_becomes(bond, member, true, mp),
+		"%s: both members never active", BOND2);
+	CHECK(link_of(bond).link_speed == 20000, "%s: %u Mb/s, want 20000",
+		BOND2, link_of(bond).link_speed);
+
+	/* One member: the bond says 10000, the plugin learns it. */
+	CHECK(rte_eth_dev_stop(member) == 0, "stop %s", BOND2_MEMBER_B);
+	CHECK(bond_member_becomes(bond, member, false, mp),
+		"%s: still sends to a stopped member", BOND2);
+	CHECK(link_of(bond).link_speed == 20000 &&
+		rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) == 0 &&
+		info.pmd_speed == 10000, "one member: %u Mb/s, PMD %u",
+		link_of(bond).link_speed, info.pmd_speed);
+
+	/* Both again: the bond writes 20000 itself. */
+	CHECK(rte_eth_dev_start(member) == 0, "start %s", BOND2_MEMBER_B);
+	CHECK(bond_member_becomes(bond, member, true, mp),
+		"%s: the member never came back", BOND2);
+	CHECK(link_of(bond).link_speed == 20000, "both members: %u Mb/s",
+		link_of(bond).link_speed);
+
+	count = lsc_count(bond);
+	must(ibvsim_fault(sim, "mlx5_3", "fatal", 0), "fatal on mlx5_3");
+	deadline = now_ns() + UINT64_C(3000000000) * slow;
+	while ((rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) != 0 ||
+			info.state != RTE_PMD_MLX5_LAGSPEED_DETACHED) &&
+			now_ns() < deadline)
+		usleep(1000);
+	CHECK(info.state == RTE_PMD_MLX5_LAGSPEED_DETACHED &&
+		info.effective_speed == 20000,
+		"detached: state %s, %u Mb/s, want the bond's 20000",
+		state_name(info.state), info.effective_speed);
+	usleep(200000 * slow);
+	CHECK(lsc_count(bond) == count, "detached: %" PRIu64 " LSC for a "
+		"link that did not change", lsc_count(bond) - count);
+	printf("ok: detached, the bond's speed as it reports it now\n");
+	rte_eth_dev_stop(bond);
+	rte_eth_dev_close(bond);
+}
+
 static void
 scenario_order(struct rte_mempool *mp)
 {
@@ -677,6 +810,7 @@ scenario_order(struct rte_mempool *mp)
 	expect_bond_lsc("bonding: member up again", count + 1, true);
 	rte_eth_dev_stop(PORT_BOND);
 	rte_eth_dev_close(PORT_BOND);
+	scenario_order_detach(mp);
 }
 
 /* ---- probe --------------------------------------------------------- */
@@ -928,6 +1062,13 @@ main(int argc, char **argv)
 	}
 	must(ibvsim_group_add(sim, "g", pfs, 2, 50000), "group");
 	must(ibvsim_device_add(sim, "mlx5_0", "g", 0, 1, "vf", 0), "mlx5_0");
+	if (strcmp(scenario, "order") == 0) {
+		uint32_t pfs_10g[2] = { 10000, 10000 };
+
+		must(ibvsim_group_add(sim, "g2", pfs_10g, 2, 0), "g2");
+		must(ibvsim_device_add(sim, "mlx5_3", "g2", 0, 1, "vf", 0),
+			"mlx5_3");
+	}
 	must(ibvsim_device_add(sim, "mlx5_1", NULL, 25000, 1, "vf",
 		strcmp(scenario, "faults") == 0 ? IBVSIM_F_OLD_KERNEL :
 		IBVSIM_F_LEGACY), "mlx5_1");
@@ -943,6 +1084,11 @@ main(int argc, char **argv)
 			"ibverbs=%s,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,"
 			"bind=net_null2@mlx5_2:1,bind=net_null3@mlx5_0:2",
 			ibvsim_lib);
+	} else if (strcmp(scenario, "order") == 0) {
+		snprintf(env, sizeof(env),
+			"ibverbs=%s,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,"
+			"bind=net_bonding0@mlx5_0:1,bind=%s@mlx5_3:1",
+			ibvsim_lib, BOND2);
 	} else {
 		snprintf(env, sizeof(env),
 			"ibverbs=%s,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,"
@@ -982,6 +1128,15 @@ main(int argc, char **argv)
 		eal[n++] = (char *)(RTE_VERSION < RTE_VERSION_NUM(23, 11, 0, 0) ?
 			"net_bonding0,mode=2,slave=net_null4" :
 			"net_bonding0,mode=2,member=net_null4");
+		eal[n++] = (char *)"--vdev";
+		eal[n++] = (char *)BOND2_MEMBER_A;
+		eal[n++] = (char *)"--vdev";
+		eal[n++] = (char *)BOND2_MEMBER_B;
+		eal[n++] = (char *)"--vdev";
+		eal[n++] = (char *)(RTE_VERSION < RTE_VERSION_NUM(23, 11, 0, 0) ?
+			BOND2 ",mode=2,slave=" BOND2_MEMBER_A ",slave="
+			BOND2_MEMBER_B : BOND2 ",mode=2,member=" BOND2_MEMBER_A
+			",member=" BOND2_MEMBER_B);
 	}
 	eal[n] = NULL;
 	if (strcmp(scenario, "probe") == 0)

@@ -335,13 +335,16 @@ lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 	return 0;
 }
 
-/* Undo a port (lock held); the IB device to release, or NULL. */
+/*
+ * Undo a port (lock held); the IB device to release, or NULL. A port that
+ * lives on (ask_pmd) gets the link its PMD reports now.
+ */
 static struct lagspeed_ibdev *
-lagspeed_port_unhook(struct lagspeed_port *p)
+lagspeed_port_unhook(struct lagspeed_port *p, bool ask_pmd)
 {
 	struct lagspeed_ibdev *ib = p->ibdev;
 
-	lagspeed_hook_remove(p);
+	lagspeed_hook_remove(p, ask_pmd);
 	__atomic_store_n(&p->eff, 0, __ATOMIC_RELEASE);
 	p->ibdev = NULL;
 	return lagspeed_ibdev_put(ib);
@@ -351,7 +354,7 @@ lagspeed_port_unhook(struct lagspeed_port *p)
 static struct lagspeed_ibdev *
 lagspeed_port_forget(struct lagspeed_port *p)
 {
-	struct lagspeed_ibdev *ib = lagspeed_port_unhook(p);
+	struct lagspeed_ibdev *ib = lagspeed_port_unhook(p, false);
 
 	lagspeed.port_gen[p->port_id]++;
 	free(p->ops_copy);
@@ -609,7 +612,7 @@ lagspeed_ibdev_intr(void *arg)
 				p->port_id, ib->name,
 				err == ENODEV ? "reported a fatal error" :
 				"async events failed");
-			gone = lagspeed_port_unhook(p);
+			gone = lagspeed_port_unhook(p, true);
 			p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
 			p->last_error = err;
 			/* The speed source changed: when is part of the record. */
@@ -883,7 +886,7 @@ lagspeed_release_all(bool forget)
 		if (!lagspeed.ports[i].used)
 			continue;
 		ib = forget ? lagspeed_port_forget(&lagspeed.ports[i]) :
-			lagspeed_port_unhook(&lagspeed.ports[i]);
+			lagspeed_port_unhook(&lagspeed.ports[i], false);
 		if (ib != NULL)
 			release[n++] = ib;
 	}

@@ -222,18 +222,30 @@ lagspeed_hook_install(struct lagspeed_port *p)
 }
 
 void
-lagspeed_hook_remove(struct lagspeed_port *p)
+lagspeed_hook_remove(struct lagspeed_port *p, bool ask_pmd)
 {
+	bool ours;
+
 	if (!p->hooked)
 		return;
+	/* Only if nobody replaced ours in between. */
+	ours = lagspeed_abi_ops(p->dev) == p->ops_copy;
 	if (!p->secondary) {
-		/* Give the PMD's own link back. */
+		/* Give the PMD's own link back, as last learnt from dev_link. */
 		__atomic_store_n(&p->eff, 0, __ATOMIC_RELEASE);
 		lagspeed_hook_refresh(p);
 	}
-	/* Only if nobody replaced ours in between. */
-	if (lagspeed_abi_ops(p->dev) == p->ops_copy)
+	if (ours)
 		lagspeed_abi_ops_set(p->dev, p->orig_ops);
+	/*
+	 * That link can be stale: a PMD that wrote the very link we had
+	 * written (its speed grew to the effective one) could not be told
+	 * from us. A port that lives on asks its PMD, which rewrites
+	 * dev_link if its link_update computes one (net_null's does not:
+	 * what was learnt stays).
+	 */
+	if (!p->secondary && ask_pmd && ours && p->orig_link_update != NULL)
+		p->orig_link_update(p->dev, 0);
 	p->hooked = false;
 	/*
 	 * The copy stays allocated until the record goes: a thread may still

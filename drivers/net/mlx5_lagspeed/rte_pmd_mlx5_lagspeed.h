@@ -61,7 +61,11 @@ struct rte_pmd_mlx5_lagspeed_info {
 	enum rte_pmd_mlx5_lagspeed_state state; /**< source of the speed */
 	int last_error;              /**< errno of the last failed query, or 0 */
 	uint32_t effective_speed;    /**< Mb/s, as rte_eth_link_get() reports */
-	uint32_t pmd_speed;          /**< Mb/s, as the PMD alone reports */
+	uint32_t pmd_speed;          /**< Mb/s, as the PMD alone reports;
+					* while extended, as last seen in
+					* dev_link: a PMD that writes the
+					* very link the plugin wrote is not
+					* told from it */
 	uint64_t events;             /**< async events seen for this port */
 	uint64_t changes;            /**< effective link changes applied */
 	uint64_t lsc_callbacks;      /**< LSC callback runs the plugin raised */
