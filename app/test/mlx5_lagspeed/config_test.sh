@@ -54,6 +54,14 @@ if [ -n "${IBVSIM_LIB:-}" ] && [ -n "${IBVSIM_CTL:-}" ]; then
 	tests="$tests typo"
 	run typo "ibverbs=$IBVSIM_LIB,bind=net_nul0@mlx5_0:1,bind=net_null0@mlx5_9:1" &
 fi
+# The same typo in an application that never calls rte_eal_cleanup().
+if [ -n "${LAGSPEED_LSC_TEST:-}" ] && [ -n "${IBVSIM_LIB:-}" ]; then
+	tests_c="exit"
+	# what it leaves behind is on purpose: no leak report
+	ASAN_OPTIONS="detect_leaks=0:abort_on_error=1" \
+		"$LAGSPEED_LSC_TEST" exit >"$LT_DIR/exit.log" 2>&1
+	echo $? >"$LT_DIR/exit.rc"
+fi
 wait
 
 for t in $tests; do
@@ -93,6 +101,14 @@ case " $tests " in *" twice "*)
 	lt_expect_grep 'mlx5_lagspeed: another copy of the plugin is loaded' \
 		"$LT_DIR/twice.log" "plugin loaded twice: the second copy stays out"
 	lt_ok "plugin loaded twice: extended once"
+esac
+case " ${tests_c:-} " in *" exit "*)
+	[ "$(cat "$LT_DIR/exit.rc")" = 0 ] ||
+		lt_fail "exit: the application exited with $(cat "$LT_DIR/exit.rc")"
+	lt_expect_grep '^exit: leaving without rte_eal_cleanup' "$LT_DIR/exit.log" \
+		"exit: the application ran"
+	lt_expect_grep 'mlx5_lagspeed: bind=net_nul1@mlx5_1:1: no port named net_nul1 was seen' \
+		"$LT_DIR/exit.log" "a bind= naming no port: said at exit without EAL cleanup"
 esac
 case " $tests " in *" typo "*)
 	re='mlx5_lagspeed: port 0 \(net_null0\): IB device mlx5_9:1 unusable \(from bind=\)'

@@ -103,6 +103,9 @@ test_config_bad(void)
 	expect_bad("bind=net_null0", "bind=net_null0");
 	expect_bad("bind=net_null0@mlx5_0", "ETHDEV@IBDEV:PORT");
 	expect_bad("bind=@mlx5_0:1", "bad ethdev name");
+	expect_bad("bind=net_null0 @mlx5_0:1", "bad ethdev name");
+	expect_bad("bind==net_null0@mlx5_0:1", "bad ethdev name");
+	expect_bad("bind=net\tnull0@mlx5_0:1", "bad ethdev name");
 	expect_bad("bind=net_null0@:1", "bad IB device name");
 	expect_bad("bind=net_null0@mlx5_0:0", "bad IB port '0'");
 	expect_bad("bind=net_null0@mlx5_0:x", "bad IB port 'x'");

@@ -865,8 +865,11 @@ lagspeed_release_all(bool forget)
 		return;
 	}
 	lagspeed.cleaned = true;
-	/* A bind= that never matched is most likely a mistyped name. */
-	for (i = 0; forget && lagspeed.enabled && i < lagspeed.cfg.n_binds; i++)
+	/*
+	 * A bind= that never matched is most likely a mistyped name. Said at
+	 * exit too: applications that never call rte_eal_cleanup() exist.
+	 */
+	for (i = 0; lagspeed.enabled && i < lagspeed.cfg.n_binds; i++)
 		if (!lagspeed.bind_used[i])
 			LAGSPEED_LOG(WARNING, "bind=%s@%s:%u: no port named %s "
 				"was seen", lagspeed.cfg.binds[i].ethdev,

@@ -2,7 +2,9 @@
  * Copyright(c) 2026 The lagspeed authors
  */
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,22 @@
 /* What an IB device name is made of (mlx5_0, mlx5_bond_0, rocep8s0f0). */
 #define LAGSPEED_IBDEV_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZ" \
 	"abcdefghijklmnopqrstuvwxyz0123456789_.-"
+
+/*
+ * An ethdev name as DPDK makes them (net_null0, 0000:08:00.2,
+ * net_bonding0): printable, no blank. An '=' is a typo (bind==name).
+ * Such a name would match no port, and nothing says so before exit.
+ */
+static bool
+lagspeed_config_ethdev_chars(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!isgraph((unsigned char)name[i]) || name[i] == '=')
+			return false;
+	return true;
+}
 
 static int
 lagspeed_config_bind(const char *value, struct lagspeed_config *cfg,
@@ -39,7 +57,8 @@ lagspeed_config_bind(const char *value, struct lagspeed_config *cfg,
 	}
 	eth_len = (size_t)(at - value);
 	ib_len = (size_t)(colon - at - 1);
-	if (eth_len == 0 || eth_len >= sizeof(b->ethdev)) {
+	if (eth_len == 0 || eth_len >= sizeof(b->ethdev) ||
+			!lagspeed_config_ethdev_chars(value, eth_len)) {
 		snprintf(err, err_len, "bind=%s: bad ethdev name", value);
 		return -EINVAL;
 	}
