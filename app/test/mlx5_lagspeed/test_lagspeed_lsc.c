@@ -695,15 +695,14 @@ bond_reaches(uint16_t bond, uint16_t member, struct rte_mempool *mp)
 	return after.opackets > before.opackets;
 }
 
-/* Wait until bonding has (de)activated member: bursts reach it or not. */
+/* Wait until bonding sends to a (started) member. */
 static bool
-bond_member_becomes(uint16_t bond, uint16_t member, bool active,
-	struct rte_mempool *mp)
+bond_member_active(uint16_t bond, uint16_t member, struct rte_mempool *mp)
 {
 	uint64_t deadline = now_ns() + UINT64_C(3000000000) * slow;
 
 	while (now_ns() < deadline) {
-		if (bond_reaches(bond, member, mp) == active)
+		if (bond_reaches(bond, member, mp))
 			return true;
 		usleep(1000);
 	}
@@ -741,23 +740,29 @@ scenario_order_detach(struct rte_mempool *mp)
 	}
 	rte_eth_dev_callback_register(bond, RTE_ETH_EVENT_INTR_LSC, on_lsc,
 		NULL);
-	CHECK(bond_member_becomes(bond, member, true, mp),
+	CHECK(bond_member_active(bond, member, mp),
 		"%s: both members never active", BOND2);
 	CHECK(link_of(bond).link_speed == 20000, "%s: %u Mb/s, want 20000",
 		BOND2, link_of(bond).link_speed);
 
-	/* One member: the bond says 10000, the plugin learns it. */
+	/*
+	 * One member: the bond says 10000, the plugin learns it at a read.
+	 * (No burst now: newer releases crash a bond that sends to a
+	 * stopped member it has not yet dropped.)
+	 */
 	CHECK(rte_eth_dev_stop(member) == 0, "stop %s", BOND2_MEMBER_B);
-	CHECK(bond_member_becomes(bond, member, false, mp),
-		"%s: still sends to a stopped member", BOND2);
-	CHECK(link_of(bond).link_speed == 20000 &&
-		rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) == 0 &&
-		info.pmd_speed == 10000, "one member: %u Mb/s, PMD %u",
-		link_of(bond).link_speed, info.pmd_speed);
+	deadline = now_ns() + UINT64_C(3000000000) * slow;
+	while ((link_of(bond).link_speed != 20000 ||
+			rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) != 0 ||
+			info.pmd_speed != 10000) && now_ns() < deadline)
+		usleep(1000);
+	CHECK(link_of(bond).link_speed == 20000 && info.pmd_speed == 10000,
+		"one member: %u Mb/s, PMD %u", link_of(bond).link_speed,
+		info.pmd_speed);
 
 	/* Both again: the bond writes 20000 itself. */
 	CHECK(rte_eth_dev_start(member) == 0, "start %s", BOND2_MEMBER_B);
-	CHECK(bond_member_becomes(bond, member, true, mp),
+	CHECK(bond_member_active(bond, member, mp),
 		"%s: the member never came back", BOND2);
 	CHECK(link_of(bond).link_speed == 20000, "both members: %u Mb/s",
 		link_of(bond).link_speed);
