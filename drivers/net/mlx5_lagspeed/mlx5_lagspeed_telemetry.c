@@ -79,7 +79,7 @@ void
 lagspeed_telemetry_register(void)
 {
 	rte_telemetry_register_cmd("/lagspeed/ports", lagspeed_tel_ports,
-		"Ports the lagspeed plugin extends. No parameters");
+		"Ports the lagspeed plugin has taken on (any state). No parameters");
 	rte_telemetry_register_cmd("/lagspeed/port", lagspeed_tel_port,
 		"Effective and PMD speed, IB device, state and counters of a port. "
 		"Parameters: int port_id");

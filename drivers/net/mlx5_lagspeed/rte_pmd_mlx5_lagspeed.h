@@ -82,8 +82,10 @@ struct rte_pmd_mlx5_lagspeed_info {
  * @param[out] info
  *   Filled on success.
  * @return
- *   0; -ENODEV when the port is not extended by the plugin; -EINVAL when
- *   info is NULL.
+ *   0 for every port the plugin has taken on, whether it extends it
+ *   (state active or query-error) or leaves it the PMD's speed
+ *   (unsupported, detached); -ENODEV for a port it never took on (not
+ *   mlx5 nor bound, or no IB device found); -EINVAL when info is NULL.
  */
 int rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
 	struct rte_pmd_mlx5_lagspeed_info *info);
