@@ -20,8 +20,11 @@
  * -EINVAL malformed argument, -ERANGE a number or index out of range,
  * -ENOENT unknown name, -EEXIST duplicate name, -ENOSPC model full,
  * -ETIMEDOUT the change was made but a context did not drain its events in
- * time (see doc/guides/ibvsim.md), other values from the file system.
- * A call that fails with anything but -ETIMEDOUT leaves the model unchanged.
+ * time (see doc/guides/ibvsim.md), -EACCES the model or a context that
+ * would get the change's events belongs to another user, other values
+ * from the file system. A call that fails with anything but -ETIMEDOUT
+ * leaves the model unchanged (but for an -EACCES from a context of another
+ * user opened while the change was being made).
  */
 
 #include <stdbool.h>

@@ -51,10 +51,10 @@ ibvsim_open(const char *dir)
 	sim = calloc(1, sizeof(*sim));
 	if (sim == NULL)
 		return NULL;
-	sim->dir = strdup(dir);
+	/* Absolute: the caller may change its working directory. */
+	sim->dir = realpath(dir, NULL);
 	if (sim->dir == NULL) {
 		free(sim);
-		errno = ENOMEM;
 		return NULL;
 	}
 	return sim;
@@ -115,6 +115,35 @@ queue_diff_events(const char *dir, const struct ibvsim_model *before,
 	return ret;
 }
 
+/*
+ * Before a change is stored: every context that will get events for it
+ * must be writable by this process, or the change is refused (-EACCES)
+ * and the model stays as it was. FIFOs are their opener's (mode 0600):
+ * a control process of another user (not root) could not write to them,
+ * and the context would silently miss the change.
+ */
+static int
+check_deliverable(const char *dir, const struct ibvsim_model *before,
+		const struct ibvsim_model *after)
+{
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < before->hdr.n_devices; i++) {
+		const struct ibvsim_device_rec *b = &before->devices[i];
+		const struct ibvsim_device_rec *a = &after->devices[i];
+
+		if (memcmp(b, a, sizeof(*a)) == 0 &&
+				ibvsim_effective_mbps(before, b) ==
+				ibvsim_effective_mbps(after, a))
+			continue;
+		ret = ibvsim_ctx_writable(dir, a->name);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 static int
 transact(struct ibvsim *sim, ibvsim_change_fn change, ibvsim_after_fn after,
 		void *arg)
@@ -140,6 +169,9 @@ transact(struct ibvsim *sim, ibvsim_change_fn change, ibvsim_after_fn after,
 	if (ret < 0)
 		goto out;
 	if (ret == 0) {
+		ret = check_deliverable(sim->dir, &m[0], &m[1]);
+		if (ret < 0)
+			goto out;
 		ret = ibvsim_model_store(sim->dir, &m[1]);
 		if (ret < 0)
 			goto out;

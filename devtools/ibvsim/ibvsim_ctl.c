@@ -115,6 +115,10 @@ api_error(int ret, const char *what)
 				cmd_name, what);
 		return EXIT_UNDELIVERED;
 	}
+	if (ret == -EACCES)
+		return fail("%s: %s (the model, or an open context, belongs to"
+				" another user: run ibvsim-ctl as the applications'"
+				" user or as root)", what, strerror(-ret));
 	return fail("%s: %s", what, strerror(-ret));
 }
 

@@ -212,16 +212,34 @@ pid_gone(long pid)
 	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
-/* Called for each registration of a live process: its FIFO's path and its
- * name in the device's directory; a negative return stops the walk.
+/*
+ * A registration this process may not open (another user's) whose opener
+ * is gone. Whether anyone reads it cannot be told without opening it; it
+ * is most likely a leftover (a crash, or a forked child's close) that
+ * only its user can remove: no reason to refuse or fail every change.
+ */
+static bool
+foreign_leftover(const char *name)
+{
+	long pid;
+
+	return entry_pid(name, &pid) && pid_gone(pid);
+}
+
+/* Called for each registration, live or not (visitors find out): its
+ * FIFO's path and its name in the device's directory; a negative return
+ * stops the walk.
  */
 typedef int (*ctx_visit_fn)(const char *path, const char *name, void *arg);
 
 /*
- * Walk the registrations of a device (DIR/ctx/IBDEV). Those of processes
- * that are gone are skipped, and removed when @p prune (writers do;
- * read-only callers leave the directory alone), as are the FIFOs such a
- * process left half set up (new-PID.SEQ).
+ * Walk the registrations of a device (DIR/ctx/IBDEV). A registration is
+ * alive while its FIFO has a reader, whichever process holds it (a
+ * forked child may, after the opener exited): visitors find out by
+ * opening it. FIFOs left half set up (new-PID.SEQ) by a process that is
+ * gone are skipped, and removed when @p prune (writers do; read-only
+ * callers leave the directory alone); those of live processes are not
+ * registrations yet.
  */
 static int
 ctx_walk(const char *dir, const char *ibdev, bool prune, ctx_visit_fn visit,
@@ -244,14 +262,10 @@ ctx_walk(const char *dir, const char *ibdev, bool prune, ctx_visit_fn visit,
 		if (!entry_pid(de->d_name + (setting_up ? 4 : 0), &pid))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dpath, de->d_name);
-		if (pid_gone(pid)) {
-			if (prune)
-				unlink(path);
-			continue;
-		}
-		/* Not a registration yet (ibvsim_ctx_register()). */
 		if (!setting_up)
 			ret = visit(path, de->d_name, arg);
+		else if (prune && pid_gone(pid))
+			unlink(path);
 	}
 	closedir(d);
 	return ret;
@@ -401,6 +415,13 @@ deliver_visit(const char *path, const char *name, void *arg)
 		/* ENXIO: nobody reads it (closed, exec'd, dying). */
 		if (errno == ENXIO)
 			unlink(path);
+		/*
+		 * ENOENT: closed meanwhile. Anything else (EACCES: a context
+		 * that registered after ibvsim_ctx_writable()) is said.
+		 */
+		else if (errno != ENOENT && dl->ret == 0 &&
+				!(errno == EACCES && foreign_leftover(name)))
+			dl->ret = -errno;
 		return 0;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", name);
@@ -462,6 +483,9 @@ count_visit(const char *path, const char *name, void *arg)
 	if (fd >= 0) {
 		(*count)++;
 		close(fd);
+	} else if (errno == EACCES) {
+		/* Another user's: registered, whether read or not. */
+		(*count)++;
 	}
 	return 0;
 }
@@ -473,4 +497,19 @@ ibvsim_ctx_count(const char *dir, const char *ibdev)
 
 	ret = ctx_walk(dir, ibdev, false, count_visit, &count);
 	return ret < 0 ? ret : count;
+}
+
+static int
+writable_visit(const char *path, const char *name, void *arg)
+{
+	(void)arg;
+	if (access(path, W_OK) == 0 || errno != EACCES)
+		return 0;
+	return foreign_leftover(name) ? 0 : -EACCES;
+}
+
+int
+ibvsim_ctx_writable(const char *dir, const char *ibdev)
+{
+	return ctx_walk(dir, ibdev, false, writable_visit, NULL);
 }

@@ -109,5 +109,11 @@ int ibvsim_deliver(const char *dir, const char *ibdev,
 		const struct ibvsim_event_rec *ev, size_t n_ev,
 		unsigned int count, bool unregister);
 int ibvsim_ctx_count(const char *dir, const char *ibdev);
+/*
+ * 0 when this process can write to every context of a device, -EACCES
+ * when one belongs to a user it cannot write for (a change would have to
+ * leave that context without its events).
+ */
+int ibvsim_ctx_writable(const char *dir, const char *ibdev);
 
 #endif /* IBVSIM_PRIVATE_H */

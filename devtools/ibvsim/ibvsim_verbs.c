@@ -60,6 +60,12 @@ struct ibvsim_ctx {
 	struct ibv_context ctx;
 	struct ibvsim_dev *sdev;
 	char *fifo_path;
+	/*
+	 * The process that opened it. A forked child that closes its copy
+	 * leaves the registration to the parent, as a kernel context's file
+	 * stays open in the parent.
+	 */
+	pid_t owner;
 	int keeper_fd; /* write end held so async_fd sees no EOF; -1 after FATAL */
 	/*
 	 * The device was removed while the context was open (see
@@ -103,7 +109,8 @@ dev_new(const char *dir, const struct ibvsim_device_rec *d)
 struct ibv_device **
 ibv_get_device_list(int *num_devices)
 {
-	const char *dir = getenv(IBVSIM_DIR_ENV);
+	const char *env = getenv(IBVSIM_DIR_ENV);
+	char dir[PATH_MAX];
 	struct ibv_device **list;
 	struct ibvsim_model *m;
 	uint32_t i;
@@ -114,9 +121,17 @@ ibv_get_device_list(int *num_devices)
 	m = malloc(sizeof(*m));
 	if (m == NULL)
 		return NULL;
-	/* No directory or no model yet: a machine without devices. */
-	ret = dir != NULL && *dir != '\0' && strlen(dir) < PATH_MAX ?
-			ibvsim_model_load(dir, m) : -ENOENT;
+	/*
+	 * No directory or no model yet: a machine without devices. The
+	 * devices keep the directory's absolute path: the application may
+	 * change its working directory while a context is open.
+	 */
+	if (env == NULL || *env == '\0')
+		ret = -ENOENT;
+	else if (realpath(env, dir) == NULL)
+		ret = -errno;
+	else
+		ret = ibvsim_model_load(dir, m);
 	if (ret == -ENOENT) {
 		m->hdr.n_devices = 0;
 	} else if (ret < 0) {
@@ -276,6 +291,7 @@ ibv_open_device(struct ibv_device *device)
 	atomic_fetch_add(&sdev->refs, 1);
 	sctx->sdev = sdev;
 	sctx->fifo_path = path;
+	sctx->owner = getpid();
 	sctx->keeper_fd = keeper;
 	sctx->ctx.device = device;
 	sctx->ctx.cmd_fd = -1; /* no kernel command channel here */
@@ -311,7 +327,8 @@ ibv_close_device(struct ibv_context *context)
 		close(sctx->keeper_fd);
 	sctx->keeper_fd = -1;
 	pthread_mutex_unlock(&context->mutex);
-	unlink(sctx->fifo_path);
+	if (getpid() == sctx->owner)
+		unlink(sctx->fifo_path);
 	free(sctx->fifo_path);
 	pthread_mutex_destroy(&context->mutex);
 	dev_put(sctx->sdev);

@@ -6,14 +6,23 @@
  * Events reach every open context of a device in every process: a second
  * process (and a second context in this one) sees exactly the same events
  * in the same order. A context whose process died without closing it is
- * removed by the next change.
+ * removed by the next change. A context is its open file's, as a kernel
+ * context is: a forked child may close its copy, or keep it after the
+ * opener exits. The state directory may be given relative to a working
+ * directory the application later leaves. A change whose events a
+ * context could not be given (another user's) is refused.
  */
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -102,6 +111,222 @@ registered(pid_t pid)
 			found = true;
 	closedir(d);
 	return found;
+}
+
+/*
+ * A forked child closing its copy of a context leaves the parent's open
+ * (rdma-core: the child closes its file descriptors, the parent's file
+ * stays open); a child keeping a context after its opener exited (a
+ * daemon forking away) gets the events and answers queries.
+ */
+static void
+fork_and_contexts(void)
+{
+	struct ibv_context *ctx;
+	int ready[2], status;
+	pid_t pid;
+	char c;
+
+	ctx = t_open("vf0");
+	T_CHECK(ctx != NULL, "open: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	T_CHECK(pid >= 0, "fork");
+	if (pid == 0)
+		_exit(V.close_device(ctx) == 0 ? 0 : 1);
+	T_CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+			WEXITSTATUS(status) == 0, "the child's close failed");
+	T_CHECK(contexts_of("vf0") == 1,
+			"the child's close took the parent's context: %d left",
+			contexts_of("vf0"));
+	T_CTL("pf", "g", "1", "down");
+	t_expect_event(ctx, T_EVENT_SPEED_CHANGE, 0, 1000,
+			"parent, after its child closed a copy");
+	T_CHECK(t_speed(ctx, 1) == 250, "parent: speed %lu, want 250",
+			(unsigned long)t_speed(ctx, 1));
+	T_CHECK(V.close_device(ctx) == 0, "close");
+
+	T_CHECK(pipe(ready) == 0, "pipe");
+	fflush(NULL);
+	pid = fork();
+	T_CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		/* The opener: open, hand the context to a child, exit. */
+		struct ibv_context *kept = t_open("vf0");
+		pid_t keeper;
+
+		close(ready[0]);
+		if (kept == NULL)
+			_exit(1);
+		keeper = fork();
+		if (keeper < 0)
+			_exit(1);
+		if (keeper == 0) {
+			/* Told of the change by the test, through the FIFO. */
+			t_expect_event(kept, T_EVENT_SPEED_CHANGE, 0, 5000,
+					"the context kept by the opener's child");
+			c = t_speed(kept, 1) == 500 ? 'k' : 'q';
+			if (write(ready[1], &c, 1) != 1)
+				_exit(1);
+			V.close_device(kept);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	close(ready[1]);
+	T_CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+			WEXITSTATUS(status) == 0, "the opener failed");
+	T_CHECK(contexts_of("vf0") == 1,
+			"the context its child keeps is not counted: %d",
+			contexts_of("vf0"));
+	T_CTL("pf", "g", "1", "up");
+	c = 0;
+	T_CHECK(read(ready[0], &c, 1) == 1 && c == 'k',
+			"the opener's child: %s", c == 'q' ? "wrong speed" :
+			"no event (or failed)");
+	/* Its end: the child closed the pipe as it exited. */
+	T_CHECK(read(ready[0], &c, 1) == 0, "the opener's child still runs");
+	close(ready[0]);
+	T_CHECK(contexts_of("vf0") == 0, "contexts left: %d",
+			contexts_of("vf0"));
+}
+
+/*
+ * $IBVSIM_DIR relative to the working directory when the device list was
+ * read; the application then changes directory: its context still
+ * answers, and its close removes its registration.
+ */
+static void
+relative_dir(void)
+{
+	char abs_dir[PATH_MAX], cwd[PATH_MAX], *base;
+	struct ibv_context *ctx;
+
+	snprintf(abs_dir, sizeof(abs_dir), "%s", getenv("IBVSIM_DIR"));
+	T_CHECK(getcwd(cwd, sizeof(cwd)) != NULL, "getcwd");
+	base = strrchr(abs_dir, '/');
+	T_CHECK(base != NULL && base != abs_dir, "state directory %s", abs_dir);
+	*base = '\0';
+	T_CHECK(chdir(abs_dir) == 0, "chdir %s", abs_dir);
+	*base = '/';
+	setenv("IBVSIM_DIR", base + 1, 1);
+	ctx = t_open("vf0");
+	T_CHECK(ctx != NULL, "open with IBVSIM_DIR=%s: %s", base + 1,
+			strerror(errno));
+	T_CHECK(chdir("/") == 0, "chdir /");
+	T_CHECK(t_speed(ctx, 1) == 500, "after chdir: speed %lu",
+			(unsigned long)t_speed(ctx, 1));
+	T_CHECK(V.close_device(ctx) == 0, "close");
+	setenv("IBVSIM_DIR", abs_dir, 1);
+	T_CHECK(chdir(cwd) == 0, "chdir back");
+	T_CHECK(!registered(getpid()), "the closed context's FIFO was left");
+}
+
+/* The unprivileged user the root branch runs the control tool as. */
+#define OTHER_UID 65534
+
+static int
+give_to_other(const char *path, const struct stat *st, int flag,
+		struct FTW *ftw)
+{
+	(void)flag;
+	(void)ftw;
+	/* The model is the other user's; contexts stay their opener's. */
+	if (!S_ISFIFO(st->st_mode) && chown(path, OTHER_UID, OTHER_UID) != 0)
+		return -1;
+	return 0;
+}
+
+/* Run ibvsim-ctl as OTHER_UID: its exit status, its stderr in err. */
+static int
+ctl_as_other(char *err, size_t err_len, const char *arg, ...)
+{
+	const char *argv[8] = { "ibvsim-ctl" };
+	int pipe_fd[2], status, n = 1;
+	ssize_t len;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, arg);
+	for (; arg != NULL && n < 7; arg = va_arg(ap, const char *))
+		argv[n++] = arg;
+	va_end(ap);
+	T_CHECK(pipe(pipe_fd) == 0, "pipe");
+	fflush(NULL);
+	pid = fork();
+	T_CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		dup2(pipe_fd[1], STDERR_FILENO);
+		close(pipe_fd[0]);
+		if (geteuid() == 0 && (setgroups(0, NULL) != 0 ||
+				setgid(OTHER_UID) != 0 || setuid(OTHER_UID) != 0))
+			_exit(99);
+		execv(getenv("IBVSIM_CTL"), (char *const *)argv);
+		_exit(98);
+	}
+	close(pipe_fd[1]);
+	/* All of it, to the end: the child must not meet a closed pipe. */
+	n = 0;
+	while ((len = read(pipe_fd[0], err + n, err_len - 1 - n)) > 0)
+		n += (int)len;
+	err[n] = '\0';
+	close(pipe_fd[0]);
+	T_CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status),
+			"ibvsim-ctl as another user: status %#x", status);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A context this process cannot write to (another user's; as a non-root
+ * user, our own made read-only) would miss the change's events: the
+ * change is refused, said, and the model stays as it was.
+ */
+static void
+refused_for_another_user(void)
+{
+	char fifo[PATH_MAX], err[1024], prefix[32];
+	const char *dir = getenv("IBVSIM_DIR");
+	struct ibv_context *ctx;
+	struct dirent *de;
+	DIR *d;
+	int status;
+
+	ctx = t_open("vf0");
+	T_CHECK(ctx != NULL, "open: %s", strerror(errno));
+	if (geteuid() == 0) {
+		T_CHECK(nftw(dir, give_to_other, 16, FTW_PHYS) == 0,
+				"chown the model to uid %d", OTHER_UID);
+	} else {
+		snprintf(prefix, sizeof(prefix), "%ld.", (long)getpid());
+		snprintf(fifo, sizeof(fifo), "%s/ctx/vf0", dir);
+		d = opendir(fifo);
+		T_CHECK(d != NULL, "opendir %s", fifo);
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+				break;
+		T_CHECK(de != NULL, "no registration of ours");
+		snprintf(fifo + strlen(fifo), sizeof(fifo) - strlen(fifo), "/%s",
+				de->d_name);
+		closedir(d);
+		T_CHECK(chmod(fifo, 0400) == 0, "chmod %s", fifo);
+	}
+	status = ctl_as_other(err, sizeof(err), "pf", "g", "1", "down", NULL);
+	T_CHECK(status == 1 && strstr(err, "Permission denied") != NULL &&
+			strstr(err, "another user") != NULL,
+			"a change another user's context would miss: exit %d, '%s'",
+			status, err);
+	T_CHECK(!t_readable(ctx, 200), "an event for a refused change");
+	T_CHECK(t_speed(ctx, 1) == 500, "refused, yet the speed is %lu",
+			(unsigned long)t_speed(ctx, 1));
+	if (geteuid() != 0)
+		T_CHECK(chmod(fifo, 0600) == 0, "chmod %s", fifo);
+	T_CHECK(V.close_device(ctx) == 0, "close");
+	/* It was the context: without it the same user may change the model. */
+	status = ctl_as_other(err, sizeof(err), "pf", "g", "1", "down", NULL);
+	T_CHECK(status == 0, "no context left, still refused: exit %d, '%s'",
+			status, err);
+	status = ctl_as_other(err, sizeof(err), "pf", "g", "1", "up", NULL);
+	T_CHECK(status == 0, "pf g 1 up: exit %d, '%s'", status, err);
 }
 
 int
@@ -209,6 +434,9 @@ main(void)
 	unlink(busy);
 	T_CHECK(V.close_device(ctx) == 0, "close");
 	T_CHECK(contexts_of("vf0") == 0, "no context left");
+	fork_and_contexts();
+	relative_dir();
+	refused_for_another_user();
 	t_teardown();
 	return 0;
 }
