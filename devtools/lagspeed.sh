@@ -6,7 +6,9 @@
 #   devtools/lagspeed.sh demo    install what is missing, build, run the demo
 #   devtools/lagspeed.sh test    install what is missing, build, run the tests
 #   devtools/lagspeed.sh deps    only install what is missing
-#   devtools/lagspeed.sh build   only build (into ./build)
+#   devtools/lagspeed.sh build   only build (into ./build), installing
+#                                nothing: on a host with its own DPDK or
+#                                rdma-core, Debian's must not come in
 #
 # `test` builds with gcc and with clang (both -Werror), runs the unit and
 # integration suites on the gcc build and again on a build with
@@ -84,6 +86,32 @@ install_deps() {
 		apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# What `build` needs, without installing anything.
+check_build_tools() {
+	local missing=() t
+	for t in meson ninja pkg-config "${CC:-cc}"; do
+		command -v "$t" >/dev/null || missing+=("$t")
+	done
+	if command -v pkg-config >/dev/null && ! pkg-config --exists libdpdk; then
+		missing+=("DPDK (pkg-config libdpdk)")
+	fi
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "error: missing: ${missing[*]}" >&2
+		echo "('$0 deps' installs Debian 12's packages; or install your own)" >&2
+		exit 1
+	fi
+}
+
+usage() {
+	cat <<EOF2
+usage: $0 demo|test|deps|build
+  demo   install what is missing, build, run the live demonstration
+  test   install what is missing, build (gcc, clang), run the test suites
+  deps   only install the Debian 12 packages that are missing
+  build  only build, installing nothing
+EOF2
+}
+
 # build DIR [meson options...]: configure once, then build.
 build() {
 	local dir=$1
@@ -118,8 +146,9 @@ deps)
 	install_deps
 	;;
 build)
-	install_deps
+	check_build_tools
 	build "$build_root/build"
+	say "built in $build_root/build; install with: meson install -C $build_root/build"
 	;;
 demo)
 	install_deps
@@ -143,8 +172,11 @@ test)
 	fi
 	exec python3 "$top/devtools/test-summary.py" "${logs[@]}"
 	;;
+-h|--help|help)
+	usage
+	;;
 *)
-	echo "usage: $0 demo|test|deps|build" >&2
+	usage >&2
 	exit 2
 	;;
 esac
