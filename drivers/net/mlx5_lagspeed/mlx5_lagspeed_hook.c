@@ -242,9 +242,13 @@ lagspeed_hook_remove(struct lagspeed_port *p, bool ask_pmd)
 	 * written (its speed grew to the effective one) could not be told
 	 * from us. A port that lives on asks its PMD, which rewrites
 	 * dev_link if its link_update computes one (net_null's does not:
-	 * what was learnt stays).
+	 * what was learnt stays). Only a started port: one that may be
+	 * closing on another thread must not be called into, and readers
+	 * of a stopped port call the PMD themselves (ethdev returns the
+	 * cached link only for started ports).
 	 */
-	if (!p->secondary && ask_pmd && ours && p->orig_link_update != NULL)
+	if (!p->secondary && ask_pmd && ours && p->orig_link_update != NULL &&
+			lagspeed_abi_dev_started(p->dev))
 		p->orig_link_update(p->dev, 0);
 	p->hooked = false;
 	/*

@@ -124,8 +124,8 @@ bool lagspeed_intr_unregister(struct rte_intr_handle *intr,
 int lagspeed_hook_install(struct lagspeed_port *p);
 /*
  * Unwrap, and give dev_link back to the PMD: the link last learnt from
- * dev_link, then, with ask_pmd (a port that lives on), whatever the PMD's
- * link_update writes over it.
+ * dev_link, then, with ask_pmd (a port that lives on) and the port
+ * started, whatever the PMD's link_update writes over it.
  */
 void lagspeed_hook_remove(struct lagspeed_port *p, bool ask_pmd);
 /* Re-apply after the PMD may have written dev_link (cheap when not). */
