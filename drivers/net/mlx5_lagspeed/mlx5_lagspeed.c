@@ -327,6 +327,12 @@ lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 	if (port_id >= RTE_MAX_ETHPORTS || !lagspeed_is_primary())
 		return 0;
 	p = &lagspeed.ports[port_id];
+	/*
+	 * Raised by a PMD's link_update that a detach called, under the
+	 * lock: that port is no longer ours to fix, and the lock is held.
+	 */
+	if (lagspeed_hook_asking_pmd())
+		return 0;
 	/* The lock keeps the port from being forgotten meanwhile. */
 	pthread_mutex_lock(&lagspeed.lock);
 	if (p->hooked)

@@ -128,6 +128,12 @@ int lagspeed_hook_install(struct lagspeed_port *p);
  * started, whatever the PMD's link_update writes over it.
  */
 void lagspeed_hook_remove(struct lagspeed_port *p, bool ask_pmd);
+/*
+ * Whether this thread is inside that link_update, called on the
+ * interrupt thread with the plugin's lock held: a PMD raising LSC from
+ * there must not take it again.
+ */
+bool lagspeed_hook_asking_pmd(void);
 /* Re-apply after the PMD may have written dev_link (cheap when not). */
 void lagspeed_hook_fix_link(struct lagspeed_port *p);
 /* Re-apply after the effective link changed. */

@@ -85,7 +85,8 @@ struct rte_pmd_mlx5_lagspeed_info {
  *   0 for every port the plugin has taken on, whether it extends it
  *   (state active or query-error) or leaves it the PMD's speed
  *   (unsupported, detached); -ENODEV for a port it never took on (not
- *   mlx5 nor bound, or no IB device found); -EINVAL when info is NULL.
+ *   mlx5 nor bound, no IB device found, a PMD without link_update, no
+ *   verbs library, the plugin disabled); -EINVAL when info is NULL.
  */
 int rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
 	struct rte_pmd_mlx5_lagspeed_info *info);
