@@ -385,7 +385,7 @@ choose_queues(uint32_t *next, const uint32_t *cur, const uint8_t *owner,
 				&cur[e])->target.queue_id;
 		else
 			entry.target.queue_id = queue_next(&fill[owner[e]]);
-		next[e] = entry.word;
+		__atomic_store_n(&next[e], entry.word, __ATOMIC_RELAXED);
 	}
 	free(queue_count);
 	free(settled);
@@ -425,7 +425,8 @@ build_mapping(const struct rte_txweight_table *table, uint32_t *next,
 	ret = txweight_apportion_checked(weights, n, sum, size, prev, counts);
 	if (ret == -ENOENT) {
 		for (e = 0; e < size; e++)
-			next[e] = no_port_entry.word;
+			__atomic_store_n(&next[e], no_port_entry.word,
+				__ATOMIC_RELAXED);
 		return -ENOENT;
 	}
 	owner = malloc(size);
@@ -454,7 +455,7 @@ build_mapping(const struct rte_txweight_table *table, uint32_t *next,
 				.target = { .port_id = port_ids[owner[e]], .queue_id = 0 },
 			};
 
-			next[e] = entry.word;
+			__atomic_store_n(&next[e], entry.word, __ATOMIC_RELAXED);
 		}
 	} else {
 		ret = choose_queues(next, cur, owner, size, port_ids, nb_queues,
