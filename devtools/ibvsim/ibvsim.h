@@ -23,8 +23,10 @@
  * time (see doc/guides/ibvsim.md), -EACCES the model or a context that
  * would get the change's events belongs to another user, other values
  * from the file system. A call that fails with anything but -ETIMEDOUT
- * leaves the model unchanged (but for an -EACCES from a context of another
- * user opened while the change was being made).
+ * leaves the model unchanged, but for an error in opening a context that
+ * was registered while the change was being made (-EACCES: another
+ * user's) or that the process's own limits refused (-EMFILE, -ENFILE):
+ * the change is then made, and that context misses its events.
  */
 
 #include <stdbool.h>

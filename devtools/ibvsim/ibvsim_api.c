@@ -75,40 +75,55 @@ ibvsim_dir(const struct ibvsim *sim)
 	return sim->dir;
 }
 
+/*
+ * The port and speed events a change gives device i (none for one it made
+ * fatal: the fault delivers DEVICE_FATAL itself). Their number.
+ */
+static size_t
+diff_events(const struct ibvsim_model *before,
+		const struct ibvsim_model *after, uint32_t i,
+		struct ibvsim_event_rec ev[IBVSIM_MAX_PORTS + 1])
+{
+	const struct ibvsim_device_rec *b = &before->devices[i];
+	const struct ibvsim_device_rec *a = &after->devices[i];
+	size_t n = 0;
+	uint32_t p;
+
+	if (a->faults & IBVSIM_FAULT_FATAL)
+		return 0; /* removed: no context left */
+	if (b->up != a->up)
+		for (p = 1; p <= a->n_ports; p++)
+			ev[n++] = (struct ibvsim_event_rec){
+				.event_type = a->up ? IBV_EVENT_PORT_ACTIVE :
+					IBV_EVENT_PORT_ERR,
+				.port_num = p,
+			};
+	if (!(a->flags & (IBVSIM_F_LEGACY | IBVSIM_F_OLD_KERNEL)) &&
+			ibvsim_effective_mbps(before, b) !=
+			ibvsim_effective_mbps(after, a))
+		ev[n++] = (struct ibvsim_event_rec){
+			.event_type = IBVSIM_EVENT_DEVICE_SPEED_CHANGE,
+			.port_num = 0, /* device-scoped, as the kernel */
+		};
+	return n;
+}
+
 /* Port and speed events of every device whose state or speed changed. */
 static int
 queue_diff_events(const char *dir, const struct ibvsim_model *before,
 		const struct ibvsim_model *after)
 {
+	struct ibvsim_event_rec ev[IBVSIM_MAX_PORTS + 1];
 	int ret = 0;
-	uint32_t i, p;
+	uint32_t i;
 
 	for (i = 0; i < before->hdr.n_devices; i++) {
-		const struct ibvsim_device_rec *b = &before->devices[i];
-		const struct ibvsim_device_rec *a = &after->devices[i];
-		struct ibvsim_event_rec ev[IBVSIM_MAX_PORTS + 1];
-		size_t n = 0;
+		size_t n = diff_events(before, after, i, ev);
 		int r;
 
-		if (a->faults & IBVSIM_FAULT_FATAL)
-			continue; /* removed: no context left */
-		if (b->up != a->up)
-			for (p = 1; p <= a->n_ports; p++)
-				ev[n++] = (struct ibvsim_event_rec){
-					.event_type = a->up ? IBV_EVENT_PORT_ACTIVE :
-						IBV_EVENT_PORT_ERR,
-					.port_num = p,
-				};
-		if (!(a->flags & (IBVSIM_F_LEGACY | IBVSIM_F_OLD_KERNEL)) &&
-				ibvsim_effective_mbps(before, b) !=
-				ibvsim_effective_mbps(after, a))
-			ev[n++] = (struct ibvsim_event_rec){
-				.event_type = IBVSIM_EVENT_DEVICE_SPEED_CHANGE,
-				.port_num = 0, /* device-scoped, as the kernel */
-			};
 		if (n == 0)
 			continue;
-		r = ibvsim_deliver(dir, a->name, ev, n, 1, false);
+		r = ibvsim_deliver(dir, after->devices[i].name, ev, n, 1, false);
 		if (r < 0 && ret == 0)
 			ret = r;
 	}
@@ -126,16 +141,16 @@ static int
 check_deliverable(const char *dir, const struct ibvsim_model *before,
 		const struct ibvsim_model *after)
 {
+	struct ibvsim_event_rec ev[IBVSIM_MAX_PORTS + 1];
 	uint32_t i;
 	int ret;
 
 	for (i = 0; i < before->hdr.n_devices; i++) {
-		const struct ibvsim_device_rec *b = &before->devices[i];
 		const struct ibvsim_device_rec *a = &after->devices[i];
+		bool made_fatal = (a->faults & IBVSIM_FAULT_FATAL) &&
+			!(before->devices[i].faults & IBVSIM_FAULT_FATAL);
 
-		if (memcmp(b, a, sizeof(*a)) == 0 &&
-				ibvsim_effective_mbps(before, b) ==
-				ibvsim_effective_mbps(after, a))
+		if (!made_fatal && diff_events(before, after, i, ev) == 0)
 			continue;
 		ret = ibvsim_ctx_writable(dir, a->name);
 		if (ret < 0)

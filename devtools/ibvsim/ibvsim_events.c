@@ -61,6 +61,41 @@ ctx_dir_path(char *buf, size_t size, const char *dir, const char *ibdev)
 	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * Move a FIFO set up under tmp to its registration name path (the
+ * device's directory is its first dir_len characters) without replacing
+ * a live registration: a name whose opener had this PID may still be
+ * read by a child that opener forked. A name nobody reads is replaced;
+ * otherwise the next sequence number is taken. 0 or -errno.
+ */
+static int
+ctx_place(const char *tmp, char *path, size_t size, size_t dir_len)
+{
+	unsigned int tries;
+	int fd;
+
+	for (tries = 0; tries < 64; tries++) {
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
+				RENAME_NOREPLACE) == 0)
+			return 0;
+		/* A file system without it: as rename(), replacing. */
+		if (errno == EINVAL || errno == ENOSYS)
+			return rename(tmp, path) == 0 ? 0 : -errno;
+		if (errno != EEXIST)
+			return -errno;
+		fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 && errno == ENXIO) {
+			unlink(path);
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		snprintf(path + dir_len, size - dir_len, "/%ld.%u",
+				(long)getpid(), atomic_fetch_add(&ctx_seq, 1));
+	}
+	return -EEXIST;
+}
+
 int
 ibvsim_ctx_register(const char *dir, const char *ibdev, char **path_out,
 		int *read_fd, int *keeper_fd)
@@ -90,8 +125,8 @@ ibvsim_ctx_register(const char *dir, const char *ibdev, char **path_out,
 	 * Made under a name writers skip (not "<pid>."), opened, then renamed
 	 * into place: a writer never finds a FIFO without its reader yet
 	 * (it would take it for a dead registration and remove it), and no
-	 * lock is needed against writers. A leftover of a dead process that
-	 * had the same pid is replaced by the rename.
+	 * lock is needed against writers. A leftover nobody reads under the
+	 * same name is replaced, a live one never (ctx_place()).
 	 */
 	memcpy(tmp, path, len);
 	n = snprintf(tmp + len, sizeof(tmp) - len, "/new-%ld.%u", (long)getpid(),
@@ -118,13 +153,15 @@ ibvsim_ctx_register(const char *dir, const char *ibdev, char **path_out,
 	flags = fcntl(rfd, F_GETFL);
 	if (flags < 0 || fcntl(rfd, F_SETFL, flags & ~O_NONBLOCK) < 0)
 		goto fail;
-	*path_out = strdup(path);
-	if (*path_out == NULL) {
-		errno = ENOMEM;
+	ret = ctx_place(tmp, path, sizeof(path), len);
+	if (ret < 0) {
+		errno = -ret;
 		goto fail;
 	}
-	if (rename(tmp, path) < 0) {
-		free(*path_out);
+	*path_out = strdup(path);
+	if (*path_out == NULL) {
+		unlink(path);
+		errno = ENOMEM;
 		goto fail;
 	}
 	*read_fd = rfd;
@@ -475,7 +512,6 @@ count_visit(const char *path, const char *name, void *arg)
 	int *count = arg;
 	int fd;
 
-	(void)name;
 	/* A reader is there exactly when a non-blocking write open succeeds;
 	 * opening and closing writes nothing.
 	 */
@@ -483,8 +519,8 @@ count_visit(const char *path, const char *name, void *arg)
 	if (fd >= 0) {
 		(*count)++;
 		close(fd);
-	} else if (errno == EACCES) {
-		/* Another user's: registered, whether read or not. */
+	} else if (errno == EACCES && !foreign_leftover(name)) {
+		/* Another user's, its opener alive: taken as read. */
 		(*count)++;
 	}
 	return 0;
@@ -503,7 +539,8 @@ static int
 writable_visit(const char *path, const char *name, void *arg)
 {
 	(void)arg;
-	if (access(path, W_OK) == 0 || errno != EACCES)
+	/* As open() will: with the effective ids. */
+	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0 || errno != EACCES)
 		return 0;
 	return foreign_leftover(name) ? 0 : -EACCES;
 }

@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,9 +238,22 @@ give_to_other(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
-/* Run ibvsim-ctl as OTHER_UID: its exit status, its stderr in err. */
 static int
-ctl_as_other(char *err, size_t err_len, const char *arg, ...)
+remove_entry(const char *path, const struct stat *st, int flag,
+		struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/*
+ * Run ibvsim-ctl as OTHER_UID (as ourselves when not root): its exit
+ * status, its stdout and stderr in out.
+ */
+static int
+ctl_as_other(char *out, size_t out_len, const char *arg, ...)
 {
 	const char *argv[8] = { "ibvsim-ctl" };
 	int pipe_fd[2], status, n = 1;
@@ -256,6 +270,7 @@ ctl_as_other(char *err, size_t err_len, const char *arg, ...)
 	pid = fork();
 	T_CHECK(pid >= 0, "fork");
 	if (pid == 0) {
+		dup2(pipe_fd[1], STDOUT_FILENO);
 		dup2(pipe_fd[1], STDERR_FILENO);
 		close(pipe_fd[0]);
 		if (geteuid() == 0 && (setgroups(0, NULL) != 0 ||
@@ -267,66 +282,125 @@ ctl_as_other(char *err, size_t err_len, const char *arg, ...)
 	close(pipe_fd[1]);
 	/* All of it, to the end: the child must not meet a closed pipe. */
 	n = 0;
-	while ((len = read(pipe_fd[0], err + n, err_len - 1 - n)) > 0)
+	while ((len = read(pipe_fd[0], out + n, out_len - 1 - n)) > 0)
 		n += (int)len;
-	err[n] = '\0';
+	out[n] = '\0';
 	close(pipe_fd[0]);
 	T_CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status),
 			"ibvsim-ctl as another user: status %#x", status);
 	return WEXITSTATUS(status);
 }
 
+/* Make our own registration read-only (the non-root stand-in). */
+static void
+own_fifo_mode(const char *dir, mode_t mode)
+{
+	char fifo[PATH_MAX], prefix[32];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "%ld.", (long)getpid());
+	snprintf(fifo, sizeof(fifo), "%s/ctx/vf0", dir);
+	d = opendir(fifo);
+	T_CHECK(d != NULL, "opendir %s", fifo);
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			break;
+	T_CHECK(de != NULL, "no registration of ours");
+	snprintf(fifo + strlen(fifo), sizeof(fifo) - strlen(fifo), "/%s",
+			de->d_name);
+	closedir(d);
+	T_CHECK(chmod(fifo, mode) == 0, "chmod %s", fifo);
+}
+
 /*
  * A context this process cannot write to (another user's; as a non-root
  * user, our own made read-only) would miss the change's events: the
- * change is refused, said, and the model stays as it was.
+ * change is refused, said, and the model stays as it was. A change that
+ * sends it nothing goes through. As root, in a state directory of its
+ * own under /tmp (the other user may not reach the build tree), and
+ * with a leftover of a killed root process, which that user neither
+ * counts nor is stopped by.
  */
 static void
 refused_for_another_user(void)
 {
-	char fifo[PATH_MAX], err[1024], prefix[32];
-	const char *dir = getenv("IBVSIM_DIR");
+	char dir[PATH_MAX], saved[PATH_MAX], out[2048];
+	bool root = geteuid() == 0;
 	struct ibv_context *ctx;
-	struct dirent *de;
-	DIR *d;
-	int status;
+	int status, ready[2];
+	pid_t dead;
+	char c;
 
-	ctx = t_open("vf0");
-	T_CHECK(ctx != NULL, "open: %s", strerror(errno));
-	if (geteuid() == 0) {
+	snprintf(saved, sizeof(saved), "%s", getenv("IBVSIM_DIR"));
+	snprintf(dir, sizeof(dir), "%s", saved);
+	if (root) {
+		snprintf(dir, sizeof(dir), "/tmp/ibvsim-procs-other.XXXXXX");
+		T_CHECK(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno));
+		setenv("IBVSIM_DIR", dir, 1);
+		T_CTL("group", "g", "--pf", "25000,25000", "--max", "100000");
+		T_CTL("device", "vf0", "--group", "g");
 		T_CHECK(nftw(dir, give_to_other, 16, FTW_PHYS) == 0,
 				"chown the model to uid %d", OTHER_UID);
-	} else {
-		snprintf(prefix, sizeof(prefix), "%ld.", (long)getpid());
-		snprintf(fifo, sizeof(fifo), "%s/ctx/vf0", dir);
-		d = opendir(fifo);
-		T_CHECK(d != NULL, "opendir %s", fifo);
-		while ((de = readdir(d)) != NULL)
-			if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
-				break;
-		T_CHECK(de != NULL, "no registration of ours");
-		snprintf(fifo + strlen(fifo), sizeof(fifo) - strlen(fifo), "/%s",
-				de->d_name);
-		closedir(d);
-		T_CHECK(chmod(fifo, 0400) == 0, "chmod %s", fifo);
 	}
-	status = ctl_as_other(err, sizeof(err), "pf", "g", "1", "down", NULL);
-	T_CHECK(status == 1 && strstr(err, "Permission denied") != NULL &&
-			strstr(err, "another user") != NULL,
+	ctx = t_open("vf0");
+	T_CHECK(ctx != NULL, "open: %s", strerror(errno));
+	if (!root)
+		own_fifo_mode(dir, 0400);
+	status = ctl_as_other(out, sizeof(out), "pf", "g", "1", "down", NULL);
+	T_CHECK(status == 1 && strstr(out, "Permission denied") != NULL &&
+			strstr(out, "another user") != NULL,
 			"a change another user's context would miss: exit %d, '%s'",
-			status, err);
+			status, out);
 	T_CHECK(!t_readable(ctx, 200), "an event for a refused change");
 	T_CHECK(t_speed(ctx, 1) == 500, "refused, yet the speed is %lu",
 			(unsigned long)t_speed(ctx, 1));
-	if (geteuid() != 0)
-		T_CHECK(chmod(fifo, 0600) == 0, "chmod %s", fifo);
+	/* No event for that context: not refused. */
+	status = ctl_as_other(out, sizeof(out), "fault", "vf0", "query-eio",
+			NULL);
+	T_CHECK(status == 0, "a fault that sends no event refused: exit %d, '%s'",
+			status, out);
+	status = ctl_as_other(out, sizeof(out), "fault", "vf0", "clear", NULL);
+	T_CHECK(status == 0, "clear: exit %d, '%s'", status, out);
+	if (!root)
+		own_fifo_mode(dir, 0600);
 	T_CHECK(V.close_device(ctx) == 0, "close");
 	/* It was the context: without it the same user may change the model. */
-	status = ctl_as_other(err, sizeof(err), "pf", "g", "1", "down", NULL);
+	status = ctl_as_other(out, sizeof(out), "pf", "g", "1", "down", NULL);
 	T_CHECK(status == 0, "no context left, still refused: exit %d, '%s'",
-			status, err);
-	status = ctl_as_other(err, sizeof(err), "pf", "g", "1", "up", NULL);
-	T_CHECK(status == 0, "pf g 1 up: exit %d, '%s'", status, err);
+			status, out);
+	status = ctl_as_other(out, sizeof(out), "pf", "g", "1", "up", NULL);
+	T_CHECK(status == 0, "pf g 1 up: exit %d, '%s'", status, out);
+	if (root) {
+		/* A root process killed with its context open. */
+		T_CHECK(pipe(ready) == 0, "pipe");
+		fflush(NULL);
+		dead = fork();
+		T_CHECK(dead >= 0, "fork");
+		if (dead == 0) {
+			close(ready[0]);
+			if (t_open("vf0") == NULL || write(ready[1], "r", 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		close(ready[1]);
+		T_CHECK(read(ready[0], &c, 1) == 1, "dying child did not open");
+		close(ready[0]);
+		kill(dead, SIGKILL);
+		T_CHECK(waitpid(dead, &status, 0) == dead, "the dying child");
+		status = ctl_as_other(out, sizeof(out), "show", "--json", NULL);
+		T_CHECK(status == 0 && strstr(out, "\"contexts\": 0") != NULL,
+				"a leftover counted by another user: exit %d, '%s'",
+				status, out);
+		status = ctl_as_other(out, sizeof(out), "pf", "g", "1", "down",
+				NULL);
+		T_CHECK(status == 0, "refused for a leftover: exit %d, '%s'",
+				status, out);
+		setenv("IBVSIM_DIR", saved, 1);
+		T_CHECK(nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0,
+				"remove %s", dir);
+	}
 }
 
 int
