@@ -76,6 +76,37 @@ child(int ready_fd)
 	exit(0);
 }
 
+/*
+ * A child that opens a context of ibdev and is killed from outside with
+ * it open: nothing of it runs at exit, as in a crash. Its pid.
+ */
+static pid_t
+open_and_die(const char *ibdev)
+{
+	int ready[2], status;
+	pid_t pid;
+	char c = 'r';
+
+	T_CHECK(pipe(ready) == 0, "pipe");
+	fflush(NULL);
+	pid = fork();
+	T_CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		close(ready[0]);
+		if (t_open(ibdev) == NULL || write(ready[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	T_CHECK(read(ready[0], &c, 1) == 1, "dying child did not open");
+	close(ready[0]);
+	kill(pid, SIGKILL);
+	T_CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status),
+			"the dying child");
+	return pid;
+}
+
 static int
 contexts_of(const char *ibdev)
 {
@@ -328,9 +359,7 @@ refused_for_another_user(void)
 	char dir[PATH_MAX], saved[PATH_MAX], out[2048];
 	bool root = geteuid() == 0;
 	struct ibv_context *ctx;
-	int status, ready[2];
-	pid_t dead;
-	char c;
+	int status;
 
 	snprintf(saved, sizeof(saved), "%s", getenv("IBVSIM_DIR"));
 	snprintf(dir, sizeof(dir), "%s", saved);
@@ -373,22 +402,7 @@ refused_for_another_user(void)
 	T_CHECK(status == 0, "pf g 1 up: exit %d, '%s'", status, out);
 	if (root) {
 		/* A root process killed with its context open. */
-		T_CHECK(pipe(ready) == 0, "pipe");
-		fflush(NULL);
-		dead = fork();
-		T_CHECK(dead >= 0, "fork");
-		if (dead == 0) {
-			close(ready[0]);
-			if (t_open("vf0") == NULL || write(ready[1], "r", 1) != 1)
-				_exit(1);
-			for (;;)
-				pause();
-		}
-		close(ready[1]);
-		T_CHECK(read(ready[0], &c, 1) == 1, "dying child did not open");
-		close(ready[0]);
-		kill(dead, SIGKILL);
-		T_CHECK(waitpid(dead, &status, 0) == dead, "the dying child");
+		open_and_die("vf0");
 		status = ctl_as_other(out, sizeof(out), "show", "--json", NULL);
 		T_CHECK(status == 0 && strstr(out, "\"contexts\": 0") != NULL,
 				"a leftover counted by another user: exit %d, '%s'",
@@ -456,27 +470,7 @@ main(void)
 	 * stale, found and removed by the next change, which still reaches
 	 * the live context.
 	 */
-	T_CHECK(pipe(ready) == 0, "pipe");
-	fflush(NULL);
-	dead = fork();
-	T_CHECK(dead >= 0, "fork");
-	if (dead == 0) {
-		close(ready[0]);
-		if (t_open("vf0") == NULL)
-			_exit(1);
-		c = 'r';
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	T_CHECK(read(ready[0], &c, 1) == 1, "dying child did not open");
-	close(ready[0]);
-	/* Killed from outside: nothing of it runs at exit, as in a crash. */
-	kill(dead, SIGKILL);
-	T_CHECK(waitpid(dead, &status, 0) == dead && WIFSIGNALED(status),
-			"the dying child");
+	dead = open_and_die("vf0");
 	T_CHECK(registered(dead), "the dead child never registered");
 	/* As if it had died inside ibv_open_device(), its FIFO half set up. */
 	snprintf(half, sizeof(half), "%s/ctx/vf0/new-%ld.7", getenv("IBVSIM_DIR"),
