@@ -327,12 +327,6 @@ lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 	if (port_id >= RTE_MAX_ETHPORTS || !lagspeed_is_primary())
 		return 0;
 	p = &lagspeed.ports[port_id];
-	/*
-	 * Raised by a PMD's link_update that a detach called, under the
-	 * lock: that port is no longer ours to fix, and the lock is held.
-	 */
-	if (lagspeed_hook_asking_pmd())
-		return 0;
 	/* The lock keeps the port from being forgotten meanwhile. */
 	pthread_mutex_lock(&lagspeed.lock);
 	if (p->hooked)
@@ -342,15 +336,17 @@ lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 }
 
 /*
- * Undo a port (lock held); the IB device to release, or NULL. A port that
- * lives on (ask_pmd) gets the link its PMD reports now.
+ * Undo a port (lock held); the IB device to release, or NULL. The PMD's
+ * link_update in *ask when it can be asked for its link afterwards.
  */
 static struct lagspeed_ibdev *
-lagspeed_port_unhook(struct lagspeed_port *p, bool ask_pmd)
+lagspeed_port_unhook(struct lagspeed_port *p, lagspeed_link_update_t *ask)
 {
 	struct lagspeed_ibdev *ib = p->ibdev;
+	lagspeed_link_update_t pmd_link_update = lagspeed_hook_remove(p);
 
-	lagspeed_hook_remove(p, ask_pmd);
+	if (ask != NULL)
+		*ask = pmd_link_update;
 	__atomic_store_n(&p->eff, 0, __ATOMIC_RELEASE);
 	p->ibdev = NULL;
 	return lagspeed_ibdev_put(ib);
@@ -360,7 +356,7 @@ lagspeed_port_unhook(struct lagspeed_port *p, bool ask_pmd)
 static struct lagspeed_ibdev *
 lagspeed_port_forget(struct lagspeed_port *p)
 {
-	struct lagspeed_ibdev *ib = lagspeed_port_unhook(p, false);
+	struct lagspeed_ibdev *ib = lagspeed_port_unhook(p, NULL);
 
 	lagspeed.port_gen[p->port_id]++;
 	free(p->ops_copy);
@@ -551,12 +547,20 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 
 /* ---- async events -------------------------------------------------- */
 
+/* A port whose LSC may be raised once the lock is dropped. */
+struct lagspeed_raise {
+	uint16_t port_id;
+	uint32_t gen;           /* the port's generation: still the same port? */
+	bool detached;          /* by this call: raise only if the link moved */
+	uint64_t before;        /* dev_link before the detach */
+	lagspeed_link_update_t ask; /* the PMD's link_update, or NULL */
+};
+
 static void
 lagspeed_ibdev_intr(void *arg)
 {
 	struct lagspeed_ibdev *ib = arg, *release = NULL;
-	uint16_t raise[RTE_MAX_ETHPORTS];
-	uint32_t raise_gen[RTE_MAX_ETHPORTS];
+	struct lagspeed_raise raise[RTE_MAX_ETHPORTS];
 	struct ibv_async_event event;
 	unsigned int n = 0, n_raise = 0, i;
 	uint64_t dirty = 0;
@@ -605,10 +609,12 @@ lagspeed_ibdev_intr(void *arg)
 
 	for (i = 0; i < RTE_MAX_ETHPORTS; i++) {
 		struct lagspeed_port *p = &lagspeed.ports[i];
+		struct lagspeed_raise *r = &raise[n_raise];
 		struct lagspeed_ibdev *gone;
 
 		if (!p->used || p->ibdev != ib)
 			continue;
+		memset(r, 0, sizeof(*r));
 		if (fatal) {
 			uint64_t before = p->dev_link != NULL ?
 				__atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE) : 0;
@@ -618,7 +624,7 @@ lagspeed_ibdev_intr(void *arg)
 				p->port_id, ib->name,
 				err == ENODEV ? "reported a fatal error" :
 				"async events failed");
-			gone = lagspeed_port_unhook(p, true);
+			gone = lagspeed_port_unhook(p, &r->ask);
 			p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
 			p->last_error = err;
 			/* The speed source changed: when is part of the record. */
@@ -626,16 +632,17 @@ lagspeed_ibdev_intr(void *arg)
 				__ATOMIC_RELAXED);
 			if (gone != NULL)
 				release = gone;
-			/* LSC only if the link the application sees changed. */
-			if (p->dev_link == NULL || before ==
-					__atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE))
+			if (p->dev_link == NULL)
 				continue;
+			r->detached = true;
+			r->before = before;
 		} else if (!lagspeed_event_port_dirty(dirty, p->ib_port) ||
 				!lagspeed_port_query(p, false)) {
 			continue;
 		}
-		raise[n_raise] = p->port_id;
-		raise_gen[n_raise++] = lagspeed.port_gen[p->port_id];
+		r->port_id = p->port_id;
+		r->gen = lagspeed.port_gen[p->port_id];
+		n_raise++;
 	}
 	pthread_mutex_unlock(&lagspeed.lock);
 
@@ -646,24 +653,49 @@ lagspeed_ibdev_intr(void *arg)
 	 * waits in lagspeed_eth_event() until we are done with it.
 	 */
 	for (i = 0; i < n_raise; i++) {
-		uint16_t port_id = raise[i];
+		const struct lagspeed_raise *r = &raise[i];
+		struct rte_eth_dev *dev = lagspeed_abi_dev(r->port_id);
 		bool same;
 
 		pthread_mutex_lock(&lagspeed.lock);
-		same = lagspeed.port_gen[port_id] == raise_gen[i] &&
-			lagspeed.ports[port_id].used;
-		if (same) {
-			__atomic_add_fetch(&lagspeed.raising[port_id], 1,
+		same = lagspeed.port_gen[r->port_id] == r->gen &&
+			lagspeed.ports[r->port_id].used;
+		if (same)
+			__atomic_add_fetch(&lagspeed.raising[r->port_id], 1,
 				__ATOMIC_ACQUIRE);
-			__atomic_add_fetch(&lagspeed.ports[port_id].lsc_callbacks,
-				1, __ATOMIC_RELAXED);
-		}
 		pthread_mutex_unlock(&lagspeed.lock);
 		if (!same)
 			continue;
-		lagspeed_abi_callback_process(lagspeed_abi_dev(port_id),
-			RTE_ETH_EVENT_INTR_LSC);
-		__atomic_sub_fetch(&lagspeed.raising[port_id], 1,
+		/*
+		 * A detached port got the PMD's link as last learnt, which
+		 * can be stale (lagspeed_hook_remove()): ask the PMD, which
+		 * writes over it if its link_update computes one (net_null's
+		 * does not). Outside the lock: its link_update may raise
+		 * events whose callbacks call into us. Only a started port:
+		 * ethdev closes only stopped ones, so this keeps clear of
+		 * most of a close on another thread (not all: a stop may
+		 * begin right after the check), and readers of a stopped port
+		 * call the PMD themselves. Then LSC only if the link the
+		 * application sees changed.
+		 */
+		if (r->detached) {
+			if (r->ask != NULL && lagspeed_abi_dev_started(dev))
+				r->ask(dev, 0);
+			if (__atomic_load_n(lagspeed_abi_dev_link(dev),
+					__ATOMIC_ACQUIRE) == r->before) {
+				__atomic_sub_fetch(&lagspeed.raising[r->port_id],
+					1, __ATOMIC_RELEASE);
+				continue;
+			}
+		}
+		pthread_mutex_lock(&lagspeed.lock);
+		if (lagspeed.port_gen[r->port_id] == r->gen)
+			__atomic_add_fetch(
+				&lagspeed.ports[r->port_id].lsc_callbacks, 1,
+				__ATOMIC_RELAXED);
+		pthread_mutex_unlock(&lagspeed.lock);
+		lagspeed_abi_callback_process(dev, RTE_ETH_EVENT_INTR_LSC);
+		__atomic_sub_fetch(&lagspeed.raising[r->port_id], 1,
 			__ATOMIC_RELEASE);
 	}
 	if (release != NULL)
@@ -895,7 +927,7 @@ lagspeed_release_all(bool forget)
 		if (!lagspeed.ports[i].used)
 			continue;
 		ib = forget ? lagspeed_port_forget(&lagspeed.ports[i]) :
-			lagspeed_port_unhook(&lagspeed.ports[i], false);
+			lagspeed_port_unhook(&lagspeed.ports[i], NULL);
 		if (ib != NULL)
 			release[n++] = ib;
 	}

@@ -18,7 +18,6 @@
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_eal.h>
-#include <rte_interrupts.h>
 
 #include "mlx5_lagspeed_link.h"
 #include "mlx5_lagspeed_priv.h"
@@ -222,28 +221,13 @@ lagspeed_hook_install(struct lagspeed_port *p)
 	return 0;
 }
 
-/*
- * Set while the interrupt thread, the only one that detaches a port
- * living on (on its device's fatal error), is inside a PMD's link_update
- * for it. Not thread-local: the plugin is dlopen()ed, and LeakSanitizer's
- * exit-time scan crashed on such a library's dynamic TLS.
- */
-static bool lagspeed_hook_asking;
-
-bool
-lagspeed_hook_asking_pmd(void)
-{
-	return rte_thread_is_intr() &&
-		__atomic_load_n(&lagspeed_hook_asking, __ATOMIC_ACQUIRE);
-}
-
-void
-lagspeed_hook_remove(struct lagspeed_port *p, bool ask_pmd)
+lagspeed_link_update_t
+lagspeed_hook_remove(struct lagspeed_port *p)
 {
 	bool ours;
 
 	if (!p->hooked)
-		return;
+		return NULL;
 	/* Only if nobody replaced ours in between. */
 	ours = lagspeed_abi_ops(p->dev) == p->ops_copy;
 	if (!p->secondary) {
@@ -253,26 +237,10 @@ lagspeed_hook_remove(struct lagspeed_port *p, bool ask_pmd)
 	}
 	if (ours)
 		lagspeed_abi_ops_set(p->dev, p->orig_ops);
-	/*
-	 * That link can be stale: a PMD that wrote the very link we had
-	 * written (its speed grew to the effective one) could not be told
-	 * from us. A port that lives on asks its PMD, which rewrites
-	 * dev_link if its link_update computes one (net_null's does not:
-	 * what was learnt stays). Only a started port: ethdev closes only
-	 * stopped ports, so this keeps clear of most of a close running on
-	 * another thread (not all: a stop may begin right after the check),
-	 * and readers of a stopped port call the PMD themselves (ethdev
-	 * returns the cached link only for started ports).
-	 */
-	if (!p->secondary && ask_pmd && ours && p->orig_link_update != NULL &&
-			lagspeed_abi_dev_started(p->dev)) {
-		__atomic_store_n(&lagspeed_hook_asking, true, __ATOMIC_RELEASE);
-		p->orig_link_update(p->dev, 0);
-		__atomic_store_n(&lagspeed_hook_asking, false, __ATOMIC_RELEASE);
-	}
 	p->hooked = false;
 	/*
 	 * The copy stays allocated until the record goes: a thread may still
 	 * be inside a wrapper it read from it.
 	 */
+	return !p->secondary && ours ? p->orig_link_update : NULL;
 }

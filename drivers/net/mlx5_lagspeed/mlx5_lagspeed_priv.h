@@ -123,17 +123,13 @@ bool lagspeed_intr_unregister(struct rte_intr_handle *intr,
 /* mlx5_lagspeed_hook.c: the wrapped ops. */
 int lagspeed_hook_install(struct lagspeed_port *p);
 /*
- * Unwrap, and give dev_link back to the PMD: the link last learnt from
- * dev_link, then, with ask_pmd (a port that lives on) and the port
- * started, whatever the PMD's link_update writes over it.
+ * Unwrap, and give dev_link back to the PMD, as last learnt from
+ * dev_link. That link can be stale: a PMD that wrote the very link we had
+ * written (its speed grew to the effective one) cannot be told from us.
+ * Returns the PMD's link_update, for a caller that can ask the PMD (not
+ * under the plugin's lock), or NULL.
  */
-void lagspeed_hook_remove(struct lagspeed_port *p, bool ask_pmd);
-/*
- * Whether this thread is inside that link_update, called on the
- * interrupt thread with the plugin's lock held: a PMD raising LSC from
- * there must not take it again.
- */
-bool lagspeed_hook_asking_pmd(void);
+lagspeed_link_update_t lagspeed_hook_remove(struct lagspeed_port *p);
 /* Re-apply after the PMD may have written dev_link (cheap when not). */
 void lagspeed_hook_fix_link(struct lagspeed_port *p);
 /* Re-apply after the effective link changed. */
