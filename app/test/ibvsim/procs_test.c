@@ -256,6 +256,8 @@ relative_dir(void)
 
 /* The unprivileged user the root branch runs the control tool as. */
 #define OTHER_UID 65534
+/* ctl_as_other(): that user cannot reach the control tool. */
+#define CTL_UNREACHABLE 97
 
 static int
 give_to_other(const char *path, const struct stat *st, int flag,
@@ -301,13 +303,21 @@ ctl_as_other(char *out, size_t out_len, const char *arg, ...)
 	pid = fork();
 	T_CHECK(pid >= 0, "fork");
 	if (pid == 0) {
+		const char *ctl = getenv("IBVSIM_CTL");
+
 		dup2(pipe_fd[1], STDOUT_FILENO);
 		dup2(pipe_fd[1], STDERR_FILENO);
 		close(pipe_fd[0]);
 		if (geteuid() == 0 && (setgroups(0, NULL) != 0 ||
 				setgid(OTHER_UID) != 0 || setuid(OTHER_UID) != 0))
 			_exit(99);
-		execv(getenv("IBVSIM_CTL"), (char *const *)argv);
+		if (access(ctl, X_OK) != 0) {
+			fprintf(stderr, "uid %d cannot run %s: %s\n",
+				(int)getuid(), ctl, strerror(errno));
+			_exit(CTL_UNREACHABLE);
+		}
+		execv(ctl, (char *const *)argv);
+		fprintf(stderr, "exec %s: %s\n", ctl, strerror(errno));
 		_exit(98);
 	}
 	close(pipe_fd[1]);
@@ -349,9 +359,10 @@ own_fifo_mode(const char *dir, mode_t mode)
  * user, our own made read-only) would miss the change's events: the
  * change is refused, said, and the model stays as it was. A change that
  * sends it nothing goes through. As root, in a state directory of its
- * own under /tmp (the other user may not reach the build tree), and
+ * own under /tmp (the other user may not reach the build tree's), and
  * with a leftover of a killed root process, which that user neither
- * counts nor is stopped by.
+ * counts nor is stopped by; skipped when that user cannot run the
+ * control tool where it was built.
  */
 static void
 refused_for_another_user(void)
@@ -369,8 +380,18 @@ refused_for_another_user(void)
 		setenv("IBVSIM_DIR", dir, 1);
 		T_CTL("group", "g", "--pf", "25000,25000", "--max", "100000");
 		T_CTL("device", "vf0", "--group", "g");
+		t_other_dir(dir);
 		T_CHECK(nftw(dir, give_to_other, 16, FTW_PHYS) == 0,
 				"chown the model to uid %d", OTHER_UID);
+		if (ctl_as_other(out, sizeof(out), "show", NULL) ==
+				CTL_UNREACHABLE) {
+			printf("skip: another user's control tool: %s", out);
+			setenv("IBVSIM_DIR", saved, 1);
+			T_CHECK(nftw(dir, remove_entry, 16,
+					FTW_DEPTH | FTW_PHYS) == 0, "remove %s", dir);
+			t_other_dir(NULL);
+			return;
+		}
 	}
 	ctx = t_open("vf0");
 	T_CHECK(ctx != NULL, "open: %s", strerror(errno));
@@ -414,6 +435,7 @@ refused_for_another_user(void)
 		setenv("IBVSIM_DIR", saved, 1);
 		T_CHECK(nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0,
 				"remove %s", dir);
+		t_other_dir(NULL);
 	}
 }
 

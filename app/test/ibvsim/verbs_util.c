@@ -19,6 +19,13 @@
 struct t_verbs V;
 const char *t_name = "ibvsim";
 static char state_dir[PATH_MAX];
+static char other_dir[PATH_MAX];
+
+void
+t_other_dir(const char *path)
+{
+	snprintf(other_dir, sizeof(other_dir), "%s", path != NULL ? path : "");
+}
 
 void
 t_fail(const char *file, int line, const char *fmt, ...)
@@ -34,6 +41,8 @@ t_fail(const char *file, int line, const char *fmt, ...)
 	fputc('\n', stderr);
 	if (state_dir[0] != '\0')
 		fprintf(stderr, "state directory kept: %s\n", state_dir);
+	if (other_dir[0] != '\0')
+		fprintf(stderr, "state directory kept: %s\n", other_dir);
 	exit(1);
 }
 

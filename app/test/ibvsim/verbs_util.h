@@ -59,6 +59,11 @@ void t_fail(const char *file, int line, const char *fmt, ...)
 void t_setup(const char *name);
 /* Remove the state directory, dlclose. */
 void t_teardown(void);
+/*
+ * A second state directory outside the first (NULL: none any more), named
+ * by t_fail() as kept too; the test removes it itself when it passes.
+ */
+void t_other_dir(const char *path);
 
 /* Run ibvsim-ctl with the NULL-terminated arguments; its exit status. */
 int t_ctl(const char *arg, ...) __attribute__((sentinel));
