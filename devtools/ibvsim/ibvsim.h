@@ -22,11 +22,11 @@
  * -ETIMEDOUT the change was made but a context did not drain its events in
  * time (see doc/guides/ibvsim.md), -EACCES the model or a context that
  * would get the change's events belongs to another user, other values
- * from the file system. A call that fails with anything but -ETIMEDOUT
- * leaves the model unchanged, but for an error in opening a context that
- * was registered while the change was being made (-EACCES: another
- * user's) or that the process's own limits refused (-EMFILE, -ENFILE):
- * the change is then made, and that context misses its events.
+ * from the file system. A call that fails leaves the model unchanged,
+ * except when delivering a stored change's events failed: -ETIMEDOUT
+ * above, and, rarely, others (a context registered meanwhile that this
+ * process cannot open, -EACCES; its own memory or descriptor limits);
+ * the change is then made, and some context misses its events.
  */
 
 #include <stdbool.h>

@@ -456,6 +456,11 @@ fault_after(const char *dir, struct ibvsim_model *m, void *arg)
 	if (a->op == FAULT_STORM && d != NULL &&
 			!(d->flags & (IBVSIM_F_LEGACY | IBVSIM_F_OLD_KERNEL)) &&
 			!(d->faults & IBVSIM_FAULT_FATAL)) {
+		/* Refused as a change would be (check_deliverable()). */
+		int ret = ibvsim_ctx_writable(dir, a->ibdev);
+
+		if (ret < 0)
+			return ret;
 		ev.event_type = IBVSIM_EVENT_DEVICE_SPEED_CHANGE;
 		return ibvsim_deliver(dir, a->ibdev, &ev, 1, a->count, false);
 	}

@@ -72,7 +72,7 @@ static int
 ctx_place(const char *tmp, char *path, size_t size, size_t dir_len)
 {
 	unsigned int tries;
-	int fd;
+	int fd, n;
 
 	for (tries = 0; tries < 64; tries++) {
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
@@ -90,8 +90,10 @@ ctx_place(const char *tmp, char *path, size_t size, size_t dir_len)
 		}
 		if (fd >= 0)
 			close(fd);
-		snprintf(path + dir_len, size - dir_len, "/%ld.%u",
+		n = snprintf(path + dir_len, size - dir_len, "/%ld.%u",
 				(long)getpid(), atomic_fetch_add(&ctx_seq, 1));
+		if (n < 0 || (size_t)n >= size - dir_len)
+			return -ENAMETOOLONG;
 	}
 	return -EEXIST;
 }
