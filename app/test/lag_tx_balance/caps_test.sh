@@ -44,11 +44,16 @@ run_s=$(sed -n 's/^==== lag_tx_balance summary: \([0-9.]*\) s ====$/\1/p' "$log"
 awk -v r="$run_s" 'BEGIN { exit !(r >= 1.5 && r < 3) }' ||
 	lt_fail "--duration 1.5 ran $run_s s"
 lt_ok "--duration 1.5 ran $run_s s"
-# The rate over the run time the summary gives: never above it (one
-# burst of slack); below it by at most 15%, as the lcore starts a little
-# after t=0 and may lose CPU time on a loaded machine.
+# The rate over the run time the summary gives: not above it but for one
+# burst, the summary's rounding to the millisecond (100 packets at this
+# rate) and the TSC's frequency as EAL knows it (estimated, it is rounded
+# to 10 MHz: up to 0.4 % off on a 2.5 GHz TSC; a run under 25.11 with
+# the sanitizers sent 8 packets over the bound without these); below it
+# by at most 15 %, as the lcore starts a little after t=0 and may lose
+# CPU time on a loaded machine.
 awk -v n="$total" -v r="$run_s" 'BEGIN {
-	exit !(n <= 200000 * r + 32 && n >= 0.85 * 200000 * r) }' ||
+	exit !(n <= 1.004 * 200000 * (r + 0.0005) + 32 &&
+		n >= 0.85 * 200000 * r) }' ||
 	lt_fail "--rate 200000 for $run_s s sent $total packets"
 lt_ok "--rate 200000 for $run_s s sent $total packets"
 
