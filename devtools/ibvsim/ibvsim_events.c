@@ -61,6 +61,21 @@ ctx_dir_path(char *buf, size_t size, const char *dir, const char *ibdev)
 	return (n < 0 || (size_t)n >= size) ? -ENAMETOOLONG : 0;
 }
 
+/* The name prefix of a FIFO ibv_open_device() is still setting up. */
+#define CTX_SETTING_UP "new-"
+
+/*
+ * A context's name, written at buf (room bytes) after its device's
+ * directory: "/<prefix><pid>.<seq>". 0 or -ENAMETOOLONG.
+ */
+static int
+ctx_entry_name(char *buf, size_t room, const char *prefix, unsigned int seq)
+{
+	int n = snprintf(buf, room, "/%s%ld.%u", prefix, (long)getpid(), seq);
+
+	return (n < 0 || (size_t)n >= room) ? -ENAMETOOLONG : 0;
+}
+
 /*
  * Move a FIFO set up under tmp to its registration name path (the
  * device's directory is its first dir_len characters) without replacing
@@ -72,7 +87,7 @@ static int
 ctx_place(const char *tmp, char *path, size_t size, size_t dir_len)
 {
 	unsigned int tries;
-	int fd, n;
+	int fd;
 
 	for (tries = 0; tries < 64; tries++) {
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
@@ -90,9 +105,8 @@ ctx_place(const char *tmp, char *path, size_t size, size_t dir_len)
 		}
 		if (fd >= 0)
 			close(fd);
-		n = snprintf(path + dir_len, size - dir_len, "/%ld.%u",
-				(long)getpid(), atomic_fetch_add(&ctx_seq, 1));
-		if (n < 0 || (size_t)n >= size - dir_len)
+		if (ctx_entry_name(path + dir_len, size - dir_len, "",
+				atomic_fetch_add(&ctx_seq, 1)) < 0)
 			return -ENAMETOOLONG;
 	}
 	return -EEXIST;
@@ -105,7 +119,7 @@ ibvsim_ctx_register(const char *dir, const char *ibdev, char **path_out,
 	char path[PATH_MAX], tmp[PATH_MAX];
 	unsigned int seq;
 	size_t len;
-	int rfd = -1, wfd = -1, flags, n, ret;
+	int rfd = -1, wfd = -1, flags, ret;
 
 	ret = ctx_dir_path(path, sizeof(path), dir, "");
 	if (ret < 0)
@@ -119,9 +133,7 @@ ibvsim_ctx_register(const char *dir, const char *ibdev, char **path_out,
 		return -errno;
 	len = strlen(path);
 	seq = atomic_fetch_add(&ctx_seq, 1);
-	n = snprintf(path + len, sizeof(path) - len, "/%ld.%u", (long)getpid(),
-			seq);
-	if (n < 0 || (size_t)n >= sizeof(path) - len)
+	if (ctx_entry_name(path + len, sizeof(path) - len, "", seq) < 0)
 		return -ENAMETOOLONG;
 	/*
 	 * Made under a name writers skip (not "<pid>."), opened, then renamed
@@ -131,9 +143,8 @@ ibvsim_ctx_register(const char *dir, const char *ibdev, char **path_out,
 	 * same name is replaced, a live one never (ctx_place()).
 	 */
 	memcpy(tmp, path, len);
-	n = snprintf(tmp + len, sizeof(tmp) - len, "/new-%ld.%u", (long)getpid(),
-			seq);
-	if (n < 0 || (size_t)n >= sizeof(tmp) - len)
+	if (ctx_entry_name(tmp + len, sizeof(tmp) - len, CTX_SETTING_UP,
+			seq) < 0)
 		return -ENAMETOOLONG;
 	unlink(tmp);
 	if (mkfifo(tmp, 0600) < 0)
@@ -295,10 +306,12 @@ ctx_walk(const char *dir, const char *ibdev, bool prune, ctx_visit_fn visit,
 	if (d == NULL)
 		return errno == ENOENT ? 0 : -errno;
 	while (ret >= 0 && (de = readdir(d)) != NULL) {
-		bool setting_up = strncmp(de->d_name, "new-", 4) == 0;
+		bool setting_up = strncmp(de->d_name, CTX_SETTING_UP,
+			strlen(CTX_SETTING_UP)) == 0;
 		long pid;
 
-		if (!entry_pid(de->d_name + (setting_up ? 4 : 0), &pid))
+		if (!entry_pid(de->d_name +
+				(setting_up ? strlen(CTX_SETTING_UP) : 0), &pid))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dpath, de->d_name);
 		if (!setting_up)
