@@ -660,9 +660,15 @@ lagspeed_ibdev_intr(void *arg)
 		pthread_mutex_lock(&lagspeed.lock);
 		same = lagspeed.port_gen[r->port_id] == r->gen &&
 			lagspeed.ports[r->port_id].used;
-		if (same)
+		if (same) {
 			__atomic_add_fetch(&lagspeed.raising[r->port_id], 1,
 				__ATOMIC_ACQUIRE);
+			/* A detached port is counted once it is known to move. */
+			if (!r->detached)
+				__atomic_add_fetch(
+					&lagspeed.ports[r->port_id].lsc_callbacks,
+					1, __ATOMIC_RELAXED);
+		}
 		pthread_mutex_unlock(&lagspeed.lock);
 		if (!same)
 			continue;
@@ -687,13 +693,13 @@ lagspeed_ibdev_intr(void *arg)
 					1, __ATOMIC_RELEASE);
 				continue;
 			}
+			pthread_mutex_lock(&lagspeed.lock);
+			if (lagspeed.port_gen[r->port_id] == r->gen)
+				__atomic_add_fetch(
+					&lagspeed.ports[r->port_id].lsc_callbacks,
+					1, __ATOMIC_RELAXED);
+			pthread_mutex_unlock(&lagspeed.lock);
 		}
-		pthread_mutex_lock(&lagspeed.lock);
-		if (lagspeed.port_gen[r->port_id] == r->gen)
-			__atomic_add_fetch(
-				&lagspeed.ports[r->port_id].lsc_callbacks, 1,
-				__ATOMIC_RELAXED);
-		pthread_mutex_unlock(&lagspeed.lock);
 		lagspeed_abi_callback_process(dev, RTE_ETH_EVENT_INTR_LSC);
 		__atomic_sub_fetch(&lagspeed.raising[r->port_id], 1,
 			__ATOMIC_RELEASE);
