@@ -91,7 +91,9 @@ int rte_txweight_weights_from_links(const uint16_t *port_ids,
  * units * weights[i] / sum(weights): it is the quota rounded down or up.
  * With prev, among all such apportionments the one closest to prev is
  * chosen, so the fewest units move: sum(|counts[i] - prev[i]|) / 2 is
- * minimal.
+ * minimal. The units left after rounding down go first to the ports
+ * that held more than their floor in prev, then by largest remainder,
+ * then to the lower index: the result depends on the arguments alone.
  *
  * @param weights
  *   n weights.
@@ -443,7 +445,9 @@ void rte_txweight_swrr_reload(struct rte_txweight_swrr *swrr);
 /**
  * Pick the port for the next packet (or burst): smooth weighted round
  * robin, so that over any window of sum(weights) picks each port is picked
- * exactly in proportion to its weight, evenly interleaved.
+ * exactly in proportion to its weight, evenly interleaved. Every port
+ * earns its weight in credit; the one with most credit (among equals, the
+ * one listed first in the update) is picked and pays sum(weights).
  *
  * @return
  *   The target (queue 0 of the port unless the table has several queues,

@@ -39,21 +39,14 @@ rte_txweight_weights_from_links(const uint16_t *port_ids,
 	}
 	for (i = 0; i < n; i++) {
 		struct rte_eth_link link;
-		uint64_t speed;
 
 		memset(&link, 0, sizeof(link));
 		/* A port whose link cannot be read is treated as down. */
-		if (rte_eth_link_get_nowait(port_ids[i], &link) != 0 ||
-				link.link_status == RTE_ETH_LINK_DOWN ||
-				link.link_speed == RTE_ETH_SPEED_NUM_NONE ||
-				link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN)
-			speed = 0;
-		else
-			speed = link.link_speed;
-		if (caps_mbps != NULL && caps_mbps[i] != 0)
-			speed = RTE_MIN(speed, (uint64_t)caps_mbps[i]);
-		weights[i] = speed;
-		if (speed != 0)
+		if (rte_eth_link_get_nowait(port_ids[i], &link) != 0)
+			link.link_status = RTE_ETH_LINK_DOWN;
+		weights[i] = txweight_link_weight(&link,
+			caps_mbps != NULL ? caps_mbps[i] : 0);
+		if (weights[i] != 0)
 			usable++;
 	}
 	return usable;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_rcu_qsbr.h>
 
@@ -73,6 +74,26 @@ struct rte_txweight_table {
  */
 uint64_t txweight_weight_sum(const uint64_t *weights, unsigned int n,
 	const char *func);
+
+/*
+ * The weight of one link: its speed in Mb/s, capped at cap_mbps when that
+ * is non-zero; 0 when the link is down or its speed none or unknown (a
+ * PMD's UINT32_MAX "unknown" would otherwise take nearly all the traffic).
+ * Inline here so that the unit tests check the very rule the library runs.
+ */
+static inline uint64_t
+txweight_link_weight(const struct rte_eth_link *link, uint32_t cap_mbps)
+{
+	uint64_t speed = 0;
+
+	if (link->link_status != RTE_ETH_LINK_DOWN &&
+			link->link_speed != RTE_ETH_SPEED_NUM_NONE &&
+			link->link_speed != RTE_ETH_SPEED_NUM_UNKNOWN)
+		speed = link->link_speed;
+	if (cap_mbps != 0)
+		speed = RTE_MIN(speed, (uint64_t)cap_mbps);
+	return speed;
+}
 
 /* Apportionment with every argument already checked. */
 int txweight_apportion_checked(const uint64_t *weights, unsigned int n,

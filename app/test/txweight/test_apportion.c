@@ -6,7 +6,8 @@
  * Unit tests of rte_txweight_apportion() and rte_txweight_assign():
  * exactness (floor or ceiling of the exact quota, sum), largest remainder,
  * stability proven against a brute-force search of every valid
- * apportionment, zero weights, extreme ratios, bad input. No EAL needed.
+ * apportionment, zero weights, extreme ratios, ties, bad input; and the
+ * weight of a link. No EAL needed.
  */
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 
 #include "rte_txweight.h"
 #include "tw_test.h"
+#include "txweight_private.h"
 
 /* Is counts a valid apportionment: each floor or ceil, summing to units? */
 static bool
@@ -305,8 +307,103 @@ test_bad_input(void)
 	TW_CHECK(rte_txweight_assign(w, 2, owner, 4) == -EINVAL, "owner index 2 of 2");
 	TW_CHECK(owner[0] == 0 && owner[1] == 1 && owner[2] == 2,
 		"owners unchanged on -EINVAL");
+	TW_CHECK(rte_txweight_assign(w, 2, NULL, 1) == -EINVAL,
+		"assign NULL owner, one unit");
+	TW_CHECK(rte_txweight_assign(w, 2, NULL, 0) == 0,
+		"assign NULL owner, no unit");
+	/* More units than an int return can count: refused before any work. */
+	TW_CHECK(rte_txweight_apportion(w, 2, (uint32_t)INT32_MAX + 1, NULL, c) ==
+		-EINVAL, "units over INT32_MAX");
+	TW_CHECK(rte_txweight_apportion(w, 2, INT32_MAX, NULL, c) == 0 &&
+		c[0] + c[1] == (uint32_t)INT32_MAX, "units INT32_MAX");
+	TW_CHECK(rte_txweight_assign(w, 2, owner, (unsigned int)INT32_MAX + 1) ==
+		-EINVAL, "assign: units over INT32_MAX");
 	TW_CHECK(rte_txweight_weights_from_links(NULL, NULL, 1, w) == -EINVAL,
 		"links NULL ports");
+}
+
+/*
+ * Equal claims to the last units (equal remainders, equally close to the
+ * previous apportionment) go to the lower index: the result is fully
+ * determined by the arguments, as the header says.
+ */
+static void
+test_ties(void)
+{
+	static const struct {
+		uint64_t w[4];
+		uint32_t units;
+		bool with_prev;
+		uint32_t prev[4];
+		uint32_t expect[4];
+	} cases[] = {
+		{ { 1, 1, 1, 0 }, 4, false, { 0 }, { 2, 1, 1, 0 } },
+		{ { 1, 1, 1, 0 }, 5, false, { 0 }, { 2, 2, 1, 0 } },
+		{ { 0, 1, 1, 1 }, 1, false, { 0 }, { 0, 1, 0, 0 } },
+		{ { 2, 1, 1, 2 }, 3, false, { 0 }, { 1, 1, 0, 1 } },
+		/* remainders 4, 5, 5, 4 (of 6): ports 1 and 2, then port 0 */
+		{ { 2, 1, 1, 2 }, 5, false, { 0 }, { 2, 1, 1, 1 } },
+		/* ports 1 and 2 both had the ceiling: the lower keeps it */
+		{ { 1, 1, 1, 1 }, 5, true, { 1, 2, 2, 0 }, { 1, 2, 1, 1 } },
+		/* prev wins over the index: port 2 kept its ceiling */
+		{ { 1, 1, 1, 0 }, 4, true, { 1, 1, 2, 0 }, { 1, 1, 2, 0 } },
+	};
+	uint32_t c[4];
+	unsigned int k, i;
+
+	for (k = 0; k < RTE_DIM(cases); k++) {
+		int ret = rte_txweight_apportion(cases[k].w, 4, cases[k].units,
+			cases[k].with_prev ? cases[k].prev : NULL, c);
+		bool same = ret >= 0;
+
+		for (i = 0; i < 4; i++)
+			same = same && c[i] == cases[k].expect[i];
+		TW_CHECK(same, "case %u: %d: %u %u %u %u, want %u %u %u %u", k, ret,
+			c[0], c[1], c[2], c[3], cases[k].expect[0],
+			cases[k].expect[1], cases[k].expect[2], cases[k].expect[3]);
+	}
+}
+
+/*
+ * The weight of a link, as rte_txweight_weights_from_links() takes it:
+ * net_null ports cannot report a speed that is unknown or none with their
+ * link up, as virtio-net and some PMDs do, so the rule is checked here.
+ */
+static void
+test_link_weight(void)
+{
+	static const struct {
+		uint32_t speed;
+		uint16_t up;
+		uint32_t cap;
+		uint64_t weight;
+	} cases[] = {
+		{ 200000, RTE_ETH_LINK_UP, 0, 200000 },
+		{ 200000, RTE_ETH_LINK_UP, 150000, 150000 },
+		{ 100000, RTE_ETH_LINK_UP, 150000, 100000 },
+		{ 200000, RTE_ETH_LINK_DOWN, 0, 0 },
+		{ 200000, RTE_ETH_LINK_DOWN, 150000, 0 },
+		{ RTE_ETH_SPEED_NUM_UNKNOWN, RTE_ETH_LINK_UP, 0, 0 },
+		{ RTE_ETH_SPEED_NUM_UNKNOWN, RTE_ETH_LINK_UP, 25000, 0 },
+		{ RTE_ETH_SPEED_NUM_NONE, RTE_ETH_LINK_UP, 0, 0 },
+		{ RTE_ETH_SPEED_NUM_NONE, RTE_ETH_LINK_UP, 25000, 0 },
+		{ 1, RTE_ETH_LINK_UP, 0, 1 },
+	};
+	unsigned int k;
+
+	for (k = 0; k < RTE_DIM(cases); k++) {
+		struct rte_eth_link link;
+		uint64_t got;
+
+		memset(&link, 0, sizeof(link));
+		link.link_speed = cases[k].speed;
+		link.link_status = cases[k].up;
+		got = txweight_link_weight(&link, cases[k].cap);
+		TW_CHECK(got == cases[k].weight, "speed %u %s cap %u: weight %"
+			PRIu64 ", want %" PRIu64, cases[k].speed,
+			cases[k].up ? "up" : "down", cases[k].cap, got,
+			cases[k].weight);
+	}
 }
 
 static void
@@ -378,6 +475,8 @@ main(void)
 	test_zero_and_extreme();
 	test_in_place();
 	test_bad_input();
+	test_ties();
+	test_link_weight();
 	test_assign();
 	return tw_finish("test_apportion");
 }

@@ -6,7 +6,8 @@
  * Unit tests of smooth weighted round robin: exact shares in every window
  * of sum(weights) picks, even interleaving, gcd reduction, queue rotation,
  * following the table's weights after an update, a sequence left running
- * by updates that publish the same weights, no port, bad input.
+ * by updates that publish the same weights and restarted by those that
+ * change them, no port, bad input.
  */
 
 #include <errno.h>
@@ -194,6 +195,109 @@ test_same_weights_republished(struct rte_txweight_table *t)
 	}
 }
 
+/*
+ * SWRR as defined, from zero credits: every port earns its weight, the one
+ * with most credit (the first listed among equals) is picked and pays the
+ * sum. Ports of weight 0 are never picked: the credits of the others sum
+ * to the total after they earn, so one of them is above 0.
+ */
+static void
+reference_swrr(const uint64_t *w, unsigned int n, unsigned int picks,
+	uint16_t *seq)
+{
+	int64_t credit[N_PORTS] = { 0 }, total = 0;
+	unsigned int k, i, best;
+
+	for (i = 0; i < n; i++)
+		total += (int64_t)w[i];
+	for (k = 0; k < picks; k++) {
+		best = 0;
+		for (i = 0; i < n; i++) {
+			credit[i] += (int64_t)w[i];
+			if (credit[i] > credit[best])
+				best = i;
+		}
+		credit[best] -= total;
+		seq[k] = (uint16_t)best;
+	}
+}
+
+/*
+ * A change of weights restarts the sequence from zero credits, whichever
+ * way each side picks (from credits, or from a precomputed period): the
+ * picks after the update are exactly those of a fresh state. Left-over
+ * credits from a long period would otherwise keep one port picked (or
+ * starved) for thousands of picks. The cases include ties, where the
+ * first port listed must win in both ways of picking.
+ */
+static void
+test_restart_on_change(struct rte_txweight_table *t)
+{
+	static const struct {
+		uint64_t before[N_PORTS];
+		unsigned int picks_before;
+		uint64_t after[N_PORTS];
+	} cases[] = {
+		{ { 2000, 1, 0, 0 }, 1000, { 1, 1, 0, 0 } },
+		{ { 2000, 1, 0, 0 }, 1500, { 1, 3, 0, 2 } },
+		{ { 5, 3, 0, 0 }, 3, { 600, 600, 7, 0 } },
+		{ { 1000, 999, 7, 3 }, 777, { 1, 1, 1, 1 } },
+		{ { 1, 2, 0, 0 }, 1, { 0, 700, 700, 1 } },
+	};
+	static uint16_t got[4000], want[4000];
+	struct rte_txweight_swrr s;
+	unsigned int c, k;
+
+	for (c = 0; c < RTE_DIM(cases); c++) {
+		TW_CHECK(rte_txweight_table_update(t, ports, cases[c].before, NULL,
+			N_PORTS) >= 0, "case %u: update", c);
+		TW_CHECK(rte_txweight_swrr_init(&s, t) == 0, "init");
+		for (k = 0; k < cases[c].picks_before; k++)
+			(void)rte_txweight_swrr_next(&s);
+		TW_CHECK(rte_txweight_table_update(t, ports, cases[c].after, NULL,
+			N_PORTS) >= 0, "case %u: second update", c);
+		for (k = 0; k < RTE_DIM(got); k++)
+			got[k] = rte_txweight_swrr_next(&s).port_id;
+		reference_swrr(cases[c].after, N_PORTS, RTE_DIM(want), want);
+		for (k = 0; k < RTE_DIM(got) && got[k] == ports[want[k]]; k++)
+			;
+		TW_CHECK(k == RTE_DIM(got), "case %u: pick %u after the change is "
+			"port %u, a fresh state picks port %u", c, k,
+			k < RTE_DIM(got) ? got[k] : 0,
+			k < RTE_DIM(got) ? ports[want[k]] : 0);
+	}
+}
+
+/*
+ * The queue rotation restarts with the weights too: after the ports are
+ * listed in another order, with other queue counts, a pick never names a
+ * queue its port does not have.
+ */
+static void
+test_queues_after_change(struct rte_txweight_table *t)
+{
+	const uint16_t order1[2] = { 0, 1 }, order2[2] = { 1, 0 };
+	const uint16_t nbq1[2] = { 4, 1 }, nbq2[2] = { 1, 4 };
+	const uint64_t w[2] = { 1, 1 };
+	struct rte_txweight_swrr s;
+	unsigned int k, bad = 0;
+
+	TW_CHECK(rte_txweight_table_update(t, order1, w, nbq1, 2) >= 0,
+		"update, ports 0 (4 queues) and 1");
+	rte_txweight_swrr_init(&s, t);
+	for (k = 0; k < 5; k++)
+		(void)rte_txweight_swrr_next(&s);
+	TW_CHECK(rte_txweight_table_update(t, order2, w, nbq2, 2) >= 0,
+		"update, ports 1 and 0 (4 queues)");
+	for (k = 0; k < 40; k++) {
+		struct rte_txweight_target tg = rte_txweight_swrr_next(&s);
+
+		bad += tg.port_id > 1 ||
+			tg.queue_id >= (tg.port_id == 0 ? nbq2[1] : nbq2[0]);
+	}
+	TW_CHECK(bad == 0, "%u of 40 picks name a queue their port lacks", bad);
+}
+
 static void
 test_queue_rotation(struct rte_txweight_table *t)
 {
@@ -300,6 +404,8 @@ main(void)
 		test_follows_table(t);
 		test_same_weights_republished(t);
 		test_queue_rotation(t);
+		test_restart_on_change(t);
+		test_queues_after_change(t);
 		test_largest_weights(t);
 		rte_txweight_table_free(t);
 	}
