@@ -99,3 +99,39 @@ ltb_check_no_drops "$log" "emulated run"
 ltb_check_totals "$csv" "$log" "emulated run"
 lt_expect_grep 'speed from lagspeed \(mlx5_0 port 1, active\)' "$log" \
 	"port 0's speed comes from the plugin"
+
+# A total outage and a recovery, in a run of its own (its drops would
+# fail the checks above): every function down, then mlx5_1 back. While no
+# link is usable the table has no port and packets are counted as
+# dropped; the CSV gives every port weight 0; mlx5_1's return gives it all
+# the traffic.
+log=$LT_DIR/outage.log
+csv=$LT_DIR/outage.csv
+ltb_start outage "$log" \
+	"LAGSPEED=ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1" \
+	-- -d "$LAGSPEED_PLUGIN" --vdev net_null0 --vdev net_null1 -- \
+	--flows 4096 --table-size 1024 --interval-ms 20 --csv "$csv"
+t0=$(ltb_t0 "$log")
+ltb_wait_traffic "$csv" 0.2 100000 30 "outage run: traffic before it"
+lt_ibvsim set mlx5_0 down
+lt_ibvsim set mlx5_1 down
+lt_wait_grep '^\[ *[0-9.]+ s\] rebalance \(.*\): table v[0-9]+, no port has a '\
+'usable link: packets are dropped$' "$log" 10 "every link down: said"
+down=$(ltb_since "$t0" "$EPOCHREALTIME")
+sleep 0.2
+lt_ibvsim set mlx5_1 up
+lt_wait_grep '^\[ *[0-9.]+ s\] rebalance \(LSC on port 1\): table v[0-9]+, '\
+'[0-9]+ entries moved$' "$log" 10 "mlx5_1 back: the table has a port again"
+back=$(ltb_since "$t0" "$EPOCHREALTIME")
+ltb_wait_traffic "$csv" "$back" 100000 30 "outage run: traffic after it"
+ltb_stop "$LTB_PID" "$log" "outage run"
+[ "$(ltb_weights_at "$csv" "$down")" = "0 0" ] ||
+	lt_fail "weights during the outage: $(ltb_weights_at "$csv" "$down")"
+lt_ok "CSV weights 0 0 during the outage"
+[ "$(ltb_weights_at "$csv" "$back")" = "0 100000" ] ||
+	lt_fail "weights after mlx5_1 came back: $(ltb_weights_at "$csv" "$back")"
+lt_ok "CSV weights 0 100000 after mlx5_1 came back"
+lt_expect_grep 'no-port drops [1-9][0-9]*,' "$log" \
+	"outage run: packets without a port counted as dropped"
+ltb_check_totals "$csv" "$log" "outage run"
+

@@ -38,9 +38,11 @@ bad --cap 0:
 bad --cap 9:1000
 bad --cap 0:100 --cap 0:5000
 bad --cap +0:100
+bad --cap 0:0
 bad --flows ' 10'
 bad --table-size 100
 bad --interval-ms 5
+bad --interval-ms 60001
 bad --duration -1
 bad --duration 2x
 bad stray-argument

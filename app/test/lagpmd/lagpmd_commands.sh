@@ -20,6 +20,7 @@ show port speed all
 show txq map
 set burst 16
 set burst 0
+set burst 513
 set txpkts 20
 set txpkts 128
 set fwd io
@@ -31,6 +32,8 @@ show port info x
 foo bar
 txq rebalance weights 0:3,1:1
 show txq map
+txq rebalance weights 1:2
+show txq map
 txq rebalance weights 0:0,1:0
 txq rebalance weights 5:1
 txq rebalance weights 0:1,0:2
@@ -41,10 +44,13 @@ txq rebalance weights 0:1x
 txq rebalance weights +0:5
 txq rebalance weights 0:+5
 txq rebalance weights 0:4503599627370496,1:1
+txq rebalance weights 0:99999999999999999999
+txq rebalance weights 99999999999999999999:1
 txq rebalance cap 0:5000
 show txq map
 txq rebalance cap 0:5000,1:1
 txq rebalance cap 0:0
+txq rebalance cap 0:4294967296
 txq rebalance auto maybe
 txq rebalance auto on
 txq rebalance auto off
@@ -53,6 +59,7 @@ start
 start
 sleep 200
 clear port stats all
+clear port stats 65536
 show port stats 0
 sleep 100
 stop
@@ -78,20 +85,26 @@ lt_expect_grep '^port 0  speed 10000  weight 10000  txqs 2  share 50.0%$' \
 lt_expect_grep '^  lcore 1  port 1  txq 1  slots 60  share 25.0%$' \
 	"$out" "txq map per lcore and queue"
 lt_expect_grep '^Number of packets per burst set to 16$' "$out" "set burst"
-lt_expect_grep '^nb pkt per burst must be >= 1 and <= 512$' "$out" "set burst 0 rejected"
+[ "$(grep -c '^nb pkt per burst must be >= 1 and <= 512$' "$out")" -eq 2 ] ||
+	lt_fail "set burst 0 and 513: not both rejected"
+lt_ok "set burst 0 and 513 rejected"
 lt_expect_grep '^total packet length=20 < 42 - give up$' "$out" "short txpkts rejected"
 lt_expect_grep '^Set io packet forwarding mode$' "$out" "set fwd io"
 lt_expect_grep '^Set txonly packet forwarding mode$' "$out" "set fwd txonly"
 lt_expect_grep '^Invalid port 9$' "$out" "invalid port"
 lt_expect_grep '^The valid ports array is \[ 0 1 \]$' "$out" "valid ports listed"
 lt_expect_grep '^Command not found$' "$out" "unknown command"
-# Each malformed command of the script gives exactly one line (ten in all).
+# Each malformed command of the script gives exactly one line (fourteen in
+# all, four of them numbers out of range: a weight and a port past 2^64, a
+# cap past 2^32, a port past 2^16).
 bad_args=$(grep -c '^Bad arguments$' "$out")
-[ "$bad_args" -eq 10 ] ||
-	lt_fail "malformed arguments: $bad_args 'Bad arguments', expected 10"
+[ "$bad_args" -eq 14 ] ||
+	lt_fail "malformed arguments: $bad_args 'Bad arguments', expected 14"
 lt_ok "malformed arguments rejected"
 lt_expect_grep '^port 0  speed 10000  weight 3  txqs 2  share 75.0%$' \
 	"$out" "manual weights 3:1"
+lt_expect_grep '^port 0  speed 10000  weight 3  txqs 2  share 60.0%$' \
+	"$out" "weights for port 1 alone: port 0 keeps its weight"
 lt_expect_grep '^Every weight is zero: TX map unchanged$' "$out" "all-zero weights rejected"
 lt_expect_grep '^txq rebalance failed: the weights add up to more than 4503599627370496$' \
 	"$out" "weights over lib/txweight's sum limit (2^52) rejected"

@@ -8,7 +8,9 @@
 # - txq rebalance speed gives TX shares 2:1 (within 2 points over 1 s);
 # - with auto on, a PF of the LAG going down while forwarding runs prints
 #   testpmd's LSC line, rebalances by itself, and the shares become 1:1;
-# - a port whose function goes down stops getting TX;
+# - a port whose function goes down stops getting TX, and is shown down;
+# - with every link down the map stays, and lagpmd started so sends
+#   equally;
 # - no packet is lost or duplicated across it all.
 
 . "$LAGSPEED_TEST_LIB"
@@ -53,7 +55,17 @@ lt_wait_grep '^txq rebalance by speed \(auto, port 1 link state change\): '\
 lp_cmd "show port stats all" \
 	"sleep 300" \
 	"show port stats all" \
-	"stop"
+	"stop" \
+	"show port speed all" \
+	"show txq map"
+lt_wait_grep '^port 1  speed 0  weight 0  txqs 0  share 0\.0%$' "$out" 10 \
+	"txq map: port 1 down"
+
+# Then port 0's too: no link is usable, the map stays as it was (sending
+# nowhere would lose every packet).
+lt_ibvsim set mlx5_0 down
+lt_wait_grep '^No port has a usable link: TX map unchanged$' "$out" 10 \
+	"every link down: map kept"
 lp_finish 20
 
 lt_expect_grep '^port 0  speed 200000 Mbps  link up  pmd-speed 10000 Mbps  '\
@@ -77,3 +89,16 @@ lt_expect_grep '^port 0  speed 100000  weight 100000  txqs 1  share 50\.0%$' "$o
 	"txq map after the PF went down"
 LP_SNAP=6 lp_expect_shares "$out" "port 1 down" 100 0
 lp_expect_tx_adds_up "$out" "live rebalance on LSC"
+lt_expect_grep '^port 1  speed 0 Mbps  link down  pmd-speed 10000 Mbps  '\
+'source lagspeed \(mlx5_1 port 1\)' "$out" "show port speed: port 1 down"
+
+# Started with every link down: each port gets an equal weight, so that
+# forwarding still runs.
+out2=$LT_DIR/out2.txt
+rm -f "$LT_DIR/cmd.fifo"
+lp_start "$out2" alldown -d "$LAGSPEED_PLUGIN" --vdev net_null0 --vdev net_null1 \
+	-- --disable-link-check
+lp_cmd "show txq map"
+lp_finish 20
+lt_expect_grep '^port 0  speed 0  weight 1  txqs 1  share 50\.0%$' "$out2" \
+	"every link down at start: equal weights"
