@@ -168,6 +168,49 @@ for bad_rec in "../../x:" "a/b:" "ok:nosuch"; do
 	lt_expect_grep 'corrupt model' "$LT_DIR/err" "model with device '$bad_rec' refused"
 done
 
+# A model file one byte longer than its records, and a group whose PF-up
+# bits name a PF it does not have, are corrupt too. Both are made from a
+# real model: a group of 2 PFs, its pf_up_mask at byte 32 + 136.
+mkdir "$LT_DIR/real"
+"$IBVSIM_CTL" --dir "$LT_DIR/real" group p --pf 1000,2000 ||
+	lt_fail "group in a fresh directory"
+cp "$LT_DIR/real/model" "$LT_DIR/corrupt/model"
+"$IBVSIM_CTL" --dir "$LT_DIR/corrupt" show >/dev/null ||
+	lt_fail "a copy of a real model refused"
+printf 'x' >>"$LT_DIR/corrupt/model"
+"$IBVSIM_CTL" --dir "$LT_DIR/corrupt" show 2>"$LT_DIR/err" &&
+	lt_fail "model with a trailing byte accepted"
+lt_expect_grep 'corrupt model' "$LT_DIR/err" "model with a trailing byte refused"
+python3 - "$LT_DIR/real/model" "$LT_DIR/corrupt/model" <<'EOF'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+assert struct.unpack_from("<I", data, 32 + 136)[0] == 3, "layout changed?"
+struct.pack_into("<I", data, 32 + 136, 7)
+open(sys.argv[2], "wb").write(data)
+EOF
+"$IBVSIM_CTL" --dir "$LT_DIR/corrupt" show 2>"$LT_DIR/err" &&
+	lt_fail "PF 2 up in a group of 2 PFs accepted"
+lt_expect_grep 'corrupt model' "$LT_DIR/err" "PF-up bits past the group's PFs refused"
+
+# No command (with or without --dir): the usage on stderr, status 1.
+for args in "" "--dir $LT_DIR/real"; do
+	rc=0
+	# shellcheck disable=SC2086 # the arguments are split on purpose
+	"$IBVSIM_CTL" $args >"$LT_DIR/out" 2>"$LT_DIR/err" || rc=$?
+	[ "$rc" -eq 1 ] || lt_fail "no command ($args): exit status $rc, want 1"
+	lt_expect_grep '^usage: ibvsim-ctl' "$LT_DIR/err" "no command ($args): usage"
+done
+
+# The longest name (63 characters) is accepted; 64 are refused (above).
+name63=$(printf 'n%.0s' {1..63})
+"$IBVSIM_CTL" --dir "$LT_DIR/real" group "$name63" --pf 1000 ||
+	lt_fail "a group name of 63 characters refused"
+"$IBVSIM_CTL" --dir "$LT_DIR/real" device "$name63" --group "$name63" ||
+	lt_fail "a device name of 63 characters refused"
+"$IBVSIM_CTL" --dir "$LT_DIR/real" show | grep -q "^$name63 " ||
+	lt_fail "names of 63 characters not shown"
+lt_ok "names of 63 characters accepted"
+
 # A refused command line creates nothing, not even in an empty directory.
 mkdir "$LT_DIR/empty"
 for args in "group x --pf abc" "device d --speed 0" "pf g 99 down" \

@@ -34,7 +34,7 @@ check_port_events_only(struct ibv_context *ctx, const char *ibdev)
 int
 main(void)
 {
-	struct ibv_context *vf, *leg, *old, *fixed, *dual;
+	struct ibv_context *vf, *leg, *old, *fixed, *dual, *uneq;
 	uint64_t speed = 7;
 	int ret;
 
@@ -99,6 +99,30 @@ main(void)
 	ret = V.query_port_speed(dual, 3, &speed);
 	T_CHECK(ret == EINVAL, "port 3 of 2: %d", ret);
 	t_expect_no_event(vf, "another device's state");
+
+	/*
+	 * The classic ibv_query_port() gives one link: that of the first PF
+	 * up, not always PF 0's (PFs of unequal speeds: 100G and 25G).
+	 */
+	T_CTL("group", "u", "--pf", "100000,25000");
+	T_CTL("device", "uneq", "--group", "u", "--legacy");
+	uneq = t_open("uneq");
+	T_CHECK(uneq != NULL, "open uneq: %s", strerror(errno));
+	if (uneq != NULL) {
+		struct ibv_port_attr attr;
+
+		T_CHECK(V.query_port(uneq, 1, &attr) == 0 &&
+				attr.active_width == 2 && attr.active_speed == 32,
+				"PF 0 up: 4x EDR (100G), got width %u speed %u",
+				attr.active_width, attr.active_speed);
+		T_CTL("pf", "u", "0", "down");
+		T_CHECK(V.query_port(uneq, 1, &attr) == 0 &&
+				attr.active_width == 1 && attr.active_speed == 32,
+				"PF 0 down: PF 1's 1x EDR (25G), got width %u speed %u",
+				attr.active_width, attr.active_speed);
+		t_expect_no_event(uneq, "legacy: no event for a PF");
+		V.close_device(uneq);
+	}
 
 	T_CHECK(V.unacked_events() == 0, "all acked");
 	V.close_device(vf);
