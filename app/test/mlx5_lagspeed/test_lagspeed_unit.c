@@ -137,6 +137,47 @@ test_config_bad(void)
 	}
 }
 
+/*
+ * Names and paths at their buffers' sizes: the longest that fits (with its
+ * terminating NUL) is taken whole, one more is refused, never truncated.
+ */
+static void
+test_config_lengths(void)
+{
+	static char str[PATH_MAX + 64];
+	struct lagspeed_config cfg;
+	const size_t eth_max = sizeof(cfg.binds[0].ethdev) - 1;
+	const size_t ib_max = sizeof(cfg.binds[0].ibdev) - 1;
+	const size_t path_max = sizeof(cfg.ibverbs) - 1;
+	char err[256];
+	int len;
+
+	len = snprintf(str, sizeof(str), "bind=%0*d@mlx5_0:1", (int)eth_max, 0);
+	CHECK(lagspeed_config_parse(str, &cfg, err, sizeof(err)) == 0 &&
+		strlen(cfg.binds[0].ethdev) == eth_max);
+	snprintf(str, sizeof(str), "bind=%0*d@mlx5_0:1", (int)eth_max + 1, 0);
+	expect_bad(str, "bad ethdev name");
+
+	len = snprintf(str, sizeof(str), "bind=net_null0@%0*d:1", (int)ib_max, 0);
+	CHECK(lagspeed_config_parse(str, &cfg, err, sizeof(err)) == 0 &&
+		strlen(cfg.binds[0].ibdev) == ib_max);
+	snprintf(str, sizeof(str), "bind=net_null0@%0*d:1", (int)ib_max + 1, 0);
+	expect_bad(str, "bad IB device name");
+
+	/* "/" and path_max - 1 more: path_max characters, the longest path */
+	len = snprintf(str, sizeof(str), "ibverbs=/");
+	memset(str + len, 'a', path_max - 1);
+	str[len + path_max - 1] = '\0';
+	CHECK(lagspeed_config_parse(str, &cfg, err, sizeof(err)) == 0 &&
+		strlen(cfg.ibverbs) == path_max);
+	len = snprintf(str, sizeof(str), "sysfs=/");
+	memset(str + len, 'a', path_max);
+	str[len + path_max] = '\0';
+	snprintf(err, sizeof(err), "sysfs=: bad path (%zu characters, at most "
+		"%zu)", path_max + 1, path_max);
+	expect_bad(str, err);
+}
+
 /* ---- units, limits, link rewriting ----------------------------------- */
 
 static void
@@ -515,6 +556,7 @@ main(void)
 	}
 	test_config_good();
 	test_config_bad();
+	test_config_lengths();
 	test_link_model();
 	test_coalescing();
 	test_sysfs();

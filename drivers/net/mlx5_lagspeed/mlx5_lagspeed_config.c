@@ -94,12 +94,19 @@ static int
 lagspeed_config_path(const char *key, const char *value, char *dst,
 	size_t dst_len, char *err, size_t err_len)
 {
-	if (value == NULL || value[0] == '\0' || strlen(value) >= dst_len) {
-		snprintf(err, err_len, "%s=%s: bad path", key,
-			value != NULL ? value : "");
+	size_t len = value != NULL ? strlen(value) : 0;
+
+	if (len == 0) {
+		snprintf(err, err_len, "%s=: bad path (empty)", key);
 		return -EINVAL;
 	}
-	strcpy(dst, value);
+	/* Said by its length: the path itself would fill the message. */
+	if (len >= dst_len) {
+		snprintf(err, err_len, "%s=: bad path (%zu characters, at most "
+			"%zu)", key, len, dst_len - 1);
+		return -EINVAL;
+	}
+	memcpy(dst, value, len + 1);
 	return 0;
 }
 
