@@ -569,7 +569,9 @@ scenario_faults(void)
 	must(ibvsim_pf_set(sim, "g", 0, false), "pf 0 down");
 	expect_change("queries again after EIO", &count, 50000, true);
 	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0 &&
-		info.state == RTE_PMD_MLX5_LAGSPEED_ACTIVE, "active again");
+		info.state == RTE_PMD_MLX5_LAGSPEED_ACTIVE && info.last_error == 0,
+		"active again: state %s error %d", state_name(info.state),
+		info.last_error);
 
 	/* Fatal: detached, back to the PMD's own speed, one callback. */
 	must(ibvsim_fault(sim, "mlx5_0", "fatal", 0), "fatal");
@@ -580,8 +582,9 @@ scenario_faults(void)
 		"fatal: %u Mb/s, want the PMD's 10000", link.link_speed);
 	CHECK(contexts_become("mlx5_0", 0), "fatal: context still open");
 	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0 &&
-		info.state == RTE_PMD_MLX5_LAGSPEED_DETACHED,
-		"fatal: state %s", state_name(info.state));
+		info.state == RTE_PMD_MLX5_LAGSPEED_DETACHED &&
+		info.last_error == ENODEV, "fatal: state %s error %d",
+		state_name(info.state), info.last_error);
 	/* Nothing more from that device. */
 	must(ibvsim_fault(sim, "mlx5_0", "clear", 0), "clear");
 	must(ibvsim_pf_set(sim, "g", 0, true), "pf 0 up");
@@ -627,6 +630,11 @@ scenario_faults(void)
 		" LSC, %u Mb/s", lsc_count(PORT_PLAIN) - count,
 		link_of(PORT_PLAIN).link_speed);
 	printf("ok: no LSC for a change the application cannot see\n");
+
+	/* Port ids past the ethdev array: no port, never read out of it. */
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(RTE_MAX_ETHPORTS, &info) ==
+		-ENODEV && rte_pmd_mlx5_lagspeed_info_get_dyn(UINT16_MAX,
+		&info) == -ENODEV, "port ids out of range: not -ENODEV");
 
 }
 

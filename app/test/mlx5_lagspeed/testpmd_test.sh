@@ -76,7 +76,7 @@ expect_lsc 1 "one PF down"
 expect_show 0 "up 100 Gbps" "one PF down"
 
 if [ -n "${DPDK_TELEMETRY:-}" ] && command -v python3 >/dev/null; then
-	tel=$(printf '/lagspeed/ports\n/lagspeed/port,0\n' |
+	tel=$(printf '/lagspeed/ports\n/lagspeed/port,0\n/lagspeed/port,7\n/lagspeed/port,0x\n' |
 		timeout 10 python3 "$DPDK_TELEMETRY" -f "$prefix" 2>&1)
 	echo "$tel" > "$LT_DIR/telemetry.out"
 	lt_expect_grep '"/lagspeed/ports": \[0, 1\]|"/lagspeed/ports": \[\s*0,\s*1\s*\]' \
@@ -86,6 +86,10 @@ if [ -n "${DPDK_TELEMETRY:-}" ] && command -v python3 >/dev/null; then
 			'"lsc_callbacks": 1' '"changes": 1'; do
 		lt_expect_grep "$kv" "$LT_DIR/telemetry.out" "telemetry $kv"
 	done
+	# A port the plugin does not extend, and a malformed id: no answer.
+	[ "$(grep -c '"/lagspeed/port": null' "$LT_DIR/telemetry.out")" -eq 2 ] ||
+		lt_fail "telemetry: /lagspeed/port,7 and ,0x answered"
+	lt_ok "telemetry: /lagspeed/port,7 and ,0x refused"
 fi
 
 ctl pf g 0 down
