@@ -414,6 +414,68 @@ scenario_close_race(void)
 		rounds);
 }
 
+/*
+ * An application whose LSC callback removes the very port it is called
+ * for, on the interrupt thread that raises the event (the guide allows
+ * it). The plugin's DESTROY handling must not wait there for the raise
+ * that runs the callback: the removal returns, the port is forgotten,
+ * and the interrupt thread goes on serving port 0.
+ */
+static int removed_in_cb; /* 1: removed, -1: the removal failed */
+
+static int
+on_lsc_remove(uint16_t port_id, enum rte_eth_event_type event,
+	void *cb_arg, void *ret_param)
+{
+	struct rte_eth_dev_info dinfo;
+
+	(void)event;
+	(void)cb_arg;
+	(void)ret_param;
+	__atomic_store_n(&removed_in_cb, rte_eth_dev_stop(port_id) == 0 &&
+		rte_eth_dev_info_get(port_id, &dinfo) == 0 &&
+		rte_dev_remove(dinfo.device) == 0 ? 1 : -1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void
+scenario_remove_in_callback(void)
+{
+	struct rte_pmd_mlx5_lagspeed_info info;
+	uint64_t count = lsc_count(PORT_EXT), deadline;
+	struct rte_eth_conf conf;
+	uint16_t port;
+
+	if (rte_dev_probe("net_null3") != 0 ||
+			rte_eth_dev_get_port_by_name("net_null3", &port) != 0) {
+		CHECK(0, "remove in callback: hotplug net_null3");
+		return;
+	}
+	/* Started: the plugin raises LSC on started ports only. */
+	memset(&conf, 0, sizeof(conf));
+	CHECK(rte_eth_dev_configure(port, 0, 1, &conf) == 0 &&
+		rte_eth_tx_queue_setup(port, 0, 64, rte_socket_id(), NULL) == 0 &&
+		rte_eth_dev_start(port) == 0, "remove in callback: start");
+	__atomic_store_n(&removed_in_cb, 0, __ATOMIC_RELAXED);
+	rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC,
+		on_lsc_remove, NULL);
+	must(ibvsim_pf_set(sim, "g", 1, false), "pf 1 down");
+	deadline = now_ns() + UINT64_C(3000000000) * slow;
+	while (__atomic_load_n(&removed_in_cb, __ATOMIC_ACQUIRE) == 0 &&
+			now_ns() < deadline)
+		usleep(1000);
+	CHECK(__atomic_load_n(&removed_in_cb, __ATOMIC_ACQUIRE) == 1,
+		"remove in callback: %s",
+		removed_in_cb == 0 ? "did not return" : "failed");
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(port, &info) == -ENODEV,
+		"remove in callback: port not forgotten");
+	must(ibvsim_pf_set(sim, "g", 1, true), "pf 1 up");
+	CHECK(wait_count(PORT_EXT, count + 2, 3000) &&
+		link_of(PORT_EXT).link_speed == 200000,
+		"remove in callback: port 0 no longer served");
+	printf("ok: a callback removes its own port\n");
+}
+
 /* A port probed after rte_eal_init(), then removed. */
 static void
 scenario_hotplug(void)
@@ -535,6 +597,7 @@ scenario_lsc(void)
 
 	scenario_hotplug();
 	scenario_close_race();
+	scenario_remove_in_callback();
 	scenario_fork();
 }
 
