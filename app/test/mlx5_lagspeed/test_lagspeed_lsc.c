@@ -795,8 +795,9 @@ scenario_order_detach(struct rte_mempool *mp)
 {
 	uint16_t bond = port_named(BOND2), member = port_named(BOND2_MEMBER_B);
 	struct rte_pmd_mlx5_lagspeed_info info;
+	uint64_t count, deadline, raised;
 	struct rte_eth_conf conf;
-	uint64_t count, deadline;
+	unsigned int i;
 
 	memset(&conf, 0, sizeof(conf));
 	if (bond >= RTE_MAX_ETHPORTS || member >= RTE_MAX_ETHPORTS ||
@@ -830,6 +831,16 @@ scenario_order_detach(struct rte_mempool *mp)
 	CHECK(link_of(bond).link_speed == 20000 && info.pmd_speed == 10000,
 		"one member: %u Mb/s, PMD %u", link_of(bond).link_speed,
 		info.pmd_speed);
+	/*
+	 * Each read calls the bond's link_update, which writes its 10000
+	 * again: every read must still give the effective speed.
+	 */
+	for (i = 0; i < 5; i++) {
+		uint32_t speed = link_of(bond).link_speed;
+
+		CHECK(speed == 20000, "one member, read %u: %u Mb/s", i, speed);
+		usleep(10000);
+	}
 
 	/* Both again: the bond writes 20000 itself. */
 	CHECK(rte_eth_dev_start(member) == 0, "start %s", BOND2_MEMBER_B);
@@ -839,6 +850,8 @@ scenario_order_detach(struct rte_mempool *mp)
 		link_of(bond).link_speed);
 
 	count = lsc_count(bond);
+	raised = rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) == 0 ?
+		info.lsc_callbacks : UINT64_MAX;
 	must(ibvsim_fault(sim, "mlx5_3", "fatal", 0), "fatal on mlx5_3");
 	deadline = now_ns() + UINT64_C(3000000000) * slow;
 	while ((rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) != 0 ||
@@ -852,6 +865,10 @@ scenario_order_detach(struct rte_mempool *mp)
 	usleep(200000 * slow);
 	CHECK(lsc_count(bond) == count, "detached: %" PRIu64 " LSC for a "
 		"link that did not change", lsc_count(bond) - count);
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) == 0 &&
+		info.lsc_callbacks == raised, "detached: lsc_callbacks %" PRIu64
+		", was %" PRIu64 ": counts an LSC not raised", info.lsc_callbacks,
+		raised);
 	printf("ok: detached, the bond's speed as it reports it now\n");
 	rte_eth_dev_stop(bond);
 	rte_eth_dev_close(bond);
