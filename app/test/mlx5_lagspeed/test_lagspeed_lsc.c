@@ -636,6 +636,20 @@ scenario_faults(void)
 		"active again: state %s error %d", state_name(info.state),
 		info.last_error);
 
+	/*
+	 * A stop and a start: net_null rewrites the link's state alone, so
+	 * the speed it leaves in dev_link is the plugin's, not to be learnt
+	 * as the PMD's own (a detach would give it back).
+	 */
+	CHECK(rte_eth_dev_stop(PORT_EXT) == 0 && !link_of(PORT_EXT).link_status,
+		"stop: link still up");
+	CHECK(rte_eth_dev_start(PORT_EXT) == 0 &&
+		link_of(PORT_EXT).link_speed == 50000, "start: %u Mb/s",
+		link_of(PORT_EXT).link_speed);
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_EXT, &info) == 0 &&
+		info.pmd_speed == 10000, "after a stop and a start: the PMD's "
+		"speed taken as %u Mb/s", info.pmd_speed);
+
 	/* Fatal: detached, back to the PMD's own speed, one callback. */
 	must(ibvsim_fault(sim, "mlx5_0", "fatal", 0), "fatal");
 	count++;
