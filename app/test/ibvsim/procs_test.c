@@ -412,6 +412,14 @@ refused_for_another_user(void)
 			status, out);
 	status = ctl_as_other(out, sizeof(out), "fault", "vf0", "clear", NULL);
 	T_CHECK(status == 0, "clear: exit %d, '%s'", status, out);
+	/* A fatal error sends DEVICE_FATAL, though no speed moves. */
+	status = ctl_as_other(out, sizeof(out), "fault", "vf0", "fatal", NULL);
+	T_CHECK(status == 1 && strstr(out, "Permission denied") != NULL,
+			"a fatal error the context would miss: exit %d, '%s'",
+			status, out);
+	T_CHECK(!t_readable(ctx, 200), "an event for a refused fatal error");
+	T_CHECK(t_speed(ctx, 1) == 500, "after a refused fatal error: %lu",
+			(unsigned long)t_speed(ctx, 1));
 	if (!root)
 		own_fifo_mode(dir, 0600);
 	T_CHECK(V.close_device(ctx) == 0, "close");
