@@ -23,13 +23,20 @@ lt_ibvsim group lag1 --pf 100000 --max 100000
 lt_ibvsim device mlx5_0 --group lag0 --type vf
 lt_ibvsim device mlx5_1 --group lag1 --type vf
 
-log=$LT_DIR/lsc.log
-csv=$LT_DIR/lsc.csv
-ltb_start lsc "$log" \
-	"LAGSPEED=ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1" \
-	-- -d "$LAGSPEED_PLUGIN" --vdev net_null0 --vdev net_null1 -- \
-	--flows 4096 --table-size 1024 --interval-ms 20 --csv "$csv"
-t0=$(ltb_t0 "$log")
+# start_run TAG: the example on the emulated host, with the plugin, a row
+# every 20 ms in $LT_DIR/TAG.csv and its output in $LT_DIR/TAG.log (set
+# as log and csv); t0 is its t=0.
+start_run() {
+	log=$LT_DIR/$1.log
+	csv=$LT_DIR/$1.csv
+	ltb_start "$1" "$log" \
+		"LAGSPEED=ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1" \
+		-- -d "$LAGSPEED_PLUGIN" --vdev net_null0 --vdev net_null1 -- \
+		--flows 4096 --table-size 1024 --interval-ms 20 --csv "$csv"
+	t0=$(ltb_t0 "$log")
+}
+
+start_run lsc
 
 lt_expect_grep 'port 0: speed 200000 Mb/s, weight 200000' "$log" \
 	"port 0 starts at lag0's 2 x 100G"
@@ -105,13 +112,7 @@ lt_expect_grep 'speed from lagspeed \(mlx5_0 port 1, active\)' "$log" \
 # link is usable the table has no port and packets are counted as
 # dropped; the CSV gives every port weight 0; mlx5_1's return gives it all
 # the traffic.
-log=$LT_DIR/outage.log
-csv=$LT_DIR/outage.csv
-ltb_start outage "$log" \
-	"LAGSPEED=ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1" \
-	-- -d "$LAGSPEED_PLUGIN" --vdev net_null0 --vdev net_null1 -- \
-	--flows 4096 --table-size 1024 --interval-ms 20 --csv "$csv"
-t0=$(ltb_t0 "$log")
+start_run outage
 ltb_wait_traffic "$csv" 0.2 100000 30 "outage run: traffic before it"
 lt_ibvsim set mlx5_0 down
 lt_ibvsim set mlx5_1 down
