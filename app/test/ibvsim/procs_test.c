@@ -77,6 +77,24 @@ child(int ready_fd)
 }
 
 /*
+ * fork() with stdio flushed first, so that nothing buffered is written
+ * twice, and with a pipe made before it when fds is not NULL, for the two
+ * sides to talk through. The child's pid; 0 in the child.
+ */
+static pid_t
+fork_flushed(int *fds)
+{
+	pid_t pid;
+
+	if (fds != NULL)
+		T_CHECK(pipe(fds) == 0, "pipe");
+	fflush(NULL);
+	pid = fork();
+	T_CHECK(pid >= 0, "fork");
+	return pid;
+}
+
+/*
  * A child that opens a context of ibdev and is killed from outside with
  * it open: nothing of it runs at exit, as in a crash. Its pid.
  */
@@ -87,10 +105,7 @@ open_and_die(const char *ibdev)
 	pid_t pid;
 	char c = 'r';
 
-	T_CHECK(pipe(ready) == 0, "pipe");
-	fflush(NULL);
-	pid = fork();
-	T_CHECK(pid >= 0, "fork");
+	pid = fork_flushed(ready);
 	if (pid == 0) {
 		close(ready[0]);
 		if (t_open(ibdev) == NULL || write(ready[1], &c, 1) != 1)
@@ -161,9 +176,7 @@ fork_and_contexts(void)
 
 	ctx = t_open("vf0");
 	T_CHECK(ctx != NULL, "open: %s", strerror(errno));
-	fflush(NULL);
-	pid = fork();
-	T_CHECK(pid >= 0, "fork");
+	pid = fork_flushed(NULL);
 	if (pid == 0)
 		_exit(V.close_device(ctx) == 0 ? 0 : 1);
 	T_CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
@@ -178,10 +191,7 @@ fork_and_contexts(void)
 			(unsigned long)t_speed(ctx, 1));
 	T_CHECK(V.close_device(ctx) == 0, "close");
 
-	T_CHECK(pipe(ready) == 0, "pipe");
-	fflush(NULL);
-	pid = fork();
-	T_CHECK(pid >= 0, "fork");
+	pid = fork_flushed(ready);
 	if (pid == 0) {
 		/* The opener: open, hand the context to a child, exit. */
 		struct ibv_context *kept = t_open("vf0");
@@ -298,10 +308,7 @@ ctl_as_other(char *out, size_t out_len, const char *arg, ...)
 	for (; arg != NULL && n < 7; arg = va_arg(ap, const char *))
 		argv[n++] = arg;
 	va_end(ap);
-	T_CHECK(pipe(pipe_fd) == 0, "pipe");
-	fflush(NULL);
-	pid = fork();
-	T_CHECK(pid >= 0, "fork");
+	pid = fork_flushed(pipe_fd);
 	if (pid == 0) {
 		const char *ctl = getenv("IBVSIM_CTL");
 
@@ -461,10 +468,7 @@ main(void)
 	T_CTL("group", "g", "--pf", "25000,25000", "--max", "100000");
 	T_CTL("device", "vf0", "--group", "g");
 
-	T_CHECK(pipe(ready) == 0, "pipe");
-	fflush(NULL);
-	pid = fork();
-	T_CHECK(pid >= 0, "fork");
+	pid = fork_flushed(ready);
 	if (pid == 0) {
 		close(ready[0]);
 		child(ready[1]);
