@@ -206,9 +206,11 @@ void rte_txweight_table_free(struct rte_txweight_table *table);
  * @param weights
  *   n weights (0: the port gets no entry).
  * @param nb_queues
- *   n per-port TX queue counts (each >= 1), or NULL (one queue each).
- *   A port with a non-zero weight must have at least that many TX queues
- *   configured (rte_eth_dev_configure()) when the table is updated.
+ *   n per-port TX queue counts, or NULL (one queue each). Each is at
+ *   least 1, except for a port of weight 0, which gets no entry and may
+ *   be given 0 (as rte_txweight_apportion() gives it). A port with a
+ *   non-zero weight must have at least that many TX queues configured
+ *   (rte_eth_dev_configure()) when the table is updated.
  * @param n
  *   Number of ports, 1..RTE_TXWEIGHT_MAX_PORTS.
  * @return

@@ -228,10 +228,12 @@ check_update_args(const struct rte_txweight_table *table,
 			return -EINVAL;
 		}
 		seen[port_ids[i]] = true;
-		if (nb_queues != NULL && (nb_queues[i] == 0 ||
+		/* A port of weight 0 gets no entry: it may have no queue. */
+		if (nb_queues != NULL && ((nb_queues[i] == 0 && weights[i] != 0) ||
 				nb_queues[i] > RTE_MAX_QUEUES_PER_PORT)) {
-			UPDATE_ERR("%s: port %u: %u TX queues (1..%u)", table->name,
-				port_ids[i], nb_queues[i], RTE_MAX_QUEUES_PER_PORT);
+			UPDATE_ERR("%s: port %u: %u TX queues (1..%u; 0 only at "
+				"weight 0)", table->name, port_ids[i], nb_queues[i],
+				RTE_MAX_QUEUES_PER_PORT);
 			return -EINVAL;
 		}
 		if (weights[i] != 0 && check_configured_queues(table, port_ids[i],
@@ -351,8 +353,11 @@ choose_queues(uint32_t *next, const uint32_t *cur, const uint8_t *owner,
 	for (i = 0; i < n; i++) {
 		fill[i].nb_queues = nb_queues != NULL ? nb_queues[i] : 1;
 		fill[i].count = &queue_count[total_queues];
-		fill[i].floor = counts[i] / fill[i].nb_queues;
-		fill[i].extra_left = counts[i] % fill[i].nb_queues;
+		/* No queue: weight 0, so no entry (check_update_args()). */
+		fill[i].floor = fill[i].nb_queues != 0 ?
+			counts[i] / fill[i].nb_queues : 0;
+		fill[i].extra_left = fill[i].nb_queues != 0 ?
+			counts[i] % fill[i].nb_queues : 0;
 		fill[i].cursor = 0;
 		total_queues += fill[i].nb_queues;
 	}

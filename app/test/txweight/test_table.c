@@ -200,6 +200,26 @@ test_fresh_and_bad_update(void)
 	TW_CHECK(ret == 32 && rte_txweight_table_count(t, ports, 2, counts) == 0 &&
 		counts[0] == 64, "weight 0 with too many queues: %d, %u entries on "
 		"port 0", ret, counts[0]);
+	/*
+	 * Nor to a queue at all: queue counts apportioned by weight give a
+	 * port of weight 0 none. Port 0's 64 entries spread over its two.
+	 */
+	{
+		const uint16_t q_two_none[2] = { 2, 0 };
+		unsigned int on_queue[2] = { 0, 0 }, h;
+
+		ret = rte_txweight_table_update(t, ports, w_first_only,
+			q_two_none, 2);
+		snapshot(t, 64, after);
+		for (h = 0; h < 64; h++)
+			if (after[h].port_id == ports[0] && after[h].queue_id < 2)
+				on_queue[after[h].queue_id]++;
+		TW_CHECK(ret >= 0 && on_queue[0] == 32 && on_queue[1] == 32,
+			"weight 0 with 0 queues: %d, port 0 queues %u/%u of 64",
+			ret, on_queue[0], on_queue[1]);
+		TW_CHECK(rte_txweight_table_update(t, ports, w, q_two_none, 2) ==
+			-EINVAL, "0 queues for a port of weight 1");
+	}
 	rte_txweight_table_free(t);
 }
 
