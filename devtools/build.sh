@@ -14,7 +14,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 run_tests=0
-[ "${1:-}" = --test ] && run_tests=1
+case "$*" in
+"") ;;
+--test) run_tests=1 ;;
+-h|--help) sed -n 's/^# \{0,1\}//p' "$0" | sed -n '5,11p'; exit 0 ;;
+*) echo "error: unknown argument: $*" >&2
+   echo "usage: $0 [--test]" >&2
+   exit 2 ;;
+esac
 
 one() {
 	local dir=$1 cc=$2

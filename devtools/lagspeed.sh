@@ -48,17 +48,23 @@ insecure_ancestor() {
 	done
 }
 
-build_root=$top
-if bad=$(insecure_ancestor "$top"); then
-	build_root=${HOME:-/root}/.cache/lagspeed/$(echo "$top" | md5sum | cut -c1-12)
-	mkdir -p "$build_root"
-	chmod 755 "$build_root"
-	say "$bad is world-writable (EAL would refuse the plugin): building in $build_root"
-	if bad=$(insecure_ancestor "$build_root"); then
-		echo "error: $bad is world-writable too; set HOME to a safe directory" >&2
-		exit 1
+# Sets build_root, for the commands that build.
+choose_build_root() {
+	local bad
+	build_root=$top
+	if bad=$(insecure_ancestor "$top"); then
+		build_root=${HOME:-/root}/.cache/lagspeed/$(echo "$top" | md5sum | cut -c1-12)
+		if bad=$(insecure_ancestor "$(dirname "$build_root")"); then
+			echo "error: $top is under world-writable $bad" \
+				"(EAL would refuse the plugin) and so is" \
+				"$build_root; set HOME to a safe directory" >&2
+			exit 1
+		fi
+		mkdir -p "$build_root"
+		chmod 755 "$build_root"
+		say "$bad is world-writable (EAL would refuse the plugin): building in $build_root"
 	fi
-fi
+}
 
 install_deps() {
 	local missing=() p
@@ -88,12 +94,18 @@ install_deps() {
 
 # What `build` needs, without installing anything.
 check_build_tools() {
-	local missing=() t
-	for t in meson ninja pkg-config "${CC:-cc}"; do
+	local missing=() t cc
+	# CC may carry words of its own ("ccache gcc"): the first runs.
+	read -r -a cc <<<"${CC:-cc}"
+	for t in meson ninja pkg-config "${cc[0]:-cc}"; do
 		command -v "$t" >/dev/null || missing+=("$t")
 	done
 	if command -v pkg-config >/dev/null && ! pkg-config --exists libdpdk; then
 		missing+=("DPDK (pkg-config libdpdk)")
+	fi
+	if command -v "${cc[0]:-cc}" >/dev/null && ! printf '#include <infiniband/verbs.h>\n' |
+			"${cc[@]:-cc}" -E -x c - >/dev/null 2>&1; then
+		missing+=("rdma-core's headers (infiniband/verbs.h)")
 	fi
 	if [ ${#missing[@]} -gt 0 ]; then
 		echo "error: missing: ${missing[*]}" >&2
@@ -141,6 +153,16 @@ run_suites() {
 }
 
 cmd=${1:-}
+if [ $# -gt 1 ]; then
+	echo "error: $cmd takes no argument (got: ${*:2})" >&2
+	usage >&2
+	exit 2
+fi
+case "$cmd" in
+demo|test|build)
+	choose_build_root
+	;;
+esac
 case "$cmd" in
 deps)
 	install_deps
@@ -176,6 +198,7 @@ test)
 	usage
 	;;
 *)
+	[ -n "$cmd" ] && echo "error: unknown command '$cmd'" >&2
 	usage >&2
 	exit 2
 	;;
