@@ -88,7 +88,7 @@ const char *ibvsim_dir(const struct ibvsim *sim);
  * Add a group (a LAG or MP-Ethernet aggregation), all its PFs up.
  *
  * @param name
- *   The group's name: 1 to IBVSIM_NAME_LEN characters of [A-Za-z0-9_.:-],
+ *   The group's name: 1 to IBVSIM_NAME_LEN characters of [A-Za-z0-9_.-],
  *   not starting with '.' or '-'.
  * @param pf_mbps
  *   Speed of each member PF, in Mb/s (1 to IBVSIM_MAX_MBPS).
@@ -169,6 +169,15 @@ int ibvsim_show(struct ibvsim *sim, FILE *out, bool json);
  * acknowledged with ibv_ack_async_event().
  */
 long ibvsim_unacked_events(void);
+
+/**
+ * How long a change waits for a full FIFO to drain (see the guide):
+ * $IBVSIM_DRAIN_TIMEOUT_MS, 0 to 3600000, or 5000 when unset or empty.
+ * @return
+ *   The timeout in milliseconds, or -EINVAL when the variable holds
+ *   anything else (changes then use 5000).
+ */
+long ibvsim_drain_timeout_ms(void);
 
 #ifdef __cplusplus
 }

@@ -85,12 +85,12 @@ check_name(const char *what, const char *name)
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 				(c >= '0' && c <= '9') || c == '_' || c == '-' ||
-				c == '.' || c == ':'))
+				c == '.'))
 			break;
 	}
 	if (len == 0 || len > IBVSIM_NAME_LEN || i != len || name[0] == '.' ||
 			name[0] == '-') {
-		fail("invalid %s name '%s' (1 to %d characters of A-Z a-z 0-9 _ . : -,"
+		fail("invalid %s name '%s' (1 to %d characters of A-Z a-z 0-9 _ . -,"
 				" not starting with . or -)", what, name,
 				IBVSIM_NAME_LEN);
 		return false;
@@ -138,10 +138,11 @@ open_model(void)
 	return 0;
 }
 
+/* No value is an option: "--pf --max 5" lacks the PF speeds. */
 static int
 needs_value(int i, int argc, char **argv)
 {
-	if (i + 1 >= argc) {
+	if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0) {
 		fail("option %s needs a value", argv[i]);
 		return -1;
 	}
@@ -456,6 +457,13 @@ main(int argc, char **argv)
 		return ret;
 	}
 	cmd_name = commands[c].name;
+	/* Said before any change rather than ignored while one waits. */
+	if (ibvsim_drain_timeout_ms() < 0) {
+		free(args);
+		return fail("IBVSIM_DRAIN_TIMEOUT_MS='%s': not a number of "
+				"milliseconds from 0 to 3600000",
+				getenv("IBVSIM_DRAIN_TIMEOUT_MS"));
+	}
 	if (dir != NULL && *dir == '\0') {
 		free(args);
 		return fail("--dir: empty directory name");

@@ -190,8 +190,8 @@ fail:
 	return ret;
 }
 
-static long
-drain_timeout_ms(void)
+long
+ibvsim_drain_timeout_ms(void)
 {
 	const char *s = getenv("IBVSIM_DRAIN_TIMEOUT_MS");
 	char *end;
@@ -201,9 +201,18 @@ drain_timeout_ms(void)
 		return IBVSIM_DRAIN_TIMEOUT_DEFAULT_MS;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || v > 3600000)
-		return IBVSIM_DRAIN_TIMEOUT_DEFAULT_MS;
+	if (errno != 0 || *end != '\0' || v < 0 || v > 3600000 ||
+			!(*s >= '0' && *s <= '9'))
+		return -EINVAL;
 	return v;
+}
+
+static long
+drain_timeout_ms(void)
+{
+	long v = ibvsim_drain_timeout_ms();
+
+	return v >= 0 ? v : IBVSIM_DRAIN_TIMEOUT_DEFAULT_MS;
 }
 
 /*

@@ -37,7 +37,7 @@ ibvsim_name_valid(const char *name)
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 				(c >= '0' && c <= '9') || c == '_' || c == '-' ||
-				c == '.' || c == ':'))
+				c == '.'))
 			return false;
 	}
 	return true;

@@ -78,6 +78,8 @@ bad group ../x --pf 1000
 bad group "$(printf 'n%.0s' {1..64})" --pf 1000
 bad group x
 bad group x --pf
+bad group x --pf --max 5
+bad group a:b --pf 1000
 bad group x --pf ''
 bad group x --pf abc
 bad group x --pf 0
@@ -98,6 +100,7 @@ bad group x --pf 1000 --color blue
 bad group g --pf 1000
 bad device
 bad device d
+bad device a:b --group g
 bad device d --group g --speed 1000
 bad device d --group nosuch
 bad device d --speed 0
@@ -138,6 +141,19 @@ bad --dir= show
 IBVSIM_DIR='' "$IBVSIM_CTL" show 2>"$LT_DIR/err" && lt_fail "no directory accepted"
 [ "$(wc -l <"$LT_DIR/err")" -eq 1 ] || lt_fail "no directory: $(cat "$LT_DIR/err")"
 lt_ok "$n_bad bad inputs refused, model unchanged"
+# Two of them say what is wrong, not what it led to.
+ctl group x --pf --max 5 2>"$LT_DIR/err"
+lt_expect_grep "option --pf needs a value" "$LT_DIR/err" "--pf followed by an option"
+ctl device a:b --speed 1000 2>"$LT_DIR/err"
+lt_expect_grep "invalid device name 'a:b'" "$LT_DIR/err" "a ':' in a name"
+for v in abc 5s -1 3600001; do
+	IBVSIM_DRAIN_TIMEOUT_MS=$v ctl set mlx5_2 up 2>"$LT_DIR/err" &&
+		lt_fail "IBVSIM_DRAIN_TIMEOUT_MS=$v accepted"
+	lt_expect_grep "IBVSIM_DRAIN_TIMEOUT_MS='$v': not a number" "$LT_DIR/err" \
+		"IBVSIM_DRAIN_TIMEOUT_MS=$v refused"
+done
+IBVSIM_DRAIN_TIMEOUT_MS=3600000 ctl show >/dev/null ||
+	lt_fail "IBVSIM_DRAIN_TIMEOUT_MS=3600000 refused"
 
 # A corrupt model is reported, not trusted.
 mkdir "$LT_DIR/corrupt"
