@@ -76,17 +76,23 @@ expect_lsc 1 "one PF down"
 expect_show 0 "up 100 Gbps" "one PF down"
 
 if [ -n "${DPDK_TELEMETRY:-}" ] && command -v python3 >/dev/null; then
-	tel=$(printf '/lagspeed/ports\n/lagspeed/port,0\n/lagspeed/port,7\n/lagspeed/port,0x\n' |
+	tel=$(printf '%s\n' /lagspeed/ports /lagspeed/port,0 /lagspeed/port,1 \
+		/lagspeed/port,7 /lagspeed/port,0x |
 		timeout 10 python3 "$DPDK_TELEMETRY" -f "$prefix" 2>&1)
 	echo "$tel" > "$LT_DIR/telemetry.out"
 	lt_expect_grep '"/lagspeed/ports": \[0, 1\]|"/lagspeed/ports": \[\s*0,\s*1\s*\]' \
-		"$LT_DIR/telemetry.out" "telemetry lists the extended ports"
+		"$LT_DIR/telemetry.out" "telemetry lists the ports the plugin knows"
+	# The legacy device's port is known, not extended: the PMD's speeds.
+	lt_expect_grep '"port_id": 1, .*"state": "unsupported"' \
+		"$LT_DIR/telemetry.out" "telemetry: port 1 unsupported"
+	# Port 0's record alone: port 1's has a pmd_speed of 10000 too.
+	grep -F '"port_id": 0,' "$LT_DIR/telemetry.out" > "$LT_DIR/telemetry-0.out" || true
 	for kv in '"effective_speed": 100000' '"pmd_speed": 10000' \
 			'"ib_device": "mlx5_0"' '"state": "active"' \
 			'"lsc_callbacks": 1' '"changes": 1'; do
-		lt_expect_grep "$kv" "$LT_DIR/telemetry.out" "telemetry $kv"
+		lt_expect_grep "$kv" "$LT_DIR/telemetry-0.out" "telemetry port 0 $kv"
 	done
-	# A port the plugin does not extend, and a malformed id: no answer.
+	# A port the plugin does not know, and a malformed id: no answer.
 	[ "$(grep -c '"/lagspeed/port": null' "$LT_DIR/telemetry.out")" -eq 2 ] ||
 		lt_fail "telemetry: /lagspeed/port,7 and ,0x answered"
 	lt_ok "telemetry: /lagspeed/port,7 and ,0x refused"
