@@ -809,8 +809,8 @@ lp_cli_run(void)
 			int err = errno;
 
 			fprintf(stderr,
-				"Failed to create file based cmdline context: %s\n",
-				lp.cmdline_file);
+				"Failed to create file based cmdline context: %s: %s\n",
+				lp.cmdline_file, strerror(err));
 			return -err;
 		}
 		ret = run_lines(f);

@@ -464,11 +464,9 @@ wait_links(void)
 	}
 	if (lp_quit_signal != 0)
 		return;
-	if (down == lp.nb_ports) {
-		printf("No port has its link up: every port starts with an "
-			"equal weight\n");
+	/* lp_rebalance_init() says what every port starts with then. */
+	if (down == lp.nb_ports)
 		return;
-	}
 	for (p = 0; p < lp.nb_ports; p++)
 		if (is_down[p])
 			printf("Port %u: link down, weight 0 until `txq rebalance "

@@ -194,13 +194,15 @@ lp_rebalance_apply(const uint64_t *weights, const char *why)
 	return ret;
 }
 
-/* Rebalance by the links' speeds and caps; caller holds ctl_lock. */
+/*
+ * The weights of the links' speeds and caps (caller holds ctl_lock): the
+ * number of usable links, or a negative errno, said.
+ */
 static int
-speed_locked(const char *why)
+link_weights_locked(uint64_t *weights)
 {
 	uint16_t port_ids[RTE_MAX_ETHPORTS];
 	uint32_t caps[RTE_MAX_ETHPORTS];
-	uint64_t weights[RTE_MAX_ETHPORTS];
 	unsigned int p;
 	int ret;
 
@@ -210,10 +212,21 @@ speed_locked(const char *why)
 	}
 	ret = rte_txweight_weights_from_links(port_ids, caps, lp.nb_ports,
 		weights);
-	if (ret < 0) {
+	if (ret < 0)
 		fprintf(stderr, "Cannot read the links: %s\n", strerror(-ret));
+	return ret;
+}
+
+/* Rebalance by the links' speeds and caps; caller holds ctl_lock. */
+static int
+speed_locked(const char *why)
+{
+	uint64_t weights[RTE_MAX_ETHPORTS];
+	int ret;
+
+	ret = link_weights_locked(weights);
+	if (ret < 0)
 		return ret;
-	}
 	if (ret == 0) {
 		fprintf(stderr, "No port has a usable link: TX map unchanged\n");
 		return -ENOENT;
@@ -361,6 +374,7 @@ lsc_event_cb(uint16_t port_id, enum rte_eth_event_type type,
 int
 lp_rebalance_init(void)
 {
+	uint64_t w[RTE_MAX_ETHPORTS];
 	unsigned int p;
 	int ret;
 
@@ -377,23 +391,24 @@ lp_rebalance_init(void)
 		RTE_ETH_EVENT_INTR_LSC, lsc_event_cb, NULL);
 	if (ret != 0)
 		return ret;
-	/* Start by speed; when no link is usable, every port gets an
-	 * equal weight so that forwarding still runs.
+	/*
+	 * Start by speed; when no link is usable, every port gets an equal
+	 * weight so that forwarding still runs. The initial map is not a
+	 * rebalance.
 	 */
-	if (lp_rebalance_speed(NULL) < 0) {
-		uint64_t w[RTE_MAX_ETHPORTS];
-
+	pthread_mutex_lock(&ctl_lock);
+	ret = link_weights_locked(w);
+	if (ret <= 0) {
+		printf("No port has a usable link: every port starts with an "
+			"equal weight\n");
+		fflush(stdout);
 		for (p = 0; p < lp.nb_ports; p++)
 			w[p] = 1;
-		ret = lp_rebalance_apply(w, NULL);
-		if (ret < 0)
-			return ret;
 	}
-	/* The initial map is not a rebalance. */
-	pthread_mutex_lock(&ctl_lock);
+	ret = apply_locked(w, NULL);
 	lp.rebalances = 0;
 	pthread_mutex_unlock(&ctl_lock);
-	return 0;
+	return ret < 0 ? ret : 0;
 }
 
 void

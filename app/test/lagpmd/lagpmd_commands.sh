@@ -149,7 +149,8 @@ status=0
 "$LAGPMD" $(lt_eal_args nofile) "${vdevs[@]}" -- --cmdline-file "$LT_DIR/absent.txt" \
 	</dev/null >"$out2" 2>&1 || status=$?
 [ "$status" -eq 1 ] || lt_fail "missing --cmdline-file: exit status $status, want 1"
-lt_expect_grep "^Failed to create file based cmdline context: $LT_DIR/absent.txt\$" \
+absent_msg="Failed to create file based cmdline context: $LT_DIR/absent.txt"
+lt_expect_grep "^$absent_msg: No such file or directory\$" \
 	"$out2" "missing --cmdline-file: said"
 lt_expect_grep '^Bye\.\.\.$' "$out2" "missing --cmdline-file: clean exit"
 

@@ -102,3 +102,6 @@ lp_cmd "show txq map"
 lp_finish 20
 lt_expect_grep '^port 0  speed 0  weight 1  txqs 1  share 50\.0%$' "$out2" \
 	"every link down at start: equal weights"
+lt_expect_grep '^No port has a usable link: every port starts with an equal weight$' \
+	"$out2" "every link down at start: said"
+lt_expect_no_grep 'TX map unchanged' "$out2" "every link down at start: no map kept"
