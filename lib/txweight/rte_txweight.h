@@ -175,16 +175,22 @@ struct rte_txweight_table_params {
 /**
  * Create a flow table. Every entry starts as RTE_TXWEIGHT_NO_PORT.
  *
+ * @param params
+ *   Name, size, NUMA socket and number of reader ids (see the struct).
  * @return
- *   The table, or NULL with rte_errno set (EINVAL: bad parameters, a
- *   socket_id out of range included; ENOMEM: no memory, or none on that
- *   socket).
+ *   The table, or NULL with rte_errno set (EINVAL: NULL or bad
+ *   parameters, a socket_id out of range included; ENOMEM: no memory, or
+ *   none on that socket where DPDK's memory is per socket: with
+ *   --no-huge one pool serves every socket).
  */
 struct rte_txweight_table *
 rte_txweight_table_create(const struct rte_txweight_table_params *params);
 
 /**
- * Free a table. No reader may use it any more. NULL is a no-op.
+ * Free a table. No reader may use it any more.
+ *
+ * @param table
+ *   The table, or NULL (a no-op).
  */
 void rte_txweight_table_free(struct rte_txweight_table *table);
 
@@ -238,8 +244,12 @@ int rte_txweight_table_update(struct rte_txweight_table *table,
  * for its quiescent states (rte_txweight_table_quiescent()) until it
  * unregisters.
  *
+ * @param table
+ *   The table.
+ * @param reader_id
+ *   0..max_readers - 1 (rte_txweight_table_params), one per thread.
  * @return
- *   0, or -EINVAL when reader_id >= max_readers.
+ *   0, or -EINVAL when table is NULL or reader_id >= max_readers.
  */
 int rte_txweight_table_reader_register(struct rte_txweight_table *table,
 	unsigned int reader_id);
@@ -248,8 +258,12 @@ int rte_txweight_table_reader_register(struct rte_txweight_table *table,
  * Unregister a reader: it makes no more lookups. Updaters stop waiting
  * for it.
  *
+ * @param table
+ *   The table.
+ * @param reader_id
+ *   The id it registered with.
  * @return
- *   0, or -EINVAL.
+ *   0, or -EINVAL when table is NULL or reader_id >= max_readers.
  */
 int rte_txweight_table_reader_unregister(struct rte_txweight_table *table,
 	unsigned int reader_id);
@@ -257,6 +271,11 @@ int rte_txweight_table_reader_unregister(struct rte_txweight_table *table,
 /**
  * Report that a reader holds no result of an earlier lookup (call it
  * between bursts). Never blocks.
+ *
+ * @param table
+ *   The table.
+ * @param reader_id
+ *   The calling reader's registered id (not checked on this fast path).
  */
 static inline void
 rte_txweight_table_quiescent(struct rte_txweight_table *table,
@@ -381,7 +400,14 @@ int rte_txweight_table_count(const struct rte_txweight_table *table,
 	const uint16_t *port_ids, unsigned int n, uint32_t *counts);
 
 /**
- * Version of the published mapping: starts at 0, +1 per successful update.
+ * Version of the published mapping: starts at 0, +1 per update that
+ * publishes one (one returning -ENOENT included: it maps every entry to
+ * no port).
+ *
+ * @param table
+ *   The table.
+ * @return
+ *   The version.
  */
 static inline uint64_t
 rte_txweight_table_version(const struct rte_txweight_table *table)
@@ -424,8 +450,12 @@ struct rte_txweight_swrr {
 /**
  * Start spraying by a table's weights.
  *
+ * @param swrr
+ *   The state to set up (owned by one thread).
+ * @param table
+ *   The table whose weights it follows.
  * @return
- *   0, or -EINVAL.
+ *   0, or -EINVAL when swrr or table is NULL.
  */
 int rte_txweight_swrr_init(struct rte_txweight_swrr *swrr,
 	const struct rte_txweight_table *table);
