@@ -43,6 +43,7 @@
 #define PORT_LEGACY 1
 #define PORT_PLAIN 2
 #define PORT_BAD_IB_PORT 3 /* faults scenario */
+#define PORT_NO_IBDEV 4 /* faults scenario */
 /* scenario "order": a bonding port (bound) over one null member */
 #define PORT_MEMBER 3
 #define PORT_BOND 4
@@ -625,6 +626,13 @@ scenario_faults(void)
 		"bind=net_null3@mlx5_0:2: state %s error %d, %u Mb/s",
 		state_name(info.state), info.last_error, info.effective_speed);
 	printf("ok: a bind= to a port the device lacks is left to the PMD\n");
+	/* bind= naming a device there is not: the same, and ENODEV says so. */
+	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(PORT_NO_IBDEV, &info) == 0 &&
+		info.state == RTE_PMD_MLX5_LAGSPEED_DETACHED &&
+		info.last_error == ENODEV && info.effective_speed == 10000,
+		"bind=net_null4@nodev:1: state %s error %d, %u Mb/s",
+		state_name(info.state), info.last_error, info.effective_speed);
+	printf("ok: a bind= to a device there is not is left to the PMD\n");
 
 	/* EIO: the last good speed stays, no callback. */
 	must(ibvsim_fault(sim, "mlx5_0", "query-eio", 0), "query-eio");
@@ -1188,7 +1196,8 @@ main(int argc, char **argv)
 		IBVSIM_F_LEGACY), "mlx5_1");
 	if (strcmp(scenario, "faults") == 0) {
 		/* net_null2 on a 10000 Mb/s device failing from the start;
-		 * net_null3 on a port mlx5_0 does not have.
+		 * net_null3 on a port mlx5_0 does not have; net_null4 on a
+		 * device there is not.
 		 */
 		must(ibvsim_device_add(sim, "mlx5_2", NULL, 10000, 1, "vf", 0),
 			"mlx5_2");
@@ -1196,7 +1205,8 @@ main(int argc, char **argv)
 			"query-eio on mlx5_2");
 		snprintf(env, sizeof(env),
 			"ibverbs=%s,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,"
-			"bind=net_null2@mlx5_2:1,bind=net_null3@mlx5_0:2",
+			"bind=net_null2@mlx5_2:1,bind=net_null3@mlx5_0:2,"
+			"bind=net_null4@nodev:1",
 			ibvsim_lib);
 	} else if (strcmp(scenario, "exit") == 0) {
 		/* A mistyped bind=, said by the plugin's destructor. */
@@ -1238,6 +1248,8 @@ main(int argc, char **argv)
 	if (strcmp(scenario, "faults") == 0) {
 		eal[n++] = (char *)"--vdev";
 		eal[n++] = (char *)"net_null3";
+		eal[n++] = (char *)"--vdev";
+		eal[n++] = (char *)"net_null4";
 	}
 	if (strcmp(scenario, "order") == 0) {
 		eal[n++] = (char *)"--vdev";

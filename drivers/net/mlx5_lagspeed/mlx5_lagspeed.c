@@ -183,7 +183,7 @@ static struct lagspeed_ibdev *
 lagspeed_ibdev_get(const char *name)
 {
 	struct lagspeed_ibdev *ib;
-	int flags, fd;
+	int flags, fd, err;
 
 	TAILQ_FOREACH(ib, &lagspeed.ibdevs, next)
 		if (strcmp(ib->name, name) == 0) {
@@ -198,9 +198,11 @@ lagspeed_ibdev_get(const char *name)
 	strlcpy(ib->name, name, sizeof(ib->name));
 	ib->ctx = lagspeed_verbs_open(&lagspeed.verbs, name);
 	if (ib->ctx == NULL) {
+		err = errno;
 		LAGSPEED_LOG(ERR, "cannot open IB device %s: %s", name,
-			strerror(errno));
+			strerror(err));
 		lagspeed_ibdev_free(ib);
+		errno = err; /* for the port's last_error */
 		return NULL;
 	}
 	fd = ib->ctx->async_fd;
@@ -217,6 +219,7 @@ lagspeed_ibdev_get(const char *name)
 		if (ib->intr != NULL)
 			rte_intr_fd_set(ib->intr, -1);
 		lagspeed_ibdev_free(ib);
+		errno = EIO;
 		return NULL;
 	}
 	ib->refs = 1;
@@ -505,6 +508,7 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	}
 	p->ibdev = lagspeed_ibdev_get(ibdev);
 	if (p->ibdev == NULL) {
+		p->last_error = errno;
 		p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
 		LAGSPEED_LOG(ERR, "port %u (%s): IB device %s:%u unusable%s: "
 			"the PMD's speed is kept", port_id, name, ibdev, ib_port,

@@ -22,6 +22,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -40,11 +41,16 @@ enum rte_pmd_mlx5_lagspeed_state {
 	 * without it, a kernel without it): the PMD's own speed is kept.
 	 */
 	RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED,
-	/** The last query failed (e.g. EIO): the last good speed is kept. */
+	/**
+	 * The last query failed (e.g. EIO): the last good speed is kept, or
+	 * the PMD's own while no query has succeeded yet.
+	 */
 	RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR,
 	/**
-	 * The device reported a fatal error or was removed: the port is no
-	 * longer extended and reports the PMD's own speed.
+	 * The device reported a fatal error or was removed, or the IB device
+	 * or port named for it cannot be used (none of that name, a port it
+	 * does not have): the port is not extended and reports the PMD's own
+	 * speed; last_error says which.
 	 */
 	RTE_PMD_MLX5_LAGSPEED_DETACHED,
 };
@@ -59,7 +65,16 @@ struct rte_pmd_mlx5_lagspeed_info {
 	char ib_device[64];          /**< IB device name, e.g. "mlx5_2" */
 	uint32_t ib_port;            /**< IB port number, from 1 */
 	enum rte_pmd_mlx5_lagspeed_state state; /**< source of the speed */
-	int last_error;              /**< errno of the last failed query, or 0 */
+	int last_error;              /**< 0, or why the speed is not the
+					* effective one: the errno of the
+					* last failed query (EIO...), of the
+					* device's open (ENODEV: no such
+					* device), EINVAL for a port the
+					* device lacks, ENODEV after a fatal
+					* event, ENOSYS for a verbs library
+					* without the verb,
+					* EOPNOTSUPP/EPROTONOSUPPORT where
+					* the device or kernel lacks it */
 	uint32_t effective_speed;    /**< Mb/s, as rte_eth_link_get() reports */
 	uint32_t pmd_speed;          /**< Mb/s, as the PMD alone reports;
 					* while extended, as last seen in
@@ -67,8 +82,12 @@ struct rte_pmd_mlx5_lagspeed_info {
 					* very link the plugin wrote is not
 					* told from it */
 	uint64_t events;             /**< async events seen for this port */
-	uint64_t changes;            /**< effective link changes applied */
-	uint64_t lsc_callbacks;      /**< LSC callback runs the plugin raised */
+	uint64_t changes;            /**< effective speeds applied to the
+					* link (a detach is not counted) */
+	uint64_t lsc_callbacks;      /**< LSC events the plugin raised (a
+					* detach's included), whether or not
+					* the application registered a
+					* callback */
 	uint64_t last_change_us;     /**< CLOCK_REALTIME of the last change of
 					* the effective link, or of the detach,
 					* in microseconds; 0 = none yet */
@@ -84,15 +103,23 @@ struct rte_pmd_mlx5_lagspeed_info {
  * @return
  *   0 for every port the plugin has taken on, whether it extends it
  *   (state active or query-error) or leaves it the PMD's speed
- *   (unsupported, detached); -ENODEV for a port it never took on (not
- *   mlx5 nor bound, no IB device found, a PMD without link_update, no
- *   verbs library, the plugin disabled); -EINVAL when info is NULL.
+ *   (unsupported, detached: a bind= to a device or port that cannot be
+ *   used included); -ENODEV for a port it never took on (not mlx5 nor
+ *   bound, no IB device found in sysfs for an mlx5 port, a PMD without
+ *   link_update, no verbs library, the plugin disabled), for a port it
+ *   forgot (closed or removed) and for a port id out of range; -EINVAL
+ *   when info is NULL.
  */
 int rte_pmd_mlx5_lagspeed_info_get(uint16_t port_id,
 	struct rte_pmd_mlx5_lagspeed_info *info);
 
 /**
  * A state's name: "active", "unsupported", "query-error", "detached".
+ *
+ * @param state
+ *   A state.
+ * @return
+ *   Its name, or "unknown" for a value outside the enum.
  */
 const char *rte_pmd_mlx5_lagspeed_state_str(enum rte_pmd_mlx5_lagspeed_state state);
 
@@ -100,6 +127,8 @@ const char *rte_pmd_mlx5_lagspeed_state_str(enum rte_pmd_mlx5_lagspeed_state sta
  * The same names as rte_pmd_mlx5_lagspeed_state_str(), for applications
  * that do not link the plugin (the names are part of this contract).
  *
+ * @param state
+ *   A state.
  * @return
  *   The state's name, or "unknown".
  */
@@ -120,16 +149,27 @@ rte_pmd_mlx5_lagspeed_state_name(enum rte_pmd_mlx5_lagspeed_state state)
 }
 
 /**
- * How many times the plugin's interrupt callbacks ran (EAL interrupt
- * thread wake-ups it caused), since it was loaded. Zero growth while
- * nothing changes: the plugin never polls.
+ * How many times the plugin's interrupt callbacks ran on the EAL
+ * interrupt thread since it was loaded: the IB devices' async fds and,
+ * while a port with a netdev is extended, the netlink socket, which wakes
+ * on a change of any link in the network namespace. The plugin never
+ * polls: without events there is no growth. Its alarms (a port's
+ * deferred attach) are not counted.
+ *
+ * @return
+ *   The count.
  */
 uint64_t rte_pmd_mlx5_lagspeed_intr_wakeups(void);
 
 /**
  * rte_pmd_mlx5_lagspeed_info_get() through the plugin EAL already loaded,
- * for applications that do not link it.
+ * for applications that do not link it (they need dlopen(): -ldl before
+ * glibc 2.34).
  *
+ * @param port_id
+ *   The ethdev port.
+ * @param[out] info
+ *   Filled on success.
  * @return
  *   As rte_pmd_mlx5_lagspeed_info_get(); -ENOTSUP when the plugin is not
  *   loaded in this process.
