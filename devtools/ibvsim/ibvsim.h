@@ -27,6 +27,9 @@
  * above, and, rarely, others (a context registered meanwhile that this
  * process cannot open, -EACCES; its own memory or descriptor limits);
  * the change is then made, and some context misses its events.
+ *
+ * Every function taking a handle (sim) takes one from ibvsim_open(): NULL
+ * gives -EINVAL (ibvsim_dir(): NULL; ibvsim_close(): nothing).
  */
 
 #include <stdbool.h>
@@ -55,7 +58,11 @@ extern "C" {
 #define IBVSIM_MAX_DEVICES 128
 /** Most ports of one device. */
 #define IBVSIM_MAX_PORTS 8
-/** Highest speed of one PF or device, in Mb/s (1.6 Tb/s). */
+/**
+ * Highest speed given for one PF, for a device of its own speed, or as a
+ * group's max_mbps, in Mb/s (1.6 Tb/s). A device in a group reports the
+ * sum of its PFs, which can be higher.
+ */
 #define IBVSIM_MAX_MBPS 1600000u
 /** Longest event storm of one call. */
 #define IBVSIM_MAX_STORM 1000000u
@@ -73,20 +80,36 @@ struct ibvsim;
  *   The state directory; NULL: the one named by $IBVSIM_DIR. It must exist;
  *   an empty model is created in it if it holds none.
  * @return
- *   A handle, or NULL with errno set (ENOENT, ENOTDIR, EINVAL when dir is
- *   NULL and $IBVSIM_DIR unset, EBADMSG for a corrupt model).
+ *   A handle, or NULL with errno set: ENOENT, ENOTDIR, EINVAL when dir
+ *   is empty, or NULL and $IBVSIM_DIR unset or empty, EBADMSG for a
+ *   corrupt model, ENAMETOOLONG, EACCES, and others from the file system
+ *   (EISDIR when the model's file is a directory).
  */
 struct ibvsim *ibvsim_open(const char *dir);
 
-/** Release a handle (the model stays in its directory). NULL is allowed. */
+/**
+ * Release a handle (the model stays in its directory).
+ *
+ * @param sim
+ *   The handle, or NULL (a no-op).
+ */
 void ibvsim_close(struct ibvsim *sim);
 
-/** The state directory of a handle. */
+/**
+ * The state directory of a handle.
+ *
+ * @param sim
+ *   The handle.
+ * @return
+ *   Its absolute path, or NULL when sim is NULL.
+ */
 const char *ibvsim_dir(const struct ibvsim *sim);
 
 /**
  * Add a group (a LAG or MP-Ethernet aggregation), all its PFs up.
  *
+ * @param sim
+ *   The handle.
  * @param name
  *   The group's name: 1 to IBVSIM_NAME_LEN characters of [A-Za-z0-9_.-],
  *   not starting with '.' or '-'.
@@ -96,7 +119,10 @@ const char *ibvsim_dir(const struct ibvsim *sim);
  *   Number of PFs (1 to IBVSIM_MAX_PFS).
  * @param max_mbps
  *   The internal (loopback) maximum reported while every PF is down and the
- *   device up; 0: the sum of the PF speeds.
+ *   device up: 1 to IBVSIM_MAX_MBPS, or 0 for the sum of the PF speeds
+ *   (which may be higher).
+ * @return
+ *   0 or a negative errno (above).
  */
 int ibvsim_group_add(struct ibvsim *sim, const char *name,
 		const uint32_t *pf_mbps, unsigned int n_pf, uint32_t max_mbps);
@@ -104,6 +130,8 @@ int ibvsim_group_add(struct ibvsim *sim, const char *name,
 /**
  * Add an IB device (a PF, VF or SF function), up.
  *
+ * @param sim
+ *   The handle.
  * @param ibdev
  *   Its name (as ibv_get_device_name() returns it), same rules as groups.
  * @param group
@@ -114,19 +142,33 @@ int ibvsim_group_add(struct ibvsim *sim, const char *name,
  * @param n_ports
  *   Number of ports (1 to IBVSIM_MAX_PORTS); 0 means 1.
  * @param type
- *   "pf", "vf" or "sf"; NULL means "vf". Informational.
+ *   "pf", "vf" or "sf"; NULL means "vf". Shown by ibvsim_show(), and
+ *   ibv_query_device() gives a VF the vendor part id 4126, a PF or SF
+ *   4129; no other behaviour depends on it.
  * @param flags
  *   0, IBVSIM_F_LEGACY or IBVSIM_F_OLD_KERNEL.
+ * @return
+ *   0 or a negative errno (above).
  */
 int ibvsim_device_add(struct ibvsim *sim, const char *ibdev,
 		const char *group, uint32_t speed_mbps, unsigned int n_ports,
 		const char *type, unsigned int flags);
 
-/** Set PF @p index (from 0) of @p group up or down. */
+/**
+ * Set PF @p index (from 0) of @p group up or down.
+ *
+ * @return
+ *   0 or a negative errno (above; -ERANGE for an index the group lacks).
+ */
 int ibvsim_pf_set(struct ibvsim *sim, const char *group, unsigned int index,
 		bool up);
 
-/** Set a device (all its ports) up or down. */
+/**
+ * Set a device (all its ports) up or down.
+ *
+ * @return
+ *   0 or a negative errno (above).
+ */
 int ibvsim_device_set(struct ibvsim *sim, const char *ibdev, bool up);
 
 /**
@@ -139,10 +181,13 @@ int ibvsim_device_set(struct ibvsim *sim, const char *ibdev, bool up);
  *   then reports end of file; the device leaves the device list until
  *   cleared;
  *   "storm": @p count (1 to IBVSIM_MAX_STORM) speed events without a speed
- *   change (none on legacy or old-kernel devices);
+ *   change (none on legacy or old-kernel devices, nor on a device a
+ *   "fatal" removed: it has no context);
  *   "clear": remove the device's faults.
  * @param count
  *   Number of events of a storm; ignored otherwise.
+ * @return
+ *   0 or a negative errno (above).
  */
 int ibvsim_fault(struct ibvsim *sim, const char *ibdev, const char *fault,
 		unsigned int count);
@@ -150,6 +195,9 @@ int ibvsim_fault(struct ibvsim *sim, const char *ibdev, const char *fault,
 /**
  * The model's current effective speed of a device, in 100 Mb/s units (what
  * ibv_query_port_speed() returns for a supported device without faults).
+ *
+ * @return
+ *   0 with *speed_100mbps set, or a negative errno (above).
  */
 int ibvsim_device_speed(struct ibvsim *sim, const char *ibdev,
 		uint64_t *speed_100mbps);
@@ -161,7 +209,12 @@ int ibvsim_device_speed(struct ibvsim *sim, const char *ibdev,
  */
 int ibvsim_device_contexts(struct ibvsim *sim, const char *ibdev);
 
-/** Print the model: a table, or JSON when @p json (see the guide). */
+/**
+ * Print the model: a table, or JSON when @p json (see the guide).
+ *
+ * @return
+ *   0, -EINVAL when sim or out is NULL, -EIO when out cannot be written.
+ */
 int ibvsim_show(struct ibvsim *sim, FILE *out, bool json);
 
 /**

@@ -72,7 +72,7 @@ ibvsim_close(struct ibvsim *sim)
 const char *
 ibvsim_dir(const struct ibvsim *sim)
 {
-	return sim->dir;
+	return sim != NULL ? sim->dir : NULL;
 }
 
 /*

@@ -108,6 +108,9 @@ main(void)
 	sim = ibvsim_open(NULL);
 	T_CHECK(sim != NULL, "open: %s", strerror(errno));
 	T_CHECK(strcmp(ibvsim_dir(sim), dir) == 0, "dir");
+	T_CHECK(ibvsim_dir(NULL) == NULL, "dir of no handle");
+	T_CHECK(ibvsim_group_add(sim, "a:b", pfs, 1, 0) == -EINVAL,
+			"a ':' the plugin's bind= could not take");
 
 	T_CHECK(ibvsim_group_add(sim, "g", pfs, 3, 50000) == 0, "group");
 	T_CHECK(ibvsim_device_add(sim, "vf", "g", 0, 0, NULL, 0) == 0, "vf");
