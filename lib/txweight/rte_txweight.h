@@ -50,8 +50,9 @@ extern "C" {
 /** Most ports one table or apportionment handles. */
 #define RTE_TXWEIGHT_MAX_PORTS RTE_MAX_ETHPORTS
 
-/** Smallest and largest flow-table sizes (powers of two). */
+/** Smallest flow-table size (sizes are powers of two). */
 #define RTE_TXWEIGHT_TABLE_MIN_SIZE 64
+/** Largest flow-table size. */
 #define RTE_TXWEIGHT_TABLE_MAX_SIZE 65536
 
 /**
@@ -432,8 +433,8 @@ struct rte_txweight_swrr {
 	uint64_t version;                   /**< table version in use */
 	unsigned int n;                     /**< ports with non-zero weight */
 	int64_t total;                      /**< sum of the weights in use */
-	uint16_t port_ids[RTE_TXWEIGHT_MAX_PORTS];
-	uint16_t nb_queues[RTE_TXWEIGHT_MAX_PORTS];
+	uint16_t port_ids[RTE_TXWEIGHT_MAX_PORTS];  /**< the n ports */
+	uint16_t nb_queues[RTE_TXWEIGHT_MAX_PORTS]; /**< their TX queues */
 	int64_t weight[RTE_TXWEIGHT_MAX_PORTS];  /**< reduced by their gcd */
 	int64_t current[RTE_TXWEIGHT_MAX_PORTS]; /**< SWRR credit */
 	uint16_t next_queue[RTE_TXWEIGHT_MAX_PORTS]; /**< queue rotation */
@@ -444,7 +445,7 @@ struct rte_txweight_swrr {
 	 */
 	uint32_t sched_len;
 	uint32_t sched_pos; /**< next pick in sched */
-	uint8_t sched[RTE_TXWEIGHT_SWRR_SCHED_MAX];
+	uint8_t sched[RTE_TXWEIGHT_SWRR_SCHED_MAX]; /**< the period's picks */
 };
 
 /**
@@ -481,6 +482,8 @@ void rte_txweight_swrr_reload(struct rte_txweight_swrr *swrr);
  * earns its weight in credit; the one with most credit (among equals, the
  * one listed first in the update) is picked and pays sum(weights).
  *
+ * @param swrr
+ *   A state set up by rte_txweight_swrr_init(), used by this thread only.
  * @return
  *   The target (queue 0 of the port unless the table has several queues,
  *   then they rotate), or port_id RTE_TXWEIGHT_NO_PORT when no port has
