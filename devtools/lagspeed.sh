@@ -50,14 +50,15 @@ insecure_ancestor() {
 
 # Sets build_root, for the commands that build.
 choose_build_root() {
-	local bad
+	local bad bad_too
 	build_root=$top
 	if bad=$(insecure_ancestor "$top"); then
 		build_root=${HOME:-/root}/.cache/lagspeed/$(echo "$top" | md5sum | cut -c1-12)
-		if bad=$(insecure_ancestor "$(dirname "$build_root")"); then
+		if bad_too=$(insecure_ancestor "$(dirname "$build_root")"); then
 			echo "error: $top is under world-writable $bad" \
-				"(EAL would refuse the plugin) and so is" \
-				"$build_root; set HOME to a safe directory" >&2
+				"(EAL would refuse the plugin), and" \
+				"$build_root under world-writable $bad_too;" \
+				"set HOME to a safe directory" >&2
 			exit 1
 		fi
 		mkdir -p "$build_root"
@@ -94,9 +95,11 @@ install_deps() {
 
 # What `build` needs, without installing anything.
 check_build_tools() {
-	local missing=() t cc
+	local missing=() t cc flags
 	# CC may carry words of its own ("ccache gcc"): the first runs.
 	read -r -a cc <<<"${CC:-cc}"
+	# The headers are looked for as meson will: with the user's flags.
+	read -r -a flags <<<"${CPPFLAGS:-} ${CFLAGS:-}"
 	for t in meson ninja pkg-config "${cc[0]:-cc}"; do
 		command -v "$t" >/dev/null || missing+=("$t")
 	done
@@ -104,7 +107,7 @@ check_build_tools() {
 		missing+=("DPDK (pkg-config libdpdk)")
 	fi
 	if command -v "${cc[0]:-cc}" >/dev/null && ! printf '#include <infiniband/verbs.h>\n' |
-			"${cc[@]:-cc}" -E -x c - >/dev/null 2>&1; then
+			"${cc[@]:-cc}" "${flags[@]}" -E -x c - >/dev/null 2>&1; then
 		missing+=("rdma-core's headers (infiniband/verbs.h)")
 	fi
 	if [ ${#missing[@]} -gt 0 ]; then
