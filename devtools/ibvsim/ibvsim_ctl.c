@@ -457,8 +457,11 @@ main(int argc, char **argv)
 		return ret;
 	}
 	cmd_name = commands[c].name;
-	/* Said before any change rather than ignored while one waits. */
-	if (ibvsim_drain_timeout_ms() < 0) {
+	/*
+	 * Said before any change rather than ignored while one waits; show
+	 * changes nothing.
+	 */
+	if (strcmp(cmd_name, "show") != 0 && ibvsim_drain_timeout_ms() < 0) {
 		free(args);
 		return fail("IBVSIM_DRAIN_TIMEOUT_MS='%s': not a number of "
 				"milliseconds from 0 to 3600000",

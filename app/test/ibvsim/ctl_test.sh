@@ -152,8 +152,10 @@ for v in abc 5s -1 3600001; do
 	lt_expect_grep "IBVSIM_DRAIN_TIMEOUT_MS='$v': not a number" "$LT_DIR/err" \
 		"IBVSIM_DRAIN_TIMEOUT_MS=$v refused"
 done
-IBVSIM_DRAIN_TIMEOUT_MS=3600000 ctl show >/dev/null ||
+IBVSIM_DRAIN_TIMEOUT_MS=3600000 ctl set mlx5_2 up ||
 	lt_fail "IBVSIM_DRAIN_TIMEOUT_MS=3600000 refused"
+IBVSIM_DRAIN_TIMEOUT_MS=abc ctl show >/dev/null ||
+	lt_fail "show, which changes nothing, refused for IBVSIM_DRAIN_TIMEOUT_MS=abc"
 
 # A corrupt model is reported, not trusted.
 mkdir "$LT_DIR/corrupt"
