@@ -155,8 +155,16 @@ int ibvsim_device_add(struct ibvsim *sim, const char *ibdev,
 		const char *type, unsigned int flags);
 
 /**
- * Set PF @p index (from 0) of @p group up or down.
+ * Set a PF of a group up or down.
  *
+ * @param sim
+ *   The handle.
+ * @param group
+ *   The group's name.
+ * @param index
+ *   The PF, from 0.
+ * @param up
+ *   Its new state.
  * @return
  *   0 or a negative errno (above; -ERANGE for an index the group lacks).
  */
@@ -166,6 +174,12 @@ int ibvsim_pf_set(struct ibvsim *sim, const char *group, unsigned int index,
 /**
  * Set a device (all its ports) up or down.
  *
+ * @param sim
+ *   The handle.
+ * @param ibdev
+ *   The device's name.
+ * @param up
+ *   Its new state.
  * @return
  *   0 or a negative errno (above).
  */
@@ -174,6 +188,10 @@ int ibvsim_device_set(struct ibvsim *sim, const char *ibdev, bool up);
 /**
  * Inject a fault.
  *
+ * @param sim
+ *   The handle.
+ * @param ibdev
+ *   The device's name.
  * @param fault
  *   "query-eio": the port queries fail with EIO until cleared;
  *   "open-fail": ibv_open_device() fails with EIO until cleared;
@@ -196,6 +214,12 @@ int ibvsim_fault(struct ibvsim *sim, const char *ibdev, const char *fault,
  * The model's current effective speed of a device, in 100 Mb/s units (what
  * ibv_query_port_speed() returns for a supported device without faults).
  *
+ * @param sim
+ *   The handle.
+ * @param ibdev
+ *   The device's name.
+ * @param[out] speed_100mbps
+ *   The speed.
  * @return
  *   0 with *speed_100mbps set, or a negative errno (above).
  */
@@ -204,22 +228,37 @@ int ibvsim_device_speed(struct ibvsim *sim, const char *ibdev,
 
 /**
  * Number of verbs contexts currently open on a device, in every process.
+ *
+ * @param sim
+ *   The handle.
+ * @param ibdev
+ *   The device's name.
  * @return
  *   The count (>= 0) or a negative errno.
  */
 int ibvsim_device_contexts(struct ibvsim *sim, const char *ibdev);
 
 /**
- * Print the model: a table, or JSON when @p json (see the guide).
+ * Print the model: a table, or JSON (see the guide).
  *
+ * @param sim
+ *   The handle.
+ * @param out
+ *   Where to print.
+ * @param json
+ *   JSON rather than a table.
  * @return
- *   0, -EINVAL when sim or out is NULL, -EIO when out cannot be written.
+ *   0, -EINVAL when sim or out is NULL, -EIO when out cannot be written,
+ *   or an error reading the model (-ENOMEM, -EBADMSG, ... as above).
  */
 int ibvsim_show(struct ibvsim *sim, FILE *out, bool json);
 
 /**
  * Events this process got from ibv_get_async_event() and has not yet
  * acknowledged with ibv_ack_async_event().
+ *
+ * @return
+ *   The count.
  */
 long ibvsim_unacked_events(void);
 

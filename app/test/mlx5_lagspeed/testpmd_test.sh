@@ -90,7 +90,7 @@ if [ -n "${DPDK_TELEMETRY:-}" ] && command -v python3 >/dev/null; then
 	for kv in '"effective_speed": 100000' '"pmd_speed": 10000' \
 			'"ib_device": "mlx5_0"' '"state": "active"' \
 			'"lsc_callbacks": 1' '"changes": 1'; do
-		lt_expect_grep "$kv" "$LT_DIR/telemetry-0.out" "telemetry port 0 $kv"
+		lt_expect_grep "$kv[,}]" "$LT_DIR/telemetry-0.out" "telemetry port 0 $kv"
 	done
 	# A port the plugin does not know, and a malformed id: no answer.
 	[ "$(grep -c '"/lagspeed/port": null' "$LT_DIR/telemetry.out")" -eq 2 ] ||
