@@ -74,6 +74,18 @@ extern "C" {
 struct ibvsim;
 
 /**
+ * Whether a name is valid for a group or a device: 1 to IBVSIM_NAME_LEN
+ * characters of [A-Za-z0-9_.-], not starting with '.' or '-' (no ':',
+ * which the plugin's bind=IBDEV:PORT could not take).
+ *
+ * @param name
+ *   The name, or NULL (not valid).
+ * @return
+ *   true when valid.
+ */
+bool ibvsim_name_valid(const char *name);
+
+/**
  * Open a model directory.
  *
  * @param dir
@@ -111,8 +123,7 @@ const char *ibvsim_dir(const struct ibvsim *sim);
  * @param sim
  *   The handle.
  * @param name
- *   The group's name: 1 to IBVSIM_NAME_LEN characters of [A-Za-z0-9_.-],
- *   not starting with '.' or '-'.
+ *   The group's name (see ibvsim_name_valid()).
  * @param pf_mbps
  *   Speed of each member PF, in Mb/s (1 to IBVSIM_MAX_MBPS).
  * @param n_pf

@@ -85,8 +85,7 @@ struct ibvsim_event_rec {
 	uint32_t port_num;
 };
 
-/* ibvsim_model.c */
-bool ibvsim_name_valid(const char *name);
+/* ibvsim_model.c (ibvsim_name_valid() is in ibvsim.h) */
 int ibvsim_lock(const char *dir);
 void ibvsim_unlock(int lock_fd);
 int ibvsim_model_load(const char *dir, struct ibvsim_model *m);
