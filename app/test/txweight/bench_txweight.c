@@ -30,8 +30,11 @@
  * reset_pool(), place_burst() and main()); the goal
  * ratios are printed both as ratios of bests and as medians of the
  * rounds' own ratios (paired_median()).
+ * Memory is on 4 KiB pages (EAL --no-huge, as in the tests) unless
+ * --hugepages is given; --default-simd keeps DPDK's default SIMD width.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -54,6 +57,8 @@
 #include "tw_tx.h"
 
 #define N_NULL 8
+/* Free hugepage memory --hugepages asks for (the bench takes about 42). */
+#define BENCH_HUGEPAGE_MIB 128
 #define POOL_SIZE 16383
 #define N_HASHES (1u << 20)
 #define BENCH_PACKETS (1u * 1000 * 1000)
@@ -808,6 +813,50 @@ port_opackets(uint64_t *out, unsigned int n)
 	}
 }
 
+/*
+ * Free hugepage memory of every size, in MiB, from sysfs (0 when the
+ * kernel has none): --hugepages needs BENCH_HUGEPAGE_MIB of it.
+ */
+static unsigned long
+free_hugepage_mib(void)
+{
+	static const char dir[] = "/sys/kernel/mm/hugepages";
+	unsigned long total = 0, kib, n;
+	struct dirent *d;
+	char path[512];
+	DIR *dh;
+	FILE *f;
+
+	dh = opendir(dir);
+	if (dh == NULL)
+		return 0;
+	while ((d = readdir(dh)) != NULL) {
+		if (sscanf(d->d_name, "hugepages-%lukB", &kib) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/free_hugepages", dir,
+			d->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fscanf(f, "%lu", &n) == 1)
+			total += n * (kib / 1024);
+		fclose(f);
+	}
+	closedir(dh);
+	return total;
+}
+
+static void
+usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [--default-simd] [--hugepages]\n"
+		"  --default-simd  DPDK's default SIMD width instead of 512 bits\n"
+		"  --hugepages     run on hugepages (EAL --in-memory; needs %u MiB\n"
+		"                  free) instead of 4 KiB pages (--no-huge)\n",
+		prog, BENCH_HUGEPAGE_MIB);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -847,10 +896,27 @@ main(int argc, char **argv)
 	 * x86: the AVX2 split), the figures an application gets without the
 	 * EAL option.
 	 */
-	if (argc > 1 && strcmp(argv[1], "--default-simd") == 0)
-		tw_eal_simd_bitwidth = NULL;
-	else
-		tw_eal_simd_bitwidth = "512";
+	tw_eal_simd_bitwidth = "512";
+	for (i = 1; i < (unsigned int)argc; i++) {
+		if (strcmp(argv[i], "--default-simd") == 0) {
+			tw_eal_simd_bitwidth = NULL;
+		} else if (strcmp(argv[i], "--hugepages") == 0) {
+			tw_eal_hugepages = true;
+		} else {
+			fprintf(stderr, "bench: unknown argument '%s'\n", argv[i]);
+			usage(argv[0]);
+			return 2;
+		}
+	}
+	/* Without them, the case is skipped (status 77), not failed. */
+	if (tw_eal_hugepages && free_hugepage_mib() < BENCH_HUGEPAGE_MIB) {
+		printf("bench: --hugepages needs %u MiB of free hugepages, the "
+			"machine has %lu (as root, with 2 MB pages: echo %u > "
+			"/proc/sys/vm/nr_hugepages): skipped\n",
+			BENCH_HUGEPAGE_MIB, free_hugepage_mib(),
+			BENCH_HUGEPAGE_MIB / 2);
+		return 77;
+	}
 	if (tw_eal_init("twbench", N_NULL, bond, RTE_DIM(bond)) != 0)
 		return 1;
 	pool = rte_pktmbuf_pool_create("bench_pool", POOL_SIZE, 256, 0,
@@ -870,10 +936,12 @@ main(int argc, char **argv)
 	if (t == NULL)
 		return 1;
 	printf("bench: %u packets per case, bursts of %u, 64-byte IPv4/UDP, lcore %u, "
-		"table %u entries, TSC %" PRIu64 " Hz, max SIMD %u bits, AVX-512 VBMI2 %s\n",
+		"table %u entries, TSC %" PRIu64 " Hz, max SIMD %u bits, AVX-512 VBMI2 %s, "
+		"memory on %s\n",
 		BENCH_PACKETS, TW_BURST, rte_lcore_id(), TABLE_SIZE, rte_get_tsc_hz(),
 		rte_vect_get_max_simd_bitwidth(),
-		rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512VBMI2) > 0 ? "yes" : "no");
+		rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512VBMI2) > 0 ? "yes" : "no",
+		tw_eal_hugepages ? "hugepages" : "4 KiB pages (--no-huge)");
 
 	/*
 	 * Warm up (caches, mempool, CPU frequency), then ROUNDS rounds of every

@@ -11,6 +11,7 @@
  */
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +85,16 @@ tw_mix32(uint32_t x)
 static const char *tw_eal_simd_bitwidth;
 
 /*
- * Start EAL, hugepage-less, with n_null net_null ports (plus any extra
- * vdev arguments), and a file prefix unique to this process.
+ * When true, EAL runs on the machine's hugepages (--in-memory: no files,
+ * no shared state) instead of 4 KiB pages (--no-huge), as DPDK is
+ * deployed: the benchmark's --hugepages.
+ */
+static bool tw_eal_hugepages;
+
+/*
+ * Start EAL, hugepage-less unless tw_eal_hugepages, with n_null net_null
+ * ports (plus any extra vdev arguments), and a file prefix unique to this
+ * process.
  */
 static inline int
 tw_eal_init(const char *tag, unsigned int n_null, const char *const *extra,
@@ -104,9 +113,13 @@ tw_eal_init(const char *tag, unsigned int n_null, const char *const *extra,
 	TW_ARG("%s", tag);
 	TW_ARG("-l");
 	TW_ARG("0-1");
-	TW_ARG("--no-huge");
-	TW_ARG("-m");
-	TW_ARG("512");
+	if (tw_eal_hugepages) {
+		TW_ARG("--in-memory");
+	} else {
+		TW_ARG("--no-huge");
+		TW_ARG("-m");
+		TW_ARG("512");
+	}
 	TW_ARG("--no-pci");
 	TW_ARG("--no-telemetry");
 	if (tw_eal_simd_bitwidth != NULL)
