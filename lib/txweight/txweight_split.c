@@ -305,16 +305,21 @@ split8_lookup(const uint32_t *entries, __m256i hm, __m256i h)
 }
 
 /*
- * Eight packet pointers into one register by 8-byte loads. The burst's
- * array was written moments before by its producer (the mempool's copy,
- * a driver's RX), often 8 bytes at a time: a 64-byte load of it cannot
- * take its data from those stores while they wait in the store buffer
- * and stalls until they reach the cache, on the path to the TX. An
- * 8-byte load is forwarded from any store that covers it, narrow or wide.
- * Measured on Zen 4 in the sending loop over 2 ports (the same bench
- * binary against either library, alternately): about +0.7 % of the
- * loop's throughput against 64-byte loads (ahead in 17 of 21 pairs of
- * runs), though the split alone takes 0.5 cycle per packet more.
+ * Eight packet pointers into one register: by 8-byte loads
+ * (split8_ptrs()) or by one 64-byte load (split8_ptrs_wide()). The
+ * burst's array was written moments before by its producer (the
+ * mempool's copy, a driver's RX), often 8 bytes at a time: a 64-byte load
+ * cannot take its data from such stores while they wait in the store
+ * buffer, an 8-byte load can, at the price of more instructions.
+ * Measured on Zen 4 in the sending loop (the same bench binary against
+ * each library in turn, five rounds), over 2 ports:
+ * - hashes given: 64-byte loads level on 4 KiB pages and 1.5-2 % ahead on
+ *   hugepages (the split alone 1.94 against 2.50 cycles per packet);
+ * - hashes from hash.rss, whose gathers take the pointers as indices:
+ *   64-byte loads about 1 point lower on 4 KiB pages, level on hugepages;
+ *   8-byte loads are kept there.
+ * (An earlier state of this path, measured on 4 KiB pages only, had the
+ * 8-byte loads 0.7 % ahead with the hashes given.)
  */
 static SPLIT_AVX512_TARGET __rte_always_inline __m512i
 split8_ptrs(struct rte_mbuf *const *p)
@@ -325,6 +330,12 @@ split8_ptrs(struct rte_mbuf *const *p)
 			_mm256_set_m128i(SPLIT_PAIR(2), SPLIT_PAIR(0))),
 		_mm256_set_m128i(SPLIT_PAIR(6), SPLIT_PAIR(4)), 1);
 #undef SPLIT_PAIR
+}
+
+static SPLIT_AVX512_TARGET __rte_always_inline __m512i
+split8_ptrs_wide(struct rte_mbuf *const *p)
+{
+	return _mm512_loadu_si512((const void *)p);
 }
 
 /* hash.rss of eight mbufs: their pointers are the gather's indices. */
@@ -494,28 +505,33 @@ split32_avx512(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 	uint16_t *counts)
 {
 	const __m256i hm = _mm256_set1_epi32((int)hmask);
-	/*
-	 * Loaded first, even for a burst of one target that will not use
-	 * them: issued at once, their forwarding from the producer's stores
-	 * overlaps the lookups (loaded after the check instead, they measured
-	 * 0.5 % slower over 2 ports).
-	 */
-	const __m512i p0 = split8_ptrs(&pkts[0]);
-	const __m512i p1 = split8_ptrs(&pkts[8]);
-	const __m512i p2 = split8_ptrs(&pkts[16]);
-	const __m512i p3 = split8_ptrs(&pkts[24]);
+	__m512i p0, p1, p2, p3;
 	__m256i w0, w1, w2, w3;
 	__m512i order;
 	union txweight_entry key;
 	uint32_t m, m2;
 	unsigned int i;
 
+	/*
+	 * The pointers are loaded first, even for a burst of one target that
+	 * will not use them: issued at once, their loads overlap the lookups
+	 * (loaded after the check instead, they measured 0.5 % slower over 2
+	 * ports).
+	 */
 	if (hashes != NULL) {
+		p0 = split8_ptrs_wide(&pkts[0]);
+		p1 = split8_ptrs_wide(&pkts[8]);
+		p2 = split8_ptrs_wide(&pkts[16]);
+		p3 = split8_ptrs_wide(&pkts[24]);
 		w0 = split8_lookup(entries, hm, _mm256_loadu_si256((const void *)&hashes[0]));
 		w1 = split8_lookup(entries, hm, _mm256_loadu_si256((const void *)&hashes[8]));
 		w2 = split8_lookup(entries, hm, _mm256_loadu_si256((const void *)&hashes[16]));
 		w3 = split8_lookup(entries, hm, _mm256_loadu_si256((const void *)&hashes[24]));
 	} else {
+		p0 = split8_ptrs(&pkts[0]);
+		p1 = split8_ptrs(&pkts[8]);
+		p2 = split8_ptrs(&pkts[16]);
+		p3 = split8_ptrs(&pkts[24]);
 		w0 = split8_lookup(entries, hm, split8_rss(p0));
 		w1 = split8_lookup(entries, hm, split8_rss(p1));
 		w2 = split8_lookup(entries, hm, split8_rss(p2));
