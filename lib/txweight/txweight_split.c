@@ -314,7 +314,7 @@ split8_lookup(const uint32_t *entries, __m256i hm, __m256i h)
  * Measured on Zen 4 in the sending loop (the same bench binary against
  * each library in turn, five rounds), over 2 ports:
  * - hashes given: 64-byte loads level on 4 KiB pages and 1.5-2 % ahead on
- *   hugepages (the split alone 1.94 against 2.50 cycles per packet);
+ *   hugepages (the split alone about 2.0 against 2.5 cycles per packet);
  * - hashes from hash.rss, whose gathers take the pointers as indices:
  *   64-byte loads about 1 point lower on 4 KiB pages, level on hugepages;
  *   8-byte loads are kept there.
