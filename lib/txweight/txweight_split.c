@@ -31,8 +31,9 @@
  *   (split32_avx512()); else AVX2 (DPDK's default width), gathers of the
  *   packets by index (split32_avx2()).
  * Measured alone (no TX), a burst of 32 over two ports costs about 3.7
- * cycles a packet with SSE4.1, 3.8 with AVX2 and 2.5 with AVX-512; over
- * eight ports 11.9, 8.4 and 9.0 (bench_txweight.c, split_*_cycles_per_pkt).
+ * cycles a packet with SSE4.1, 3.8 with AVX2 and 2.0 with AVX-512 (hashes
+ * given); over eight ports 11.9, 8.4 and 8.4 (bench_txweight.c,
+ * split_*_cycles_per_pkt).
  * In the sending loop what counts is less the cycles alone than how long
  * the TX waits for the split pointers: see split32_avx512().
  */
@@ -310,14 +311,17 @@ split8_lookup(const uint32_t *entries, __m256i hm, __m256i h)
  * burst's array was written moments before by its producer (the
  * mempool's copy, a driver's RX), often 8 bytes at a time: a 64-byte load
  * cannot take its data from such stores while they wait in the store
- * buffer, an 8-byte load can, at the price of more instructions.
+ * buffer, an 8-byte load can, at the price of more instructions. With the
+ * hashes given, the pointers are needed only by the final permutes, so
+ * such a wait probably hides behind the gathers; from hash.rss they are
+ * the gathers' indices, and a wait would delay everything after.
  * Measured on Zen 4 in the sending loop (the same bench binary against
- * each library in turn, five rounds), over 2 ports:
+ * each library in turn, five or six rounds), over 2 ports:
  * - hashes given: 64-byte loads level on 4 KiB pages and 1.5-2 % ahead on
  *   hugepages (the split alone about 2.0 against 2.5 cycles per packet);
- * - hashes from hash.rss, whose gathers take the pointers as indices:
- *   64-byte loads about 1 point lower on 4 KiB pages, level on hugepages;
- *   8-byte loads are kept there.
+ * - hashes from hash.rss: 64-byte loads 0.5 to 1.4 points lower on 4 KiB
+ *   pages and 0.5 to 1 ahead on hugepages; 8-byte loads are kept there,
+ *   a judgement between the two.
  * (An earlier state of this path, measured on 4 KiB pages only, had the
  * 8-byte loads 0.7 % ahead with the hashes given.)
  */
@@ -515,8 +519,8 @@ split32_avx512(const uint32_t *entries, uint32_t hmask, struct rte_mbuf **pkts,
 	/*
 	 * The pointers are loaded first, even for a burst of one target that
 	 * will not use them: issued at once, their loads overlap the lookups
-	 * (loaded after the check instead, they measured 0.5 % slower over 2
-	 * ports).
+	 * (loaded after the check instead, 8-byte loads measured 0.5 % slower
+	 * over 2 ports; not measured again with the 64-byte ones).
 	 */
 	if (hashes != NULL) {
 		p0 = split8_ptrs_wide(&pkts[0]);

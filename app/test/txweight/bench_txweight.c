@@ -57,8 +57,11 @@
 #include "tw_tx.h"
 
 #define N_NULL 8
-/* Free hugepage memory --hugepages asks for (the bench takes about 42). */
-#define BENCH_HUGEPAGE_MIB 128
+/*
+ * Free hugepage memory --hugepages asks for (the bench took 42 MiB of 2 MB
+ * pages: HugePages_Free in /proc/meminfo during a run).
+ */
+#define BENCH_HUGEPAGE_MIB 128u
 #define POOL_SIZE 16383
 #define N_HASHES (1u << 20)
 #define BENCH_PACKETS (1u * 1000 * 1000)
@@ -813,44 +816,58 @@ port_opackets(uint64_t *out, unsigned int n)
 	}
 }
 
+/* A number from a sysfs file of one hugepage size; 0 when unreadable. */
+static unsigned long
+hugepage_count(const char *size_dir, const char *file)
+{
+	unsigned long n = 0;
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/%s",
+		size_dir, file);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%lu", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
 /*
- * Free hugepage memory of every size, in MiB, from sysfs (0 when the
- * kernel has none): --hugepages needs BENCH_HUGEPAGE_MIB of it.
+ * Hugepage memory of every size, in MiB, that is free and not reserved
+ * by another process (what EAL can still take), from sysfs: 0 when the
+ * kernel has none. --hugepages needs BENCH_HUGEPAGE_MIB of it.
  */
 static unsigned long
 free_hugepage_mib(void)
 {
-	static const char dir[] = "/sys/kernel/mm/hugepages";
-	unsigned long total = 0, kib, n;
+	unsigned long kib_total = 0, kib, free_n, resv_n;
 	struct dirent *d;
-	char path[512];
 	DIR *dh;
-	FILE *f;
 
-	dh = opendir(dir);
+	dh = opendir("/sys/kernel/mm/hugepages");
 	if (dh == NULL)
 		return 0;
 	while ((d = readdir(dh)) != NULL) {
 		if (sscanf(d->d_name, "hugepages-%lukB", &kib) != 1)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/free_hugepages", dir,
-			d->d_name);
-		f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		if (fscanf(f, "%lu", &n) == 1)
-			total += n * (kib / 1024);
-		fclose(f);
+		free_n = hugepage_count(d->d_name, "free_hugepages");
+		resv_n = hugepage_count(d->d_name, "resv_hugepages");
+		if (free_n > resv_n)
+			kib_total += (free_n - resv_n) * kib;
 	}
 	closedir(dh);
-	return total;
+	return kib_total / 1024;
 }
 
+/* The options, on out: stdout for --help, stderr after a bad one. */
 static void
-usage(const char *prog)
+usage(FILE *out, const char *prog)
 {
-	fprintf(stderr,
-		"usage: %s [--default-simd] [--hugepages]\n"
+	fprintf(out,
+		"usage: %s [--default-simd] [--hugepages] [--help]\n"
 		"  --default-simd  DPDK's default SIMD width instead of 512 bits\n"
 		"  --hugepages     run on hugepages (EAL --in-memory; needs %u MiB\n"
 		"                  free) instead of 4 KiB pages (--no-huge)\n",
@@ -902,20 +919,27 @@ main(int argc, char **argv)
 			tw_eal_simd_bitwidth = NULL;
 		} else if (strcmp(argv[i], "--hugepages") == 0) {
 			tw_eal_hugepages = true;
+		} else if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout, argv[0]);
+			return 0;
 		} else {
 			fprintf(stderr, "bench: unknown argument '%s'\n", argv[i]);
-			usage(argv[0]);
+			usage(stderr, argv[0]);
 			return 2;
 		}
 	}
 	/* Without them, the case is skipped (status 77), not failed. */
-	if (tw_eal_hugepages && free_hugepage_mib() < BENCH_HUGEPAGE_MIB) {
-		printf("bench: --hugepages needs %u MiB of free hugepages, the "
-			"machine has %lu (as root, with 2 MB pages: echo %u > "
-			"/proc/sys/vm/nr_hugepages): skipped\n",
-			BENCH_HUGEPAGE_MIB, free_hugepage_mib(),
-			BENCH_HUGEPAGE_MIB / 2);
-		return 77;
+	if (tw_eal_hugepages) {
+		const unsigned long have = free_hugepage_mib();
+
+		if (have < BENCH_HUGEPAGE_MIB) {
+			printf("bench: --hugepages needs %u MiB of free hugepages, "
+				"the machine has %lu (as root, raise "
+				"/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages "
+				"by %lu): skipped\n", BENCH_HUGEPAGE_MIB, have,
+				(BENCH_HUGEPAGE_MIB - have + 1) / 2);
+			return 77;
+		}
 	}
 	if (tw_eal_init("twbench", N_NULL, bond, RTE_DIM(bond)) != 0)
 		return 1;
