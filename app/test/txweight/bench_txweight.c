@@ -19,8 +19,9 @@
  * burst split in halves over 2 ports (and, apart, at a point that varies
  * as (b)'s group sizes do), one port with each burst reordered as
  * a per-packet split would (and, apart, in a fixed order), (b)'s lookups
- * without the grouping, and (b) as first written (per-packet lookups and
- * grouping in the application).
+ * without the grouping, (b) as first written (per-packet lookups and
+ * grouping in the application), and direct TX with four register adds
+ * per packet added (how much an added instruction costs the loop).
  * Then: selection and split cycles, share error over 10 M packets counted
  * by the ports, and the rebalance visibility on the second lcore with,
  * beside it, the floor of a plain flag between the same two lcores.
@@ -440,6 +441,48 @@ run_direct_fixed_order(void)
 		tw_tx_all(0, 0, order, TW_BURST);
 	}
 	return mpps(BENCH_PACKETS, cpu_ns() - start);
+}
+
+/*
+ * Breakdown only: direct TX plus four register adds per packet (four
+ * independent chains, 128 adds per burst), work that touches no memory
+ * and that nothing waits for. What it costs says how much room the loop
+ * leaves for any added instruction: nothing where the loop waits on
+ * memory, close to the instructions' own issue cost where it is bound by
+ * how many the core can take in (doc/guides/txweight.md, "On hugepages").
+ * The empty asm statements keep each add, one per chain per step.
+ */
+#define BENCH_ADD4 do { \
+	r0++; r1++; r2++; r3++; \
+	asm volatile("" : "+r" (r0), "+r" (r1), "+r" (r2), "+r" (r3)); \
+} while (0)
+#define BENCH_ADD4_X8 do { \
+	BENCH_ADD4; BENCH_ADD4; BENCH_ADD4; BENCH_ADD4; \
+	BENCH_ADD4; BENCH_ADD4; BENCH_ADD4; BENCH_ADD4; \
+} while (0)
+
+static volatile uint64_t bench_adds_sink;
+
+static double
+run_direct_adds(void)
+{
+	struct rte_mbuf **pkts = burst;
+	uint64_t r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+	uint64_t start, k;
+
+	RTE_BUILD_BUG_ON(TW_BURST != 32);
+	start = cpu_ns();
+	for (k = 0; k < BENCH_PACKETS; k += TW_BURST) {
+		get_burst(pkts);
+		BENCH_ADD4_X8;
+		BENCH_ADD4_X8;
+		BENCH_ADD4_X8;
+		BENCH_ADD4_X8;
+		tw_tx_all(0, 0, pkts, TW_BURST);
+	}
+	start = cpu_ns() - start;
+	bench_adds_sink = r0 + r1 + r2 + r3;
+	return mpps(BENCH_PACKETS, start);
 }
 
 /*
@@ -898,7 +941,7 @@ main(int argc, char **argv)
 	double direct_r[ROUNDS], alt_r[ROUNDS], table_r[3][ROUNDS], bonding_r[ROUNDS];
 	double swrr_pkt_r[ROUNDS], swrr_burst_r[ROUNDS], lookup_only_r[ROUNDS];
 	double split_r[ROUNDS], uneven_r[ROUNDS], scattered_r[ROUNDS];
-	double fixed_r[ROUNDS], prev_r[ROUNDS], rss_r[ROUNDS];
+	double fixed_r[ROUNDS], prev_r[ROUNDS], rss_r[ROUNDS], adds_r[ROUNDS];
 	double direct, table[3], bonding, swrr_pkt, swrr_burst, err, e;
 	struct rte_txweight_table *t;
 	struct rte_txweight_swrr s;
@@ -1001,6 +1044,8 @@ main(int argc, char **argv)
 		reset_pool(r);
 		fixed_r[r] = run_direct_fixed_order();
 		reset_pool(r);
+		adds_r[r] = run_direct_adds();
+		reset_pool(r);
 		bonding_r[r] = run_bonding(&dropped);
 		if (dropped != 0)
 			printf("bench: bonding dropped %" PRIu64 " packets\n", dropped);
@@ -1027,6 +1072,7 @@ main(int argc, char **argv)
 	bench("direct_split_uneven_2p_mpps", best(uneven_r), "Mpps");
 	bench("direct_scattered_1p_mpps", best(scattered_r), "Mpps");
 	bench("direct_fixed_order_1p_mpps", best(fixed_r), "Mpps");
+	bench("direct_4adds_1p_mpps", best(adds_r), "Mpps");
 	bonding = best(bonding_r);
 	bench("bonding_l34_2p_mpps", bonding, "Mpps");
 	swrr_pkt = best(swrr_pkt_r);
@@ -1043,6 +1089,8 @@ main(int argc, char **argv)
 	bench("txweight_rss_vs_direct_paired_median",
 		paired_median(rss_r, direct_r), "ratio");
 	bench("txweight_prev_grouping_vs_direct", best(prev_r) / direct, "ratio");
+	bench("direct_4adds_vs_direct_paired_median",
+		paired_median(adds_r, direct_r), "ratio");
 	bench("swrr_vs_direct", swrr_pkt / direct, "ratio");
 	bench("swrr_burst_vs_direct", swrr_burst / direct, "ratio");
 
