@@ -797,7 +797,7 @@ best(const double *samples)
 /*
  * The median over rounds of num[r] / den[r]: the two cases of a round ran
  * tens of milliseconds apart (direct then the table: two cases of ~16 ms
- * from one start to the other; the table then bonding: about 160 ms),
+ * from one start to the other; the table then bonding: about 175 ms),
  * so a ratio of the same
  * round cancels the machine's slower drifts, which a ratio of bests (each
  * case's best round may be a different one) does not. Printed beside each
