@@ -21,7 +21,7 @@
  * a per-packet split would (and, apart, in a fixed order), (b)'s lookups
  * without the grouping, (b) as first written (per-packet lookups and
  * grouping in the application), and direct TX with four register adds
- * per packet added (how much an added instruction costs the loop).
+ * per packet added (how much an added simple instruction costs the loop).
  * Then: selection and split cycles, share error over 10 M packets counted
  * by the ports, and the rebalance visibility on the second lcore with,
  * beside it, the floor of a plain flag between the same two lcores.
@@ -447,9 +447,10 @@ run_direct_fixed_order(void)
  * Breakdown only: direct TX plus four register adds per packet (four
  * independent chains, 128 adds per burst), work that touches no memory
  * and that nothing waits for. What it costs says how much room the loop
- * leaves for any added instruction: nothing where the loop waits on
- * memory, close to the instructions' own issue cost where it is bound by
- * how many the core can take in (doc/guides/txweight.md, "On hugepages").
+ * leaves for added simple instructions (loads and gathers may differ):
+ * nothing where the loop waits on memory, close to their own issue cost
+ * where it is bound by how many the core can take in
+ * (doc/guides/txweight.md, "On hugepages").
  * The empty asm statements keep each add, one per chain per step.
  */
 #define BENCH_ADD4 do { \
