@@ -362,8 +362,8 @@ struct rte_mbuf;
  *   n flow hashes, hashes[i] for pkts[i]; or NULL to use each packet's
  *   hash.rss. Hashes the application already holds are the faster
  *   input: with NULL the lookups wait for the mbufs' first cache line,
- *   and for any store just made to it (doc/guides/txweight.md,
- *   Benchmark).
+ *   and for any store just made to it (doc/guides/txweight_bench_notes.md,
+ *   "Earlier figures").
  * @param n
  *   Number of packets, 0..RTE_TXWEIGHT_SPLIT_MAX.
  * @param[out] targets

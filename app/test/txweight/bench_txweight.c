@@ -450,7 +450,7 @@ run_direct_fixed_order(void)
  * leaves for added simple instructions (loads and gathers may differ):
  * nothing where the loop waits on memory, close to their own issue cost
  * where it is bound by how many the core can take in
- * (doc/guides/txweight.md, "On hugepages").
+ * (doc/guides/txweight_bench_notes.md, "On hugepages").
  * The empty asm statements keep each add, one per chain per step.
  */
 #define BENCH_ADD4 do { \
