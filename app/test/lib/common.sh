@@ -173,3 +173,50 @@ lt_ibvsim() {
 	"$IBVSIM_CTL" "$@" >>"$LT_DIR/ibvsim-ctl.log" 2>&1 ||
 		lt_fail "ibvsim-ctl $*: $(tail -n 3 "$LT_DIR/ibvsim-ctl.log")"
 }
+
+# lt_valgrind LOG CMD...: run CMD under valgrind memcheck
+# ($LAGSPEED_VALGRIND, set where the build runs the *_valgrind tests),
+# with all its output in LOG. An invalid access makes the status 9;
+# blocks definitely lost are listed, whole stacks, for lt_valgrind_clean
+# but do not count as errors. Returns CMD's or valgrind's status.
+lt_valgrind() {
+	local log=$1
+	shift
+	"${LAGSPEED_VALGRIND:?not set: this build runs no valgrind tests}" \
+		--error-exitcode=9 --errors-for-leak-kinds=none --leak-check=full \
+		--show-leak-kinds=definite --num-callers=30 "$@" >"$log" 2>&1
+}
+
+# lt_valgrind_clean LOG OURS WHAT: LOG (lt_valgrind's) shows no invalid
+# access, and no block definitely lost by our code: a loss record whose
+# stack has a frame matching OURS (an extended regex naming our source
+# files or libraries) before any shared object's constructor (_dl_init).
+# DPDK leaks a few blocks from the constructors of the PMDs rte_eal_init()
+# loads; their stacks go on, after _dl_init, through our main().
+lt_valgrind_clean() {
+	local log=$1 ours=$2 what=$3
+	lt_expect_no_grep \
+		'Invalid (read|write)|uninitialised|Invalid free|Mismatched free' \
+		"$log" "$what: no invalid access"
+	if awk -v ours="$ours" '
+		/definitely lost in loss record/ { rec = 1; txt = ""; mine = 0; init = 0 }
+		rec {
+			txt = txt $0 "\n"
+			if ($0 ~ /_dl_init/)
+				init = 1
+			else if (!init && $0 ~ ours)
+				mine = 1
+		}
+		rec && /^==[0-9]+== $/ {
+			if (mine) {
+				printf "%s", txt
+				bad = 1
+			}
+			rec = 0
+		}
+		END { exit bad ? 0 : 1 }' "$log" >"$log.ours"; then
+		cat "$log.ours" >&2
+		lt_fail "$what: a block definitely lost by our code"
+	fi
+	lt_ok "$what: nothing definitely lost by our code"
+}

@@ -66,6 +66,21 @@ tw_rand_below(uint64_t bound)
 	return bound == 0 ? 0 : tw_rand() % bound;
 }
 
+/*
+ * Durations of the tests that need concurrency are multiplied by this:
+ * TW_TEST_SLOW in the environment (1..100), 1 without it. The valgrind
+ * runs set it: there the test runs some 20 times slower, and one thread
+ * at a time.
+ */
+static inline unsigned int
+tw_test_slow(void)
+{
+	const char *s = getenv("TW_TEST_SLOW");
+	const int v = s != NULL ? atoi(s) : 1;
+
+	return v < 1 ? 1 : v > 100 ? 100 : (unsigned int)v;
+}
+
 /* A well-mixed 32-bit hash of a flow number (murmur3's finalizer). */
 static inline uint32_t
 tw_mix32(uint32_t x)
