@@ -511,7 +511,7 @@ test_concurrent(unsigned int worker)
 	uint64_t w[N_PORTS] = { 1, 1, 1, 1 };
 	uint32_t counts[N_PORTS];
 	unsigned int i, updates = 0;
-	uint64_t end, end_max;
+	uint64_t span, start, now;
 	int ret;
 
 	cs.t = make_table(CONCURRENT_SIZE, 1);
@@ -529,9 +529,10 @@ test_concurrent(unsigned int worker)
 	 * which runs one thread at a time, and with other tests beside it,
 	 * such overlaps come a few times less often.
 	 */
-	end = rte_get_timer_cycles() + rte_get_timer_hz() * 3 / 4 * tw_test_slow();
-	end_max = end + (end - rte_get_timer_cycles()) * 3;
-	while (rte_get_timer_cycles() < end || (rte_get_timer_cycles() < end_max &&
+	span = rte_get_timer_hz() * 3 / 4 * tw_test_slow();
+	start = rte_get_timer_cycles();
+	while ((now = rte_get_timer_cycles()) - start < span ||
+			(now - start < 4 * span &&
 			__atomic_load_n(&cs.held_across_update, __ATOMIC_RELAXED) <
 			CONCURRENT_OVERLAPS)) {
 		uint64_t sum = 0;

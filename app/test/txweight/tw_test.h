@@ -68,14 +68,14 @@ tw_rand_below(uint64_t bound)
 
 /*
  * Durations of the tests that need concurrency are multiplied by this:
- * TW_TEST_SLOW in the environment (1..100), 1 without it. The valgrind
- * runs set it: there the test runs some 20 times slower, and one thread
- * at a time.
+ * LAGSPEED_TEST_SLOW in the environment (1..100; the plugin's tests read
+ * it too), 1 without it. The valgrind runs set it: there the test runs
+ * some 20 times slower, and one thread at a time.
  */
 static inline unsigned int
 tw_test_slow(void)
 {
-	const char *s = getenv("TW_TEST_SLOW");
+	const char *s = getenv("LAGSPEED_TEST_SLOW");
 	const int v = s != NULL ? atoi(s) : 1;
 
 	return v < 1 ? 1 : v > 100 ? 100 : (unsigned int)v;

@@ -17,7 +17,7 @@ name=$(basename "$bin")
 log="$LT_DIR/$name.log"
 # Valgrind runs one thread at a time, some 20 times slower: the tests
 # that need two lcores to overlap run for longer (tw_test_slow()).
-export TW_TEST_SLOW=10
+export LAGSPEED_TEST_SLOW=10
 
 rc=0
 lt_valgrind "$log" "$bin" "$@" || rc=$?
