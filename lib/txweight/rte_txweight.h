@@ -18,8 +18,8 @@
  *   remainder), and when weights change the fewest possible units move;
  * - a *flow table* of S entries mapping a flow hash to a (port, TX queue):
  *   each port owns its share of entries to within one entry, a weight
- *   change reassigns only the minimum number of entries, and a lookup is
- *   one load and a mask;
+ *   change gives the minimum number of entries another port, and a
+ *   lookup is one load and a mask;
  * - *packet spraying* for traffic without flows: smooth weighted round
  *   robin, per packet or per burst.
  *
@@ -167,7 +167,9 @@ struct rte_txweight_table_fast {
 
 /** Parameters of rte_txweight_table_create(). */
 struct rte_txweight_table_params {
-	const char *name;     /**< for logs; need not be unique */
+	/** For logs: the first 31 characters are kept; need not be unique;
+	 * NULL gives "txweight". */
+	const char *name;
 	uint32_t size;        /**< entries: a power of two, 64..65536 */
 	int socket_id;        /**< NUMA socket, or SOCKET_ID_ANY */
 	uint32_t max_readers; /**< data-path reader ids, 1..RTE_MAX_LCORE */
@@ -332,9 +334,14 @@ struct rte_mbuf;
  *
  * @code
  * n_groups = rte_txweight_table_split(table, pkts, NULL, n, targets, counts);
- * for (g = 0, off = 0; g < n_groups; off += counts[g], g++)
+ * for (g = 0, off = 0; g < n_groups; off += counts[g], g++) {
+ *	if (targets[g].port_id == RTE_TXWEIGHT_NO_PORT) {
+ *		rte_pktmbuf_free_bulk(pkts + off, counts[g]);
+ *		continue;
+ *	}
  *	sent = rte_eth_tx_burst(targets[g].port_id, targets[g].queue_id,
  *		pkts + off, counts[g]);
+ * }
  * @endcode
  *
  * Each packet goes to the target its own hash maps to, exactly as

@@ -37,14 +37,17 @@ RTE_LOG_REGISTER(txweight_logtype, lib.txweight, INFO);
 #define TXWEIGHT_UNIT_MOVING (RTE_TXWEIGHT_NO_PORT - 1)
 
 uint64_t
-txweight_weight_sum(const uint64_t *weights, unsigned int n, const char *func)
+txweight_weight_sum(const uint64_t *weights, unsigned int n, const char *func,
+	const char *table_name)
 {
 	uint64_t sum = 0;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		if (weights[i] > RTE_TXWEIGHT_WEIGHT_SUM_MAX - sum) {
-			TXWEIGHT_LOG_AS(ERR, func, "sum of the weights exceeds 2^52");
+			TXWEIGHT_LOG_AS(ERR, func, "%s%ssum of the weights exceeds 2^52",
+				table_name != NULL ? table_name : "",
+				table_name != NULL ? ": " : "");
 			return UINT64_MAX;
 		}
 		sum += weights[i];
@@ -136,7 +139,7 @@ rte_txweight_apportion(const uint64_t *weights, unsigned int n,
 		TXWEIGHT_LOG(ERR, "%u ports: must be 1..%u", n, RTE_TXWEIGHT_MAX_PORTS);
 		return -EINVAL;
 	}
-	sum = txweight_weight_sum(weights, n, __func__);
+	sum = txweight_weight_sum(weights, n, __func__, NULL);
 	if (sum == UINT64_MAX)
 		return -EINVAL;
 	if (units > INT32_MAX) {
@@ -169,7 +172,7 @@ rte_txweight_assign(const uint64_t *weights, unsigned int n,
 		TXWEIGHT_LOG(ERR, "%u units: at most %d", n_units, INT32_MAX);
 		return -EINVAL;
 	}
-	sum = txweight_weight_sum(weights, n, __func__);
+	sum = txweight_weight_sum(weights, n, __func__, NULL);
 	if (sum == UINT64_MAX)
 		return -EINVAL;
 	for (u = 0; u < n_units; u++) {

@@ -69,11 +69,11 @@ struct rte_txweight_table {
 
 /*
  * Checks the weights of one call: sum within RTE_TXWEIGHT_WEIGHT_SUM_MAX.
- * Returns the sum, or UINT64_MAX (and logs, naming the API function func)
- * when it is too large.
+ * Returns the sum, or UINT64_MAX (and logs, naming the API function func
+ * and the table, unless table_name is NULL) when it is too large.
  */
 uint64_t txweight_weight_sum(const uint64_t *weights, unsigned int n,
-	const char *func);
+	const char *func, const char *table_name);
 
 /*
  * The weight of one link: its speed in Mb/s, capped at cap_mbps when that

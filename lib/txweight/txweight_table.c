@@ -240,7 +240,8 @@ check_update_args(const struct rte_txweight_table *table,
 				nb_queues != NULL ? nb_queues[i] : 1) != 0)
 			return -EINVAL;
 	}
-	*sum = txweight_weight_sum(weights, n, "rte_txweight_table_update");
+	*sum = txweight_weight_sum(weights, n, "rte_txweight_table_update",
+		table->name);
 	if (*sum == UINT64_MAX)
 		return -EINVAL;
 	return 0;
@@ -554,8 +555,12 @@ rte_txweight_table_update(struct rte_txweight_table *table,
 	 */
 	rte_rcu_qsbr_synchronize(table->qsbr, RTE_QSBR_THRID_INVALID);
 	pthread_mutex_unlock(&table->update_lock);
-	TXWEIGHT_LOG(DEBUG, "%s: version %" PRIu64 ", %d entries changed",
-		table->name, version, ret);
+	if (ret == -ENOENT)
+		TXWEIGHT_LOG(DEBUG, "%s: version %" PRIu64 ", every weight 0: "
+			"every entry to no port", table->name, version);
+	else
+		TXWEIGHT_LOG(DEBUG, "%s: version %" PRIu64 ", %d entries changed",
+			table->name, version, ret);
 	return ret;
 }
 
