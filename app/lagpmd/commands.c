@@ -237,9 +237,10 @@ help_display(void)
 		"                                         which lcore sends on which queue\n"
 		"\n"
 		"Configuration:\n"
-		"    set fwd txonly|io\n"
-		"    set txpkts <len>\n"
-		"    set burst <n>\n"
+		"    set fwd txonly|io                  : forwarding mode (while stopped)\n"
+		"    set txpkts <len>                   : txonly packet length, 42..2048\n"
+		"                                         (while stopped)\n"
+		"    set burst <n>                      : packets per burst, 1..512\n"
 		"\n"
 		"TX rebalancing:\n"
 		"    txq rebalance speed                : weights = effective link speeds\n"
@@ -452,7 +453,8 @@ struct cmd_rebal_list_result {
 	cmdline_fixed_string_t txq;
 	cmdline_fixed_string_t rebalance;
 	cmdline_fixed_string_t what;
-	cmdline_fixed_string_t list;
+	/* the rest of the line: a list of many ports outgrows a plain token */
+	cmdline_multi_string_t list;
 };
 
 /*
@@ -513,8 +515,12 @@ cmd_rebal_list_parsed(void *parsed, struct cmdline *cl __rte_unused,
 	struct cmd_rebal_list_result *res = parsed;
 	uint64_t values[RTE_MAX_ETHPORTS] = { 0 };
 	bool set[RTE_MAX_ETHPORTS] = { false };
+	size_t len = strlen(res->list);
 	unsigned int i;
 
+	/* The rest of the line comes with the blanks before its end. */
+	while (len > 0 && isspace((unsigned char)res->list[len - 1]))
+		res->list[--len] = '\0';
 	if (!strcmp(res->what, "weights")) {
 		if (parse_port_values(res->list, true, values, set) == 0)
 			lp_rebalance_weights(values, set);
@@ -540,7 +546,8 @@ static cmdline_parse_token_string_t cmd_rebal_list_what =
 	TOKEN_STRING_INITIALIZER(struct cmd_rebal_list_result, what,
 		"weights#cap");
 static cmdline_parse_token_string_t cmd_rebal_list_list =
-	TOKEN_STRING_INITIALIZER(struct cmd_rebal_list_result, list, NULL);
+	TOKEN_STRING_INITIALIZER(struct cmd_rebal_list_result, list,
+		TOKEN_STRING_MULTI);
 
 static cmdline_parse_inst_t cmd_rebal_list = {
 	.f = cmd_rebal_list_parsed,
@@ -572,6 +579,8 @@ cmd_rebal_auto_parsed(void *parsed, struct cmdline *cl __rte_unused,
 
 	__atomic_store_n(&lp.auto_rebalance, on, __ATOMIC_RELEASE);
 	printf("TX rebalance on link state change: %s\n", on ? "on" : "off");
+	if (on)
+		lp_rebalance_auto_check();
 	cmd_done();
 }
 
@@ -669,12 +678,19 @@ run_lines(FILE *in)
 	errno = 0;
 	while (!quit_requested && lp_quit_signal == 0 &&
 			(len = getline(&line, &cap, in)) >= 0) {
-		char buf[1024];
+		/* The longest token, a multi-string, plus the words before it. */
+		char buf[STR_MULTI_TOKEN_SIZE + STR_TOKEN_SIZE];
 		int ret;
 
 		/* cmdline_parse() wants a whole line, end included. */
 		if ((size_t)len >= sizeof(buf) - 1) {
-			fprintf(stderr, "Bad arguments\n");
+			fprintf(stderr, "Bad arguments: line longer than %zu "
+				"characters\n", sizeof(buf) - 2);
+			continue;
+		}
+		/* cmdline_parse() would take a NUL for the line's end. */
+		if (memchr(line, '\0', len) != NULL) {
+			fprintf(stderr, "Bad arguments: NUL byte in the line\n");
 			continue;
 		}
 		memcpy(buf, line, len);

@@ -27,8 +27,7 @@
 #define LP_ETH_LEN ((uint16_t)sizeof(struct rte_ether_hdr))
 #define LP_IP_LEN ((uint16_t)sizeof(struct rte_ipv4_hdr))
 #define LP_UDP_LEN ((uint16_t)sizeof(struct rte_udp_hdr))
-#define LP_MIN_PKT_LEN (LP_ETH_LEN + LP_IP_LEN + LP_UDP_LEN)
-#define LP_MBUF_DATA_SIZE RTE_MBUF_DEFAULT_BUF_SIZE
+#define LP_MIN_PKT_LEN LP_TXPKT_LEN_MIN
 
 /* Template per port (only the source MAC address differs), as bytes. */
 static uint8_t pkt_tmpl[RTE_MAX_ETHPORTS][LP_MIN_PKT_LEN];
@@ -82,9 +81,9 @@ lp_txpkt_len_set(uint16_t len)
 			len, LP_MIN_PKT_LEN);
 		return -EINVAL;
 	}
-	if (len > LP_MBUF_DATA_SIZE - RTE_PKTMBUF_HEADROOM) {
+	if (len > LP_TXPKT_LEN_MAX) {
 		fprintf(stderr, "length[0]=%u > mbuf_data_size=%u - give up\n",
-			len, LP_MBUF_DATA_SIZE - RTE_PKTMBUF_HEADROOM);
+			len, LP_TXPKT_LEN_MAX);
 		return -EINVAL;
 	}
 	lp.txpkt_len = len;

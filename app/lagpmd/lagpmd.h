@@ -33,8 +33,11 @@
 
 #include <rte_common.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_udp.h>
 
 /** Burst slots in one round of a forwarding lcore's schedule. */
 #define LP_SLOTS 240
@@ -47,6 +50,16 @@
 
 /** Largest number of TX or RX queues per port the tool sets up. */
 #define LP_MAX_QUEUES 64
+
+/** The mbufs' data room, headroom included. */
+#define LP_MBUF_DATA_SIZE RTE_MBUF_DEFAULT_BUF_SIZE
+
+/** Shortest txonly packet: its Ethernet, IPv4 and UDP headers. */
+#define LP_TXPKT_LEN_MIN ((uint16_t)(sizeof(struct rte_ether_hdr) + \
+	sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr)))
+
+/** Longest txonly packet: one mbuf's data room after the headroom. */
+#define LP_TXPKT_LEN_MAX (LP_MBUF_DATA_SIZE - RTE_PKTMBUF_HEADROOM)
 
 /** Forwarding modes. */
 enum lp_fwd_mode {
@@ -159,6 +172,7 @@ int lp_txpkt_len_set(uint16_t len);
 /* rebalance.c */
 int lp_rebalance_init(void);
 void lp_rebalance_fini(void);
+void lp_rebalance_auto_check(void);
 int lp_rebalance_speed(const char *why);
 int lp_rebalance_apply(const uint64_t *weights, const char *why);
 int lp_rebalance_weights(const uint64_t *values, const bool *set);

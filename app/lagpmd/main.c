@@ -254,10 +254,11 @@ parse_args(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "ih", opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_PORTMASK:
+			/* Hexadecimal: no blank or sign, which strtoull() takes. */
 			errno = 0;
 			lp.portmask = strtoull(optarg, &end, 16);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-					lp.portmask == 0) {
+			if (!isxdigit((unsigned char)optarg[0]) || errno != 0 ||
+					*end != '\0' || lp.portmask == 0) {
 				fprintf(stderr, "Invalid portmask: %s\n", optarg);
 				return -1;
 			}
@@ -298,7 +299,8 @@ parse_args(int argc, char **argv)
 			lp.burst = v;
 			break;
 		case OPT_TXPKTS:
-			if (parse_uint(optarg, "txpkts", 1, UINT16_MAX, &v) < 0 ||
+			if (parse_uint(optarg, "txpkts", LP_TXPKT_LEN_MIN,
+					LP_TXPKT_LEN_MAX, &v) < 0 ||
 					lp_txpkt_len_set(v) < 0)
 				return -1;
 			break;

@@ -273,7 +273,9 @@ lp_rebalance_cap(unsigned int port_idx, uint32_t cap_mbps)
 	int ret;
 
 	pthread_mutex_lock(&ctl_lock);
-	if (cap_mbps == 0)
+	if (cap_mbps == 0 && port->cap_mbps == 0)
+		printf("Port %u: no TX cap to remove\n", port->port_id);
+	else if (cap_mbps == 0)
 		printf("Port %u: TX cap removed (was %u Mbps)\n",
 			port->port_id, port->cap_mbps);
 	else
@@ -408,7 +410,28 @@ lp_rebalance_init(void)
 	ret = apply_locked(w, NULL);
 	lp.rebalances = 0;
 	pthread_mutex_unlock(&ctl_lock);
+	if (ret >= 0 && lp.auto_rebalance)
+		lp_rebalance_auto_check();
 	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Automatic rebalancing waits for LSC events: say so when no forwarding
+ * port can raise one, neither its PMD (LSC interrupts) nor the lagspeed
+ * plugin (net_null without the plugin, say).
+ */
+void
+lp_rebalance_auto_check(void)
+{
+	struct rte_pmd_mlx5_lagspeed_info info;
+	unsigned int p;
+
+	for (p = 0; p < lp.nb_ports; p++)
+		if (lp.ports[p].lsc_intr || rte_pmd_mlx5_lagspeed_info_get_dyn(
+				lp.ports[p].port_id, &info) == 0)
+			return;
+	printf("Warning: no forwarding port raises link state change "
+		"interrupts: nothing will trigger a rebalance\n");
 }
 
 void

@@ -50,7 +50,20 @@ txq rebalance cap 0:5000
 show txq map
 txq rebalance cap 0:5000,1:1
 txq rebalance cap 0:0
+txq rebalance cap 0:0
 txq rebalance cap 0:4294967296
+CMDS
+# Lines a heredoc holds badly: a weights list longer than a plain token
+# (128 bytes) with blanks at its end, a NUL byte inside a command (which
+# must not run cut short: weights 0:1 would show), a line too long.
+{
+	printf 'txq rebalance weights 0:%0150d,1:3  \n' 5
+	printf 'show txq map\n'
+	printf 'txq rebalance weights 0:1\0,1:7\n'
+	printf 'show txq map\n'
+	printf 'show port summary all%5000s\n' ''
+} >>"$LT_DIR/script.txt"
+cat >>"$LT_DIR/script.txt" <<'CMDS'
 txq rebalance auto maybe
 txq rebalance auto on
 txq rebalance auto off
@@ -114,7 +127,18 @@ lt_expect_grep '^Port 0: TX cap 5000 Mbps$' "$out" "cap set"
 lt_expect_grep '^port 0  speed 10000  weight 5000  txqs 2  share 33.3%$' \
 	"$out" "cap 5000 on port 0 gives 1:2"
 lt_expect_grep '^Port 0: TX cap removed \(was 5000 Mbps\)$' "$out" "cap removed"
+lt_expect_grep '^Port 0: no TX cap to remove$' "$out" "no cap to remove"
+[ "$(grep -c '^port 0  speed 10000  weight 5  txqs 2  share 62\.5%$' "$out")" \
+	-eq 2 ] || lt_fail "a 160-character weights list: not applied, or changed" \
+	"by the line with a NUL byte that followed it"
+lt_ok "a weights list longer than 128 characters applied"
+lt_expect_grep '^Bad arguments: NUL byte in the line$' "$out" \
+	"a line with a NUL byte rejected"
+lt_expect_grep '^Bad arguments: line longer than [0-9]+ characters$' "$out" \
+	"a line too long rejected"
 lt_expect_grep '^TX rebalance on link state change: on$' "$out" "auto on"
+lt_expect_grep '^Warning: no forwarding port raises link state change interrupts: '\
+'nothing will trigger a rebalance$' "$out" "auto on: net_null raises no LSC, said so"
 lt_expect_grep '^Packet forwarding not started$' "$out" "stop before start"
 lt_expect_grep '^Packet forwarding already started$' "$out" "double start"
 lt_expect_grep '^txonly packet forwarding - ports=2 - cores=1 - streams=4 - ' "$out" \
@@ -202,6 +226,26 @@ for list in 0, 0,0 +1 ' 1' 0,,1 64; do
 	re=$(printf '%s' "$list" | sed 's/[+]/[+]/g')
 	lt_expect_grep "^(Invalid port list: $re|Port 0 given twice in the port list: 0,0)\$" \
 		"$out2" "--ports='$list' refused"
+done
+# A mask is hexadecimal: no sign or blank, which strtoull() would take.
+for mask in -1 +3 ' 3' 3x 0; do
+	# shellcheck disable=SC2046
+	if "$LAGPMD" $(lt_eal_args opts) "${vdevs[@]}" -- --portmask="$mask" \
+			>"$out2" 2>&1; then
+		lt_fail "--portmask='$mask' accepted"
+	fi
+	re=$(printf '%s' "$mask" | sed 's/[+]/[+]/g')
+	lt_expect_grep "^Invalid portmask: $re\$" "$out2" "--portmask='$mask' refused"
+done
+# --txpkts names the lengths it takes, as `set txpkts` does.
+for len in 0 41 2049 70000; do
+	# shellcheck disable=SC2046
+	if "$LAGPMD" $(lt_eal_args opts) "${vdevs[@]}" -- --txpkts=$len \
+			>"$out2" 2>&1; then
+		lt_fail "--txpkts=$len accepted"
+	fi
+	lt_expect_grep "^Invalid txpkts: $len \(42\.\.2048\)\$" "$out2" \
+		"--txpkts=$len refused"
 done
 # Only ports that do not exist: said so, with the valid ones.
 # shellcheck disable=SC2046

@@ -38,6 +38,8 @@ lt_wait_grep '^Port 0: link state change event$' "$out" 10 "LSC printed as testp
 lt_wait_grep '^txq rebalance by speed \(auto, port 0 link state change\): '\
 '.* port 0 weight 100000 share 50\.0%, port 1 weight 100000 share 50\.0%$' \
 	"$out" 10 "automatic rebalance logged"
+lt_expect_no_grep '^Warning: no forwarding port raises link state change' \
+	"$out" "auto on: no warning where the plugin raises LSC"
 
 lp_cmd "show port stats all" \
 	"sleep 1000" \
