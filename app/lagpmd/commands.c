@@ -235,6 +235,7 @@ help_display(void)
 		"    clear port stats <port_id>|all\n"
 		"    show txq map                       : per-port weight, TX queues, share;\n"
 		"                                         which lcore sends on which queue\n"
+		"    show txq schedule                  : each lcore's round of bursts, in order\n"
 		"\n"
 		"Configuration:\n"
 		"    set fwd txonly|io                  : forwarding mode (while stopped)\n"
@@ -615,10 +616,15 @@ struct cmd_show_txq_result {
 };
 
 static void
-cmd_show_txq_parsed(void *parsed __rte_unused,
-	struct cmdline *cl __rte_unused, void *data __rte_unused)
+cmd_show_txq_parsed(void *parsed, struct cmdline *cl __rte_unused,
+	void *data __rte_unused)
 {
-	lp_txq_map_show(stdout);
+	struct cmd_show_txq_result *res = parsed;
+
+	if (!strcmp(res->map, "map"))
+		lp_txq_map_show(stdout);
+	else
+		lp_txq_schedule_show(stdout);
 	cmd_done();
 }
 
@@ -627,11 +633,13 @@ static cmdline_parse_token_string_t cmd_show_txq_show =
 static cmdline_parse_token_string_t cmd_show_txq_txq =
 	TOKEN_STRING_INITIALIZER(struct cmd_show_txq_result, txq, "txq");
 static cmdline_parse_token_string_t cmd_show_txq_map =
-	TOKEN_STRING_INITIALIZER(struct cmd_show_txq_result, map, "map");
+	TOKEN_STRING_INITIALIZER(struct cmd_show_txq_result, map,
+		"map#schedule");
 
 static cmdline_parse_inst_t cmd_show_txq = {
 	.f = cmd_show_txq_parsed,
-	.help_str = "show txq map: TX weights, queues and shares",
+	.help_str = "show txq map|schedule: TX weights, queues and shares | "
+		"each lcore's bursts in order",
 	.tokens = {
 		(void *)&cmd_show_txq_show,
 		(void *)&cmd_show_txq_txq,

@@ -15,7 +15,8 @@
  * a *schedule*: a ring of LP_SLOTS burst slots, each naming the (port,
  * queue) its next burst goes to. A rebalance assigns the slots to ports by
  * weight (rte_txweight_assign(), so the fewest slots move) and rotates each
- * port's slots over the lcore's queues of that port. Since every burst
+ * port's slots over the lcore's queues of that port; the slots run in an
+ * order that spreads each port's bursts over the round. Since every burst
  * carries the same number of packets, per-port packet shares follow the
  * slot shares to within 1 / LP_SLOTS.
  *
@@ -179,6 +180,7 @@ int lp_rebalance_weights(const uint64_t *values, const bool *set);
 int lp_rebalance_cap(unsigned int port_idx, uint32_t cap_mbps);
 void lp_rebalance_weights_get(uint64_t *weights);
 void lp_txq_map_show(FILE *out);
+void lp_txq_schedule_show(FILE *out);
 void lp_port_speed_show(FILE *out, uint16_t port_id);
 void lp_link_poll(uint16_t port_id);
 

@@ -46,6 +46,50 @@ static bool ev_thread_running;
 static uint64_t last_apply_ns;
 
 /*
+ * Fill an lcore's schedule from its owners: each port gets as many slots
+ * as it owns, interleaved by smooth weighted round robin over those
+ * counts, so that a port's bursts are spread over the round instead of
+ * coming in one run (a run of a port's bursts would fill its TX ring
+ * while the other ports' drain). The owners say only how many slots a
+ * port has; which ones they are is assign's business (fewest moves), the
+ * order they run in is this one's. A port's slots rotate over the lcore's
+ * nq queues of that port.
+ */
+static void
+sched_fill(struct lp_sched *sched, const uint16_t *owner, unsigned int lcore,
+	unsigned int nq)
+{
+	unsigned int count[RTE_MAX_ETHPORTS] = { 0 };
+	unsigned int used[RTE_MAX_ETHPORTS] = { 0 };
+	int credit[RTE_MAX_ETHPORTS] = { 0 };
+	unsigned int n = 0, p, s;
+
+	if (nq == 0)
+		return;
+	for (s = 0; s < LP_SLOTS; s++) {
+		if (owner[s] == RTE_TXWEIGHT_NO_PORT || owner[s] >= lp.nb_ports)
+			continue;
+		count[owner[s]]++;
+		n++;
+	}
+	for (s = 0; s < n; s++) {
+		struct lp_slot *slot;
+		unsigned int best = 0;
+
+		for (p = 0; p < lp.nb_ports; p++) {
+			credit[p] += count[p];
+			if (credit[p] > credit[best])
+				best = p;
+		}
+		credit[best] -= n;
+		slot = &sched->slot[sched->n_slots++];
+		slot->port_idx = best;
+		slot->port_id = lp.ports[best].port_id;
+		slot->queue_id = lcore + (used[best]++ % nq) * lp.nb_fwd_lcores;
+	}
+}
+
+/*
  * Publish one schedule per lcore from the owners given (one row per
  * lcore), which become the lcores' owners; caller holds ctl_lock. Every
  * schedule is built before any is published, so that a failed allocation
@@ -55,10 +99,9 @@ static int
 publish(uint16_t (*owner)[LP_SLOTS])
 {
 	struct lp_sched *ns[LP_MAX_FWD_LCORES], *old[LP_MAX_FWD_LCORES];
-	unsigned int i, s;
+	unsigned int i;
 
 	for (i = 0; i < lp.nb_fwd_lcores; i++) {
-		unsigned int used[RTE_MAX_ETHPORTS] = { 0 };
 		unsigned int nq = 0;
 		uint16_t q;
 
@@ -70,20 +113,7 @@ publish(uint16_t (*owner)[LP_SLOTS])
 				rte_free(ns[i]);
 			return -ENOMEM;
 		}
-		/* Slots in owner order; a port's slots rotate over the
-		 * lcore's queues of that port.
-		 */
-		for (s = 0; s < LP_SLOTS && nq > 0; s++) {
-			uint16_t p = owner[i][s];
-			struct lp_slot *slot;
-
-			if (p == RTE_TXWEIGHT_NO_PORT || p >= lp.nb_ports)
-				continue;
-			slot = &ns[i]->slot[ns[i]->n_slots++];
-			slot->port_idx = p;
-			slot->port_id = lp.ports[p].port_id;
-			slot->queue_id = i + (used[p]++ % nq) * lp.nb_fwd_lcores;
-		}
+		sched_fill(ns[i], owner[i], i, nq);
 	}
 	for (i = 0; i < lp.nb_fwd_lcores; i++) {
 		struct lp_fwd_lcore *fl = lp.lcores[i];
@@ -518,6 +548,26 @@ lp_txq_map_show(FILE *out)
 					lp.ports[p].port_id, q, n,
 					pct(n, total));
 			}
+	}
+	pthread_mutex_unlock(&ctl_lock);
+}
+
+/* Each lcore's round: its slots' port/queue in the order they run. */
+void
+lp_txq_schedule_show(FILE *out)
+{
+	unsigned int i, s;
+
+	pthread_mutex_lock(&ctl_lock);
+	for (i = 0; i < lp.nb_fwd_lcores; i++) {
+		const struct lp_sched *sc = lp.lcores[i]->sched;
+
+		fprintf(out, "lcore %u  slots %u  (port/txq in the order they "
+			"run)", lp.lcores[i]->lcore_id, sc->n_slots);
+		for (s = 0; s < sc->n_slots; s++)
+			fprintf(out, "%s%u/%u", s % 16 == 0 ? "\n   " : " ",
+				sc->slot[s].port_id, sc->slot[s].queue_id);
+		fprintf(out, "\n");
 	}
 	pthread_mutex_unlock(&ctl_lock);
 }

@@ -32,6 +32,7 @@ show port info x
 foo bar
 txq rebalance weights 0:3,1:1
 show txq map
+show txq schedule
 txq rebalance weights 1:2
 show txq map
 txq rebalance weights 0:0,1:0
@@ -116,6 +117,21 @@ bad_args=$(grep -c '^Bad arguments$' "$out")
 lt_ok "malformed arguments rejected"
 lt_expect_grep '^port 0  speed 10000  weight 3  txqs 2  share 75.0%$' \
 	"$out" "manual weights 3:1"
+# The round runs each port's bursts spread out, not in runs: at 3:1, at
+# most three bursts in a row to port 0 and never two to port 1.
+awk '/^lcore 1  slots 240  \(port\/txq in the order they run\)$/ { on = 1; next }
+	on && /^   / { for (i = 1; i <= NF; i++) { split($i, pq, "/"); print pq[1] } next }
+	on { exit }' "$out" >"$LT_DIR/order.txt"
+[ "$(wc -l <"$LT_DIR/order.txt")" -eq 240 ] ||
+	lt_fail "show txq schedule: $(wc -l <"$LT_DIR/order.txt") slots, expected 240"
+read -r run0 run1 < <(awk '{ run = ($1 == prev) ? run + 1 : 1; prev = $1
+		if (run > max[$1]) max[$1] = run }
+	END { print max[0] + 0, max[1] + 0 }' "$LT_DIR/order.txt")
+[ "$run0" -le 3 ] && [ "$run1" -eq 1 ] ||
+	lt_fail "schedule at 3:1: runs of up to $run0 bursts to port 0, $run1 to port 1"
+[ "$(grep -c '^0$' "$LT_DIR/order.txt")" -eq 180 ] ||
+	lt_fail "schedule at 3:1: port 0 has not 180 of the 240 slots"
+lt_ok "schedule at 3:1 interleaved (runs $run0 and $run1)"
 lt_expect_grep '^port 0  speed 10000  weight 3  txqs 2  share 60.0%$' \
 	"$out" "weights for port 1 alone: port 0 keeps its weight"
 lt_expect_grep '^Every weight is zero: TX map unchanged$' "$out" "all-zero weights rejected"
