@@ -93,14 +93,15 @@ mbps_error(const char *opt, const char *s)
 			" from 1 to %u", s, opt, IBVSIM_MAX_MBPS);
 }
 
+/* what: the device or group named; contexts belong to devices. */
 static int
-api_error(int ret, const char *what)
+api_error(int ret, const char *what, bool group)
 {
 	if (ret == -ETIMEDOUT) {
 		fprintf(stderr, "ibvsim-ctl: %s: warning: the change was made but an open"
-				" context of %s did not drain its events in time;"
+				" context of %s%s did not drain its events in time;"
 				" the rest of its events were dropped\n",
-				cmd_name, what);
+				cmd_name, group ? "a device of group " : "", what);
 		return EXIT_UNDELIVERED;
 	}
 	if (ret == -EACCES)
@@ -198,7 +199,7 @@ cmd_group(int argc, char **argv)
 		return fail("a group named '%s' already exists", argv[1]);
 	if (ret == -ENOSPC)
 		return fail("too many groups (at most %d)", IBVSIM_MAX_GROUPS);
-	return ret < 0 ? api_error(ret, argv[1]) : 0;
+	return ret < 0 ? api_error(ret, argv[1], true) : 0;
 }
 
 static int
@@ -267,7 +268,7 @@ cmd_device(int argc, char **argv)
 		return fail("no group named '%s'", group);
 	if (ret == -ENOSPC)
 		return fail("too many devices (at most %d)", IBVSIM_MAX_DEVICES);
-	return ret < 0 ? api_error(ret, argv[1]) : 0;
+	return ret < 0 ? api_error(ret, argv[1], false) : 0;
 }
 
 static int
@@ -305,7 +306,7 @@ cmd_pf(int argc, char **argv)
 		return fail("no group named '%s'", argv[1]);
 	if (ret == -ERANGE)
 		return fail("group '%s' has no PF %u", argv[1], index);
-	return ret < 0 ? api_error(ret, argv[1]) : 0;
+	return ret < 0 ? api_error(ret, argv[1], true) : 0;
 }
 
 static int
@@ -325,7 +326,7 @@ cmd_set(int argc, char **argv)
 	ret = ibvsim_device_set(sim, argv[1], up);
 	if (ret == -ENOENT)
 		return fail("no device named '%s'", argv[1]);
-	return ret < 0 ? api_error(ret, argv[1]) : 0;
+	return ret < 0 ? api_error(ret, argv[1], false) : 0;
 }
 
 static int
@@ -343,8 +344,10 @@ cmd_fault(int argc, char **argv)
 	if (!check_name("device", argv[1]))
 		return EXIT_BAD;
 	if (strcmp(argv[2], "storm") == 0) {
-		if (argc != 4)
+		if (argc < 4)
 			return fail("expected storm N");
+		if (argc > 4)
+			return fail("unexpected argument '%s'", argv[4]);
 		if (!parse_u32(argv[3], 1, IBVSIM_MAX_STORM, &count))
 			return fail("invalid event count '%s': expected an integer from 1 to %u",
 					argv[3], IBVSIM_MAX_STORM);
@@ -363,7 +366,7 @@ cmd_fault(int argc, char **argv)
 	ret = ibvsim_fault(sim, argv[1], argv[2], count);
 	if (ret == -ENOENT)
 		return fail("no device named '%s'", argv[1]);
-	return ret < 0 ? api_error(ret, argv[1]) : 0;
+	return ret < 0 ? api_error(ret, argv[1], false) : 0;
 }
 
 static int

@@ -131,6 +131,9 @@ bad fault mlx5_2 storm
 bad fault mlx5_2 storm 0
 bad fault mlx5_2 storm many
 bad fault mlx5_2 storm 1000001
+bad fault mlx5_2 storm 5 extra
+grep -q "unexpected argument 'extra'" "$LT_DIR/err" ||
+	lt_fail "storm N with one more argument: $(cat "$LT_DIR/err")"
 bad fault mlx5_2 clear now
 bad show --yaml
 bad --dir "$LT_DIR/nonexistent" show

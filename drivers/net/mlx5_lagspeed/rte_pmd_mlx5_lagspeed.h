@@ -83,13 +83,16 @@ struct rte_pmd_mlx5_lagspeed_info {
 					* told from it */
 	uint64_t events;             /**< async events seen for this port */
 	uint64_t changes;            /**< effective speeds applied to the
-					* link (a detach is not counted) */
+					* link that the application could see
+					* change (not a detach; not one made
+					* while the port was stopped or held
+					* down, which shows at its start) */
 	uint64_t lsc_callbacks;      /**< LSC events the plugin raised (a
 					* detach's included), whether or not
 					* the application registered a
 					* callback */
-	uint64_t last_change_us;     /**< CLOCK_REALTIME of the last change of
-					* the effective link, or of the detach,
+	uint64_t last_change_us;     /**< CLOCK_REALTIME of the last change
+					* counted in changes, or of the detach,
 					* in microseconds; 0 = none yet */
 };
 
