@@ -1101,6 +1101,16 @@ main(int argc, char **argv)
 	signal(SIGINT, signal_handler);
 	signal(SIGTERM, signal_handler);
 
+	/* Before any port starts: a path that cannot be written stops here. */
+	if (opt.csv_path != NULL) {
+		csv = fopen(opt.csv_path, "w");
+		if (csv == NULL)
+			rte_exit(EXIT_FAILURE, "Cannot open %s: %s\n",
+				 opt.csv_path, strerror(errno));
+		fprintf(csv, "time_s,port,speed_mbps,weight,tx_packets,tx_bytes\n");
+		fflush(csv);
+	}
+
 	RTE_ETH_FOREACH_DEV(port_id) {
 		port_index[port_id] = nb_ports;
 		port_cap[nb_ports] = opt.cap_mbps[port_id];
@@ -1150,14 +1160,6 @@ main(int argc, char **argv)
 		port_init(port_ids[i]);
 	wait_links();
 
-	if (opt.csv_path != NULL) {
-		csv = fopen(opt.csv_path, "w");
-		if (csv == NULL)
-			rte_exit(EXIT_FAILURE, "Cannot open %s: %s\n",
-				 opt.csv_path, strerror(errno));
-		fprintf(csv, "time_s,port,speed_mbps,weight,tx_packets,tx_bytes\n");
-		fflush(csv);
-	}
 
 	__atomic_store_n(&start_ns, monotonic_ns(), __ATOMIC_RELAXED);
 	clock_gettime(CLOCK_REALTIME, &start_real);

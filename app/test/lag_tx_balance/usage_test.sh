@@ -55,3 +55,14 @@ timeout 30 "$LTB_APP" $(lt_eal_args help) --vdev net_null0 -- --help \
 lt_expect_grep '^Usage: ' "$LT_DIR/help.out" "--help: usage on stdout"
 lt_expect_grep '--cap PORT:MBPS' "$LT_DIR/help.out" "--help: documents --cap"
 lt_expect_grep '--interval-ms MS' "$LT_DIR/help.out" "--help: documents --interval-ms"
+
+# A CSV path that cannot be written ends the run before any port starts.
+status=0
+# shellcheck disable=SC2046
+timeout 30 "$LTB_APP" $(lt_eal_args csv) --vdev net_null0 -- \
+	--csv "$LT_DIR/missing/tx.csv" --duration 1 \
+	>"$LT_DIR/csv.out" 2>"$LT_DIR/csv.err" || status=$?
+[ "$status" -eq 1 ] || lt_fail "unwritable --csv: exit status $status, expected 1"
+lt_expect_grep "Cannot open $LT_DIR/missing/tx.csv: No such file or directory" \
+	"$LT_DIR/csv.err" "unwritable --csv: said so"
+lt_expect_no_grep '^Port 0 ' "$LT_DIR/csv.out" "unwritable --csv: no port set up"
