@@ -331,6 +331,11 @@ parse_args(int argc, char **argv)
 			opt.csv_path = optarg;
 			break;
 		case OPT_DURATION:
+			/* Plain decimals: strtod() would take blanks, a sign,
+			 * hexadecimal and exponents too.
+			 */
+			if (optarg[strspn(optarg, "0123456789.")] != '\0')
+				goto bad;
 			errno = 0;
 			opt.duration_s = strtod(optarg, &end);
 			if (errno != 0 || end == optarg || *end != '\0' ||

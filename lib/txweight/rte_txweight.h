@@ -379,7 +379,7 @@ struct rte_mbuf;
  *   Packets per group (room for n), summing to n.
  * @return
  *   The number of groups (0 when n is 0; at most n), or -EINVAL on a NULL
- *   pointer or n over RTE_TXWEIGHT_SPLIT_MAX.
+ *   pointer (whatever n) or n over RTE_TXWEIGHT_SPLIT_MAX.
  */
 int rte_txweight_table_split(const struct rte_txweight_table *table,
 	struct rte_mbuf **pkts, const uint32_t *hashes, uint16_t n,

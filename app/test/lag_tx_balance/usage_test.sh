@@ -45,6 +45,9 @@ bad --interval-ms 5
 bad --interval-ms 60001
 bad --duration -1
 bad --duration 2x
+bad --duration ' 1'
+bad --duration 0x1p-2
+bad --duration 1e-3
 bad stray-argument
 
 status=0
