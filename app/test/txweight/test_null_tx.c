@@ -300,6 +300,36 @@ live_sender(void *arg)
 	return 0;
 }
 
+/*
+ * The packets each port sends in a window of at least 120 ms, from counts
+ * a (taken at its start) to b. Under valgrind (tw_test_slow()) the sender
+ * runs far slower, and more so beside other tests: there the window goes
+ * on, in sleeps that leave valgrind's one running thread to the sender,
+ * until it holds the 40,000 packets a share needs, within a bound.
+ */
+static void
+measure_window(const uint64_t *a, uint64_t *b, uint64_t *d)
+{
+	const uint64_t hz = rte_get_timer_hz();
+	const uint64_t start = rte_get_timer_cycles();
+	const uint64_t min_end = start + hz * 120 / 1000;
+	const uint64_t max_end = start + hz * 600 / 1000 * tw_test_slow();
+	uint64_t total, now;
+	unsigned int i;
+
+	do {
+		rte_delay_us_sleep(10 * 1000);
+		port_opackets(b);
+		total = 0;
+		for (i = 0; i < N_PORTS; i++) {
+			d[i] = b[i] - a[i];
+			total += d[i];
+		}
+		now = rte_get_timer_cycles();
+	} while (now < min_end || (tw_test_slow() > 1 && total < 40000 &&
+			now < max_end));
+}
+
 static void
 test_live_rebalance(struct rte_txweight_table *t, unsigned int worker)
 {
@@ -329,10 +359,7 @@ test_live_rebalance(struct rte_txweight_table *t, unsigned int worker)
 		 * now sees only the new mapping. Measure its shares.
 		 */
 		port_opackets(a);
-		rte_delay_ms(120);
-		port_opackets(b);
-		for (i = 0; i < N_PORTS; i++)
-			d[i] = b[i] - a[i];
+		measure_window(a, b, d);
 		printf("phase %u: %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 			", error %.3f%%\n", p, d[0], d[1], d[2], d[3],
 			share_error_pct(d, phases[p]));
