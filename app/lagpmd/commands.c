@@ -608,7 +608,7 @@ static cmdline_parse_inst_t cmd_rebal_auto = {
 	},
 };
 
-/* *** show txq map *** */
+/* *** show txq map|schedule *** */
 struct cmd_show_txq_result {
 	cmdline_fixed_string_t show;
 	cmdline_fixed_string_t txq;

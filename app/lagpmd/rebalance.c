@@ -5,7 +5,7 @@
 /*
  * Rebalancing: weights -> per-lcore schedules, published live; the LSC
  * callback and the control thread that rebalances on link changes; the
- * `show txq map` and `show port speed` views.
+ * `show txq map`, `show txq schedule` and `show port speed` views.
  */
 
 #include <inttypes.h>

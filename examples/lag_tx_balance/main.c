@@ -1165,7 +1165,6 @@ main(int argc, char **argv)
 		port_init(port_ids[i]);
 	wait_links();
 
-
 	__atomic_store_n(&start_ns, monotonic_ns(), __ATOMIC_RELAXED);
 	clock_gettime(CLOCK_REALTIME, &start_real);
 	pthread_mutex_lock(&balance.lock);
