@@ -569,7 +569,9 @@ main(int argc, char **argv)
 			strerror(-ret));
 		goto fail;
 	}
-	printf("Done\n");
+	/* Set up, unless a signal cut the link check short. */
+	if (lp_quit_signal == 0)
+		printf("Done\n");
 	fflush(stdout);
 
 	/*

@@ -10,7 +10,7 @@
 #   testpmd's LSC line, rebalances by itself, and the shares become 1:1;
 # - a port whose function goes down stops getting TX, and is shown down;
 # - with every link down the map stays, and lagpmd started so sends
-#   equally;
+#   equally; SIGINT in its startup link check ends it cleanly;
 # - no packet is lost or duplicated across it all.
 
 . "$LAGSPEED_TEST_LIB"
@@ -107,3 +107,20 @@ lt_expect_grep '^port 0  speed 0  weight 1  txqs 1  share 50\.0%$' "$out2" \
 lt_expect_grep '^No port has a usable link: every port starts with an equal weight$' \
 	"$out2" "every link down at start: said"
 lt_expect_no_grep 'TX map unchanged' "$out2" "every link down at start: no map kept"
+
+# SIGINT while the startup link check waits for those links: lagpmd stops
+# waiting, does not claim it is set up ("Done"), closes its ports, exits 0.
+out3=$LT_DIR/out3.txt
+rm -f "$LT_DIR/cmd.fifo"
+lp_start "$out3" linkwait -d "$LAGSPEED_PLUGIN" --vdev net_null0 \
+	--vdev net_null1 --
+lt_wait_grep '^Checking link statuses\.\.\.$' "$out3" 10 "link check waiting"
+sleep 0.3
+kill -INT "$LP_PID"
+exec 3>&-
+lt_wait_exit "$LP_PID" 20 "SIGINT during the link check"
+[ "$LT_STATUS" -eq 0 ] || lt_fail "SIGINT during the link check: exit status $LT_STATUS"
+lt_expect_grep '^Signal 2 received, preparing to exit\.\.\.$' "$out3" \
+	"SIGINT during the link check: announced"
+lt_expect_no_grep '^Done$' "$out3" "SIGINT during the link check: no Done"
+lt_expect_grep '^Bye\.\.\.$' "$out3" "SIGINT during the link check: clean exit"
