@@ -47,39 +47,60 @@ faults_name(uint32_t faults, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* A column as wide as its widest cell, and at least min wide. */
+static int
+col_width(int width, const char *cell)
+{
+	int len = (int)strlen(cell);
+
+	return len > width ? len : width;
+}
+
 static void
 show_table(const char *dir, const struct ibvsim_model *m, FILE *out)
 {
+	int gw = 16, dw = 16, fw = 20;
+	char faults[64];
 	uint32_t i, j;
 
-	fprintf(out, "%-16s %4s %12s %s\n", "GROUP", "PF", "Mb/s", "STATE");
+	/* Long names widen their columns instead of shifting the rest. */
+	for (i = 0; i < m->hdr.n_groups; i++)
+		gw = col_width(gw, m->groups[i].name);
+	for (i = 0; i < m->hdr.n_devices; i++) {
+		dw = col_width(dw, m->devices[i].name);
+		gw = col_width(gw, m->devices[i].group);
+		faults_name(m->devices[i].faults, faults, sizeof(faults));
+		fw = col_width(fw, faults);
+	}
+
+	fprintf(out, "%-*s %4s %12s %s\n", gw, "GROUP", "PF", "Mb/s", "STATE");
 	for (i = 0; i < m->hdr.n_groups; i++) {
 		const struct ibvsim_group_rec *g = &m->groups[i];
 
 		for (j = 0; j < g->n_pf; j++)
-			fprintf(out, "%-16s %4u %12u %s\n", g->name, j,
+			fprintf(out, "%-*s %4u %12u %s\n", gw, g->name, j,
 					g->pf_mbps[j],
 					(g->pf_up_mask & (1u << j)) ? "up" : "down");
-		fprintf(out, "%-16s %4s %12u %s\n", g->name, "max", g->max_mbps,
-				"(internal loopback)");
+		fprintf(out, "%-*s %4s %12u %s\n", gw, g->name, "max",
+				g->max_mbps, "(internal loopback)");
 	}
-	fprintf(out, "\n%-16s %-4s %-16s %5s %5s %-6s %-10s %-20s %4s %12s\n",
-			"DEVICE", "TYPE", "GROUP", "PORTS", "PORT", "STATE",
-			"VERB", "FAULTS", "CTX", "EFFECTIVE");
+	fprintf(out, "\n%-*s %-4s %-*s %5s %5s %-6s %-10s %-*s %4s %12s\n",
+			dw, "DEVICE", "TYPE", gw, "GROUP", "PORTS", "PORT",
+			"STATE", "VERB", fw, "FAULTS", "CTX", "EFFECTIVE");
 	for (i = 0; i < m->hdr.n_devices; i++) {
 		const struct ibvsim_device_rec *d = &m->devices[i];
 		uint64_t eff = ibvsim_effective_mbps(m, d);
 		int ctx = ibvsim_ctx_count(dir, d->name);
-		char faults[64];
 
 		faults_name(d->faults, faults, sizeof(faults));
 		for (j = 1; j <= d->n_ports; j++)
-			fprintf(out, "%-16s %-4s %-16s %5u %5u %-6s %-10s %-20s "
+			fprintf(out, "%-*s %-4s %-*s %5u %5u %-6s %-10s %-*s "
 					"%4d %7" PRIu64 " Mb/s\n",
-					d->name, ibvsim_type_name(d->type),
-					d->group[0] ? d->group : "-", d->n_ports, j,
-					d->up ? "up" : "down", flags_name(d->flags),
-					faults, ctx < 0 ? 0 : ctx, eff);
+					dw, d->name, ibvsim_type_name(d->type),
+					gw, d->group[0] ? d->group : "-",
+					d->n_ports, j, d->up ? "up" : "down",
+					flags_name(d->flags), fw, faults,
+					ctx < 0 ? 0 : ctx, eff);
 	}
 }
 

@@ -231,6 +231,26 @@ name63=$(printf 'n%.0s' {1..63})
 "$IBVSIM_CTL" --dir "$LT_DIR/real" show | grep -q "^$name63 " ||
 	lt_fail "names of 63 characters not shown"
 lt_ok "names of 63 characters accepted"
+# Long names widen their columns: every line of each table lines up (the
+# device table's lines are all as long as its header; each group line's
+# PF field sits under the header's), with the short device of the real
+# model and a fault list over 20 characters in the same table.
+"$IBVSIM_CTL" --dir "$LT_DIR/real" device mlx5_9 --speed 25000 ||
+	lt_fail "a short device beside the long one"
+for f in query-eio open-fail fatal; do
+	"$IBVSIM_CTL" --dir "$LT_DIR/real" fault mlx5_9 $f || lt_fail "fault $f"
+done
+"$IBVSIM_CTL" --dir "$LT_DIR/real" show >"$LT_DIR/long.txt" || lt_fail "show, long names"
+awk '/^GROUP / { col = index($0, "  PF") + 2; g = 1; next }
+	/^$/ { g = 0; next }
+	/^DEVICE / { len = length($0); next }
+	g && substr($0, col - 2, 5) !~ /^( *[0-9]+| max) $/ {
+		print "group line off: " $0; bad = 1
+	}
+	!g && len && length($0) != len { print "device line off: " $0; bad = 1 }
+	END { exit bad || !len }' "$LT_DIR/long.txt" >&2 ||
+	{ cat "$LT_DIR/long.txt" >&2; lt_fail "show: columns shifted by long names"; }
+lt_ok "show: long names widen their columns"
 
 # A refused command line creates nothing, not even in an empty directory.
 mkdir "$LT_DIR/empty"
