@@ -28,6 +28,10 @@ packages=(
 	libibverbs-dev rdma-core
 	valgrind gnuplot-nox
 )
+# Only for the tests: Open vSwitch with DPDK, for the OVS-DPDK test (which
+# runs its own daemons; where systemd runs, Debian's package also enables
+# its openvswitch-switch service, the kernel datapath).
+test_packages=(openvswitch-switch-dpdk)
 
 say() {
 	printf '==> %s\n' "$*"
@@ -67,16 +71,17 @@ choose_build_root() {
 	fi
 }
 
+# install_deps PACKAGE...: install those of them that are missing.
 install_deps() {
 	local missing=() p
-	for p in "${packages[@]}"; do
+	for p in "$@"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 				grep -q 'install ok installed'; then
 			missing+=("$p")
 		fi
 	done
 	if [ ${#missing[@]} -eq 0 ]; then
-		say "all ${#packages[@]} Debian packages present"
+		say "all $# Debian packages present"
 		return 0
 	fi
 	say "installing: ${missing[*]}"
@@ -168,7 +173,7 @@ demo|test|build)
 esac
 case "$cmd" in
 deps)
-	install_deps
+	install_deps "${packages[@]}" "${test_packages[@]}"
 	;;
 build)
 	check_build_tools
@@ -176,12 +181,12 @@ build)
 	say "built in $build_root/build; install with: meson install -C $build_root/build"
 	;;
 demo)
-	install_deps
+	install_deps "${packages[@]}"
 	build "$build_root/build"
 	exec "$top/devtools/demo.sh" "$build_root/build"
 	;;
 test)
-	install_deps
+	install_deps "${packages[@]}" "${test_packages[@]}"
 	build "$build_root/build"
 	# The tree must also compile clean with clang (-Werror): build only.
 	if command -v clang >/dev/null; then

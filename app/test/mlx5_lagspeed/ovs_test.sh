@@ -1,0 +1,142 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The lagspeed authors
+#
+# Debian's OVS-DPDK (ovs-vswitchd-dpdk, Open vSwitch 3.1) loads the plugin
+# through other_config:dpdk-extra, as the guide says; the emulator plays a
+# VF on a group of 2 x 50G PFs behind a net_null port. What an operator
+# sees in the Interface table, and each of the guide's OVS 3.1 limits:
+# - the aggregated speed, 100G where net_null alone says 10G;
+# - a PF going down (speed only) is not followed: OVS keeps 100G while the
+#   port, read through DPDK's telemetry, says 50G;
+# - the function going down and up is: OVS reads the link, and with it
+#   the speed of that moment (status:link_speed "50Gbps"); the link_speed
+#   column stays empty, 50G being none of the OpenFlow speeds it holds.
+# The test runs its own ovsdb-server, in its scratch directory, and
+# ovs-vswitchd-dpdk, in a network namespace of its own too: the userspace
+# datapath creates tap devices ("ovs-netdev", "br0") whose names would
+# clash with an OVS of the host. Needs root (tap devices, the namespace).
+
+. "$LAGSPEED_TEST_LIB"
+lt_need IBVSIM_LIB IBVSIM_CTL LAGSPEED_PLUGIN
+if [ -z "${OVS_VSWITCHD_DPDK:-}" ]; then
+	echo "skip: OVS-DPDK not installed (Debian: openvswitch-switch-dpdk)"
+	exit 77
+fi
+if [ "$(id -u)" -ne 0 ] || ! unshare --net true 2>/dev/null; then
+	echo "skip: needs root and a network namespace (unshare --net)"
+	exit 77
+fi
+
+ovs=$LT_DIR/ovs
+mkdir -p "$ovs" "$LT_DIR/sim"
+# Where OVS's tools put and look for their sockets, logs and pid files.
+export OVS_RUNDIR=$ovs OVS_LOGDIR=$ovs OVS_DBDIR=$ovs OVS_SYSCONFDIR=$ovs
+export IBVSIM_DIR=$LT_DIR/sim
+ctl() { "$IBVSIM_CTL" "$@" >/dev/null || lt_fail "ibvsim-ctl $*"; }
+ctl group G --pf 50000,50000
+ctl device mlx5_0 --group G --type vf
+
+# OVS's daemons detach: their pids come from their pid files.
+ovs_stop() {
+	local f pid
+	for f in "$ovs"/ovs-vswitchd.pid "$ovs"/ovsdb-server.pid; do
+		pid=$(cat "$f" 2>/dev/null) || continue
+		kill -TERM "$pid" 2>/dev/null
+		for _ in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+	done
+}
+trap 'ovs_stop; lt_cleanup' EXIT
+
+vsctl() { "$OVS_VSCTL" --db="unix:$ovs/db.sock" --timeout=20 "$@"; }
+
+"$OVSDB_TOOL" create "$ovs/conf.db" "$OVS_SCHEMA" ||
+	lt_fail "ovsdb-tool create"
+"$OVSDB_SERVER" --remote="punix:$ovs/db.sock" --pidfile="$ovs/ovsdb-server.pid" \
+	--detach --no-chdir --log-file="$ovs/ovsdb-server.log" "$ovs/conf.db" ||
+	lt_fail "ovsdb-server did not start"
+vsctl --no-wait init || lt_fail "ovs-vsctl init"
+# No hugepages: --no-huge needs --legacy-mem, or OVS adds --in-memory,
+# which EAL refuses with it. One lcore for the main thread, one PMD
+# thread, and pools sized per port (the shared default needs ~300 MB).
+prefix=$(lt_prefix ovs)
+vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+	"other_config:dpdk-extra=--no-huge --legacy-mem -m 512 --no-pci \
+--file-prefix $prefix --log-level=lib.eal:error -d $LAGSPEED_PLUGIN \
+--vdev net_null0" \
+	other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+	other_config:per-port-memory=true || lt_fail "ovs-vsctl set other_config"
+log=$ovs/ovs-vswitchd.log
+LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1" \
+	lt_foreign unshare --net "$OVS_VSWITCHD_DPDK" "unix:$ovs/db.sock" \
+	--pidfile="$ovs/ovs-vswitchd.pid" --detach --no-chdir --log-file="$log" ||
+	{ tail -n 30 "$log" >&2; lt_fail "ovs-vswitchd-dpdk did not start"; }
+lt_expect_grep 'mlx5_lagspeed: port 0 \(net_null0\): extended by mlx5_0:1, 100000 Mb/s' \
+	"$log" "ovs-vswitchd-dpdk loads the plugin from dpdk-extra"
+vsctl add-br br0 -- set bridge br0 datapath_type=netdev &&
+	vsctl add-port br0 p0 -- set Interface p0 type=dpdk \
+	options:dpdk-devargs=net_null0 || lt_fail "adding the DPDK port"
+
+# iface_state: "link_state link_resets link_speed status:link_speed".
+iface_state() {
+	vsctl get Interface p0 link_state link_resets link_speed \
+		status:link_speed 2>/dev/null | tr '\n' ' ' | sed 's/ $//'
+}
+
+# expect_iface STATE SECONDS WHAT: the Interface row reaches STATE.
+expect_iface() {
+	local deadline=$((SECONDS + $2)) got
+	while :; do
+		got=$(iface_state)
+		[ "$got" = "$1" ] && break
+		[ "$SECONDS" -lt "$deadline" ] ||
+			lt_fail "$3: Interface p0 is '$got', want '$1'"
+		sleep 0.2
+	done
+	lt_ok "$3: $got"
+}
+
+# The port's own link, from DPDK's telemetry in ovs-vswitchd.
+port_speed() {
+	echo /ethdev/link_status,0 |
+		timeout 10 python3 "$DPDK_TELEMETRY" -f "$prefix" 2>/dev/null |
+		sed -n 's/.*"speed": \([0-9]*\).*/\1/p'
+}
+
+expect_iface 'up 0 100000000000 "100Gbps"' 20 "2 x 50G VF in OVS"
+
+ctl pf G 1 down
+if [ -n "${DPDK_TELEMETRY:-}" ]; then
+	deadline=$((SECONDS + 10))
+	until [ "$(port_speed)" = 50000 ]; do
+		[ "$SECONDS" -lt "$deadline" ] ||
+			lt_fail "one PF down: the port says $(port_speed), want 50000"
+		sleep 0.2
+	done
+	lt_ok "one PF down: the port says 50000 Mb/s (telemetry)"
+fi
+# OVS reads links every 5 s and keeps one only when its status changed.
+sleep 6
+expect_iface 'up 0 100000000000 "100Gbps"' 0 \
+	"one PF down, 6 s later: OVS 3.1 keeps the old speed (a documented limit)"
+
+ctl set mlx5_0 down
+expect_iface 'down 1 [] "Not Defined"' 15 "the VF down: OVS sees the link down"
+ctl set mlx5_0 up
+expect_iface 'up 2 [] "50Gbps"' 15 \
+	"the VF up: OVS reads the speed of that moment (no link_speed column for 50G)"
+
+# SIGTERM: OVS exits (EAL cleanup, the plugin's teardown with it).
+pid=$(cat "$ovs/ovs-vswitchd.pid")
+kill -TERM "$pid"
+deadline=$((SECONDS + 10))
+while kill -0 "$pid" 2>/dev/null; do
+	[ "$SECONDS" -lt "$deadline" ] || lt_fail "ovs-vswitchd-dpdk still runs 10 s after SIGTERM"
+	sleep 0.1
+done
+lt_ok "ovs-vswitchd-dpdk exits at SIGTERM"
+lt_expect_no_grep 'mlx5_lagspeed.*(ERR|detached)|EMER' "$log" \
+	"no plugin error in OVS's log"
