@@ -15,7 +15,9 @@
 # Usage: install_test.sh MESON CC CXX APP.c
 #   (CXX empty: no C++ compiler, that check is left out, and says so)
 # Environment: LT_INSTALL_{PREFIX,BINDIR,LIBDIR,INCLUDEDIR,PMD_PATH}
-#   (absolute), LT_INSTALL_VERSION, LT_INSTALL_SONAME.
+#   (absolute), LT_INSTALL_VERSION, LT_INSTALL_SONAME, and where the DPDK
+#   built against keeps its .pc file and libraries:
+#   LT_INSTALL_DPDK_PCDIR, LT_INSTALL_DPDK_LIBDIR.
 
 . "$LAGSPEED_TEST_LIB"
 meson=$1
@@ -66,8 +68,12 @@ lt_expect_no_grep "RPATH|RUNPATH" "$LT_DIR/lib.dyn" \
 	"installed library has no build-tree rpath"
 
 # pkg-config, as a user would: the staged .pc files locate the staged
-# tree (relocatable), and pull in libdpdk's flags.
-export PKG_CONFIG_PATH=$root$libdir/pkgconfig
+# tree (relocatable), and pull in the flags of the DPDK built against.
+export PKG_CONFIG_PATH=$root$libdir/pkgconfig:$LT_INSTALL_DPDK_PCDIR
+# The loader: the staged library, then the DPDK built against; not the
+# build tree (meson test puts its library directories in
+# LD_LIBRARY_PATH).
+ld_path=$root$libdir:$LT_INSTALL_DPDK_LIBDIR
 pcs="librte_txweight librte_net_mlx5_lagspeed"
 for pc in $pcs; do
 	got=$(pkg-config --modversion "$pc") ||
@@ -103,7 +109,7 @@ fi
 # Run it against the staged library, without and with the staged plugin.
 vdevs=(--vdev net_null0 --vdev net_null1)
 out=$LT_DIR/run.out
-if ! LD_LIBRARY_PATH=$root$libdir "$app" $(lt_eal_args plain) "${vdevs[@]}" \
+if ! LD_LIBRARY_PATH=$ld_path "$app" $(lt_eal_args plain) "${vdevs[@]}" \
 		>"$out" 2>&1; then
 	cat "$out" >&2
 	lt_fail "the application failed"
@@ -117,7 +123,7 @@ if [ ! -e "$pmddir/librte_net_mlx5_lagspeed.so" ]; then
 		"without the plugin, the header's _dyn call says -ENOTSUP"
 fi
 out=$LT_DIR/plugin.out
-if ! LD_LIBRARY_PATH=$root$libdir "$app" $(lt_eal_args plugin) \
+if ! LD_LIBRARY_PATH=$ld_path "$app" $(lt_eal_args plugin) \
 		-d "$root$pmddir/librte_net_mlx5_lagspeed.so" "${vdevs[@]}" \
 		>"$out" 2>&1; then
 	cat "$out" >&2
@@ -129,13 +135,13 @@ lt_expect_grep "^lagspeed info of port 0: -ENODEV$" "$out" \
 
 # The installed tools find the installed library and start.
 out=$LT_DIR/lagpmd.out
-if ! echo quit | LD_LIBRARY_PATH=$root$libdir "$root$bindir/dpdk-lagpmd" \
+if ! echo quit | LD_LIBRARY_PATH=$ld_path "$root$bindir/dpdk-lagpmd" \
 		$(lt_eal_args lagpmd) "${vdevs[@]}" >"$out" 2>&1; then
 	cat "$out" >&2
 	lt_fail "the installed dpdk-lagpmd failed"
 fi
 lt_ok "the installed dpdk-lagpmd starts and quits"
-LD_LIBRARY_PATH=$root$libdir ldd "$root$bindir/dpdk-lag_tx_balance" \
+LD_LIBRARY_PATH=$ld_path ldd "$root$bindir/dpdk-lag_tx_balance" \
 	>"$LT_DIR/ldd.out" 2>&1
 lt_expect_grep "$soname => $root$libdir/$soname" "$LT_DIR/ldd.out" \
 	"the installed dpdk-lag_tx_balance resolves $soname"
