@@ -74,8 +74,13 @@ lt_expect_grep "mlx5_lagspeed: LAGSPEED: unknown key 'speed'" "$LT_DIR/badkey.lo
 	"bad key named"
 lt_expect_grep 'mlx5_lagspeed: LAGSPEED: bind=net_null0@mlx5_0: expected bind=ETHDEV@IBDEV:PORT' \
 	"$LT_DIR/badbind.log" "bad value named"
+# plugin_lines LOG: the plugin's log lines but the one a second copy says
+# (a lagspeed installed in DPDK's plugin directory loads beside -d).
+plugin_lines() {
+	grep 'mlx5_lagspeed' "$1" | grep -c -v 'another copy of the plugin is loaded'
+}
 for t in badkey badbind noverbs; do
-	[ "$(grep -c 'mlx5_lagspeed' "$LT_DIR/$t.log")" -eq 1 ] ||
+	[ "$(plugin_lines "$LT_DIR/$t.log")" -eq 1 ] ||
 		lt_fail "$t: not exactly one plugin log line"
 	lt_expect_grep 'mlx5_lagspeed: .*(LAGSPEED|cannot load)' "$LT_DIR/$t.log" \
 		"$t: its one line is an error naming the cause"
@@ -90,7 +95,7 @@ case " $tests " in *" noverb "*)
 	why="has no ibv_query_port_speed \(rdma-core < 62\): the PMD's speed is kept"
 	lt_expect_grep "mlx5_lagspeed: port 0 \(net_null0\): .*libibverbs.so.1 $why" \
 		"$LT_DIR/noverb.log" "rdma-core < 62: one INFO line for the port, saying why"
-	[ "$(grep -c 'mlx5_lagspeed' "$LT_DIR/noverb.log")" -eq 1 ] ||
+	[ "$(plugin_lines "$LT_DIR/noverb.log")" -eq 1 ] ||
 		lt_fail "noverb: not exactly one plugin log line"
 esac
 case " $tests " in *" twice "*)
