@@ -33,8 +33,21 @@ soname=$LT_INSTALL_SONAME
 version=$LT_INSTALL_VERSION
 
 # --no-rebuild: meson test has just built the tree; no ninja under it.
-if ! "$meson" install -C "$LT_BUILD" --no-rebuild --destdir "$root" \
-		>"$LT_DIR/install.log" 2>&1; then
+# meson install rewrites the build's install log, which `ninja uninstall`
+# follows: a real install's log is put back after the staged one.
+install_log=$LT_BUILD/meson-logs/install-log.txt
+if [ -e "$install_log" ]; then
+	cp -p "$install_log" "$LT_DIR/install-log.saved"
+fi
+rc=0
+"$meson" install -C "$LT_BUILD" --no-rebuild --destdir "$root" \
+	>"$LT_DIR/install.log" 2>&1 || rc=$?
+if [ -e "$LT_DIR/install-log.saved" ]; then
+	mv -f "$LT_DIR/install-log.saved" "$install_log"
+else
+	rm -f "$install_log"
+fi
+if [ "$rc" -ne 0 ]; then
 	cat "$LT_DIR/install.log" >&2
 	lt_fail "meson install --destdir failed"
 fi
