@@ -4,9 +4,12 @@
 #
 # Debian's OVS-DPDK (ovs-vswitchd-dpdk, Open vSwitch 3.1) loads the plugin
 # through other_config:dpdk-extra, as the guide says; the emulator plays a
-# VF on a group of 2 x 50G PFs behind a net_null port. What an operator
-# sees in the Interface table, and each of the guide's OVS 3.1 limits:
-# - the aggregated speed, 100G where net_null alone says 10G;
+# VF on a group of 2 x 50G PFs behind a net_null port, which OVS probes
+# itself from the port's dpdk-devargs. What an operator sees in the
+# Interface table, and each of the guide's OVS 3.1 limits:
+# - the aggregated speed, 100G where net_null alone says 10G, kept when
+#   OVS reconfigures the port (MTU, RX queues), and again once the port
+#   is deleted (OVS removes the device) and added back (a new probe);
 # - a PF going down (speed only) is not followed: OVS keeps 100G while the
 #   port, read through DPDK's telemetry, says 50G;
 # - the function going down and up is: OVS reads the link, and with it
@@ -65,8 +68,7 @@ vsctl --no-wait init || lt_fail "ovs-vsctl init"
 prefix=$(lt_prefix ovs)
 vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 	"other_config:dpdk-extra=--no-huge --legacy-mem -m 512 --no-pci \
---file-prefix $prefix --log-level=lib.eal:error -d $LAGSPEED_PLUGIN \
---vdev net_null0" \
+--file-prefix $prefix --log-level=lib.eal:error -d $LAGSPEED_PLUGIN" \
 	other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
 	other_config:per-port-memory=true || lt_fail "ovs-vsctl set other_config"
 log=$ovs/ovs-vswitchd.log
@@ -74,11 +76,18 @@ LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1" \
 	lt_foreign unshare --net "$OVS_VSWITCHD_DPDK" "unix:$ovs/db.sock" \
 	--pidfile="$ovs/ovs-vswitchd.pid" --detach --no-chdir --log-file="$log" ||
 	{ tail -n 30 "$log" >&2; lt_fail "ovs-vswitchd-dpdk did not start"; }
-lt_expect_grep 'mlx5_lagspeed: port 0 \(net_null0\): extended by mlx5_0:1, 100000 Mb/s' \
-	"$log" "ovs-vswitchd-dpdk loads the plugin from dpdk-extra"
-vsctl add-br br0 -- set bridge br0 datapath_type=netdev &&
+vsctl add-br br0 || lt_fail "ovs-vsctl add-br"
+vsctl set bridge br0 datapath_type=netdev || lt_fail "netdev datapath"
+# No --vdev in dpdk-extra: OVS probes the device itself from the port's
+# dpdk-devargs (as it does a PCI address), a hotplug for the plugin.
+add_port() {
 	vsctl add-port br0 p0 -- set Interface p0 type=dpdk \
-	options:dpdk-devargs=net_null0 || lt_fail "adding the DPDK port"
+		options:dpdk-devargs=net_null0 || lt_fail "adding the DPDK port"
+}
+add_port
+extended='mlx5_lagspeed: port 0 \(net_null0\): extended by mlx5_0:1, 100000 Mb/s'
+lt_expect_grep "$extended" "$log" \
+	"ovs-vswitchd-dpdk loads the plugin from dpdk-extra, which extends the port OVS probes"
 
 # iface_state: "link_state link_resets link_speed status:link_speed".
 iface_state() {
@@ -99,25 +108,55 @@ expect_iface() {
 	lt_ok "$3: $got"
 }
 
-# The port's own link, from DPDK's telemetry in ovs-vswitchd.
+# The port's own link, from DPDK's telemetry in ovs-vswitchd (OVS shows
+# a link it read at a status change; this is the link of now).
 port_speed() {
 	echo /ethdev/link_status,0 |
 		timeout 10 python3 "$DPDK_TELEMETRY" -f "$prefix" 2>/dev/null |
 		sed -n 's/.*"speed": \([0-9]*\).*/\1/p'
 }
 
-expect_iface 'up 0 100000000000 "100Gbps"' 20 "2 x 50G VF in OVS"
+# expect_port_speed MBPS WHAT (without DPDK's telemetry tool: nothing).
+expect_port_speed() {
+	local deadline=$((SECONDS + 10))
 
-ctl pf G 1 down
-if [ -n "${DPDK_TELEMETRY:-}" ]; then
-	deadline=$((SECONDS + 10))
-	until [ "$(port_speed)" = 50000 ]; do
+	[ -n "${DPDK_TELEMETRY:-}" ] || return 0
+	until [ "$(port_speed)" = "$1" ]; do
 		[ "$SECONDS" -lt "$deadline" ] ||
-			lt_fail "one PF down: the port says $(port_speed), want 50000"
+			lt_fail "$2: the port says $(port_speed) Mb/s, want $1"
 		sleep 0.2
 	done
-	lt_ok "one PF down: the port says 50000 Mb/s (telemetry)"
-fi
+	lt_ok "$2: the port says $1 Mb/s (telemetry)"
+}
+
+expect_iface 'up 0 100000000000 "100Gbps"' 20 "2 x 50G VF in OVS"
+
+# OVS reconfigures the port (stop, configure, start): the speed stays.
+vsctl set Interface p0 mtu_request=9000 options:n_rxq=2 ||
+	lt_fail "setting mtu_request and n_rxq"
+deadline=$((SECONDS + 15))
+until [ "$(vsctl get Interface p0 mtu 2>/dev/null)" = 9000 ]; do
+	[ "$SECONDS" -lt "$deadline" ] || lt_fail "OVS did not reconfigure p0"
+	sleep 0.2
+done
+expect_port_speed 100000 "reconfigured (MTU 9000, 2 RX queues)"
+expect_iface 'up 0 100000000000 "100Gbps"' 0 "reconfigured, in OVS"
+# Deleted, OVS closes the port and removes the device; added back, it
+# probes a new port, which the plugin extends again.
+vsctl del-port br0 p0 || lt_fail "ovs-vsctl del-port"
+lt_wait_grep "Device 'net_null0' has been removed and detached" "$log" 15 \
+	"del-port: OVS removes the device"
+add_port
+deadline=$((SECONDS + 15))
+until [ "$(grep -cE "$extended" "$log")" -ge 2 ]; do
+	[ "$SECONDS" -lt "$deadline" ] || lt_fail "the port added back is not extended"
+	sleep 0.2
+done
+lt_ok "the port added back is extended again"
+expect_iface 'up 0 100000000000 "100Gbps"' 15 "the port added back, in OVS"
+
+ctl pf G 1 down
+expect_port_speed 50000 "one PF down"
 # OVS reads links every 5 s and keeps one only when its status changed.
 sleep 6
 expect_iface 'up 0 100000000000 "100Gbps"' 0 \
