@@ -4,8 +4,13 @@
 #
 # Run by `meson install`: refresh the loader's cache, so that the installed
 # tools find librte_txweight in /usr/local/lib/<multiarch> at once (meson
-# 1.0, Debian 12's, does not run ldconfig). Nothing to do for a staged
-# install (DESTDIR) or without root, whose prefix the cache does not cover.
+# 1.0, Debian 12's, does not run ldconfig). Only for the prefixes whose
+# library directories the cache covers, /usr/local and /usr; not for a
+# staged install (DESTDIR), nor without root.
+case ${MESON_INSTALL_PREFIX:-} in
+/usr | /usr/local) ;;
+*) exit 0 ;;
+esac
 [ -z "${DESTDIR:-}" ] || exit 0
 [ "$(id -u)" -eq 0 ] || exit 0
 for ldconfig in ldconfig /sbin/ldconfig /usr/sbin/ldconfig; do

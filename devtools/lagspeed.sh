@@ -28,9 +28,10 @@ packages=(
 	libibverbs-dev rdma-core
 	valgrind gnuplot-nox
 )
-# Only for the tests: Open vSwitch with DPDK, for the OVS-DPDK test (which
+# Only for `test`: Open vSwitch with DPDK, for the OVS-DPDK test (which
 # runs its own daemons; where systemd runs, Debian's package also enables
-# its openvswitch-switch service, the kernel datapath).
+# its openvswitch-switch service, the kernel datapath). `deps` leaves it
+# out: it serves those who build for real hardware.
 test_packages=(openvswitch-switch-dpdk)
 
 say() {
@@ -199,7 +200,6 @@ esac
 case "$cmd" in
 deps)
 	install_deps "${packages[@]}"
-	install_test_deps
 	;;
 build)
 	check_build_tools

@@ -127,10 +127,15 @@ main(int argc, char **argv)
 	}
 
 	t = rte_txweight_table_create(&params);
-	if (t == NULL || rte_txweight_table_update(t, ports, weights, NULL,
-			NB_PORTS) < 0 ||
-			rte_txweight_table_reader_register(t, 0) != 0) {
+	if (t == NULL) {
 		fprintf(stderr, "table: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	ret = rte_txweight_table_update(t, ports, weights, NULL, NB_PORTS);
+	if (ret >= 0)
+		ret = rte_txweight_table_reader_register(t, 0);
+	if (ret < 0) {
+		fprintf(stderr, "table: %s\n", strerror(-ret));
 		return 1;
 	}
 	for (i = 0; i < PKTS; i += BURST) {

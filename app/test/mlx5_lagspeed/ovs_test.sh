@@ -3,27 +3,34 @@
 # Copyright(c) 2026 The lagspeed authors
 #
 # Debian's OVS-DPDK (ovs-vswitchd-dpdk, Open vSwitch 3.1) loads the plugin
-# through other_config:dpdk-extra, as the guide says; the emulator plays a
-# VF on a group of 2 x 50G PFs behind a net_null port, which OVS probes
-# itself from the port's dpdk-devargs. What an operator sees in the
-# Interface table, and each of the guide's OVS 3.1 limits:
-# - the aggregated speed, 100G where net_null alone says 10G, kept when
-#   OVS reconfigures the port (MTU, RX queues), and again once the port
-#   is deleted (OVS removes the device) and added back (a new probe);
+# through other_config:dpdk-extra, as the guide says, and probes its ports
+# itself from their dpdk-devargs (for the plugin, a hotplug). The emulator
+# plays a VF on 2 x 50G PFs behind net_null0 (p0) and one on 2 x 100G
+# behind net_null1 (p1); net_null2 (p2) is left to net_null. What an
+# operator sees in the Interface table, and each of the guide's OVS 3.1
+# limits:
+# - p2 shows net_null's 10G; p0 the group's 100G, kept when OVS
+#   reconfigures the port (MTU, RX queues), and again once the port is
+#   deleted (OVS removes the device) and added back (a new probe); p1's
+#   200G is none of the speeds OVS 3.1 names: "Not Defined";
 # - a PF going down (speed only) is not followed: OVS keeps 100G while the
 #   port, read through DPDK's telemetry, says 50G;
 # - the function going down and up is: OVS reads the link, and with it
 #   the speed of that moment (status:link_speed "50Gbps"); the link_speed
-#   column stays empty, 50G being none of the OpenFlow speeds it holds.
+#   column stays empty, 50G being none of the OpenFlow speeds it holds;
+# - `ovs-appctl exit` ends OVS with status 0 (the plugin's destructor runs
+#   in that exit) and no plugin error in OVS's log.
 # The test runs its own ovsdb-server, in its scratch directory, and
 # ovs-vswitchd-dpdk, in a network namespace of its own too: the userspace
 # datapath creates tap devices ("ovs-netdev", "br0") whose names would
-# clash with an OVS of the host. Needs root (tap devices, the namespace).
+# clash with an OVS of the host. Both run in the foreground of this
+# script (no --detach), so that meson's kill on a timeout reaches them.
+# Needs root (tap devices, the namespace).
 
 . "$LAGSPEED_TEST_LIB"
 lt_need IBVSIM_LIB IBVSIM_CTL LAGSPEED_PLUGIN
 if [ -z "${OVS_VSWITCHD_DPDK:-}" ]; then
-	echo "skip: OVS-DPDK not installed (Debian: openvswitch-switch-dpdk)"
+	echo "skip: ${OVS_SKIP_REASON:-OVS-DPDK not found}"
 	exit 77
 fi
 if [ "$(id -u)" -ne 0 ] || ! unshare --net true 2>/dev/null; then
@@ -39,28 +46,23 @@ export IBVSIM_DIR=$LT_DIR/sim
 ctl() { "$IBVSIM_CTL" "$@" >/dev/null || lt_fail "ibvsim-ctl $*"; }
 ctl group G --pf 50000,50000
 ctl device mlx5_0 --group G --type vf
-
-# OVS's daemons detach: their pids come from their pid files.
-ovs_stop() {
-	local f pid
-	for f in "$ovs"/ovs-vswitchd.pid "$ovs"/ovsdb-server.pid; do
-		pid=$(cat "$f" 2>/dev/null) || continue
-		kill -TERM "$pid" 2>/dev/null
-		for _ in $(seq 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-	done
-}
-trap 'ovs_stop; lt_cleanup' EXIT
+ctl group H --pf 100000,100000
+ctl device mlx5_1 --group H --type vf
 
 vsctl() { "$OVS_VSCTL" --db="unix:$ovs/db.sock" --timeout=20 "$@"; }
 
 "$OVSDB_TOOL" create "$ovs/conf.db" "$OVS_SCHEMA" ||
 	lt_fail "ovsdb-tool create"
 "$OVSDB_SERVER" --remote="punix:$ovs/db.sock" --pidfile="$ovs/ovsdb-server.pid" \
-	--detach --no-chdir --log-file="$ovs/ovsdb-server.log" "$ovs/conf.db" ||
-	lt_fail "ovsdb-server did not start"
+	--unixctl="$ovs/ovsdb-server.ctl" --no-chdir \
+	--log-file="$ovs/ovsdb-server.log" "$ovs/conf.db" 2>"$ovs/ovsdb-server.err" &
+LT_PIDS+=("$!")
+deadline=$((SECONDS + 10))
+until [ -S "$ovs/db.sock" ]; do
+	[ "$SECONDS" -lt "$deadline" ] ||
+		{ cat "$ovs/ovsdb-server.err" >&2; lt_fail "ovsdb-server did not start"; }
+	sleep 0.05
+done
 vsctl --no-wait init || lt_fail "ovs-vsctl init"
 # No hugepages: --no-huge needs --legacy-mem, or OVS adds --in-memory,
 # which EAL refuses with it. One lcore for the main thread, one PMD
@@ -72,40 +74,51 @@ vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 	other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
 	other_config:per-port-memory=true || lt_fail "ovs-vsctl set other_config"
 log=$ovs/ovs-vswitchd.log
-LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1" \
-	lt_foreign unshare --net "$OVS_VSWITCHD_DPDK" "unix:$ovs/db.sock" \
-	--pidfile="$ovs/ovs-vswitchd.pid" --detach --no-chdir --log-file="$log" ||
-	{ tail -n 30 "$log" >&2; lt_fail "ovs-vswitchd-dpdk did not start"; }
+# As lt_foreign runs a stock program, but through exec (env, unshare):
+# the pid is the daemon's.
+foreign_env=()
+if [ -n "${LAGSPEED_SANITIZER_PRELOAD:-}" ]; then
+	foreign_env=("LD_PRELOAD=$LAGSPEED_SANITIZER_PRELOAD${LD_PRELOAD:+ $LD_PRELOAD}"
+		"ASAN_OPTIONS=detect_leaks=0:abort_on_error=1")
+fi
+env "${foreign_env[@]}" \
+	LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1" \
+	unshare --net "$OVS_VSWITCHD_DPDK" "unix:$ovs/db.sock" \
+	--pidfile="$ovs/ovs-vswitchd.pid" --unixctl="$ovs/ovs-vswitchd.ctl" \
+	--no-chdir --log-file="$log" 2>"$ovs/ovs-vswitchd.err" &
+vswitchd_pid=$!
+LT_PIDS+=("$vswitchd_pid")
+
+# Without --no-wait, ovs-vsctl waits for ovs-vswitchd to apply each change.
 vsctl add-br br0 || lt_fail "ovs-vsctl add-br"
 vsctl set bridge br0 datapath_type=netdev || lt_fail "netdev datapath"
-# No --vdev in dpdk-extra: OVS probes the device itself from the port's
-# dpdk-devargs (as it does a PCI address), a hotplug for the plugin.
+# add_port NAME DEVARGS
 add_port() {
-	vsctl add-port br0 p0 -- set Interface p0 type=dpdk \
-		options:dpdk-devargs=net_null0 || lt_fail "adding the DPDK port"
+	vsctl add-port br0 "$1" -- set Interface "$1" type=dpdk \
+		"options:dpdk-devargs=$2" || lt_fail "adding $1 ($2)"
 }
-add_port
+add_port p0 net_null0
 extended='mlx5_lagspeed: port 0 \(net_null0\): extended by mlx5_0:1, 100000 Mb/s'
-lt_expect_grep "$extended" "$log" \
+lt_wait_grep "$extended" "$log" 10 \
 	"ovs-vswitchd-dpdk loads the plugin from dpdk-extra, which extends the port OVS probes"
 
-# iface_state: "link_state link_resets link_speed status:link_speed".
+# iface_state NAME: "link_state link_resets link_speed status:link_speed".
 iface_state() {
-	vsctl get Interface p0 link_state link_resets link_speed \
+	vsctl get Interface "$1" link_state link_resets link_speed \
 		status:link_speed 2>/dev/null | tr '\n' ' ' | sed 's/ $//'
 }
 
-# expect_iface STATE SECONDS WHAT: the Interface row reaches STATE.
+# expect_iface NAME STATE SECONDS WHAT: the Interface row reaches STATE.
 expect_iface() {
-	local deadline=$((SECONDS + $2)) got
+	local deadline=$((SECONDS + $3)) got
 	while :; do
-		got=$(iface_state)
-		[ "$got" = "$1" ] && break
+		got=$(iface_state "$1")
+		[ "$got" = "$2" ] && break
 		[ "$SECONDS" -lt "$deadline" ] ||
-			lt_fail "$3: Interface p0 is '$got', want '$1'"
+			lt_fail "$4: Interface $1 is '$got', want '$2'"
 		sleep 0.2
 	done
-	lt_ok "$3: $got"
+	lt_ok "$4: $1 $got"
 }
 
 # The port's own link, from DPDK's telemetry in ovs-vswitchd (OVS shows
@@ -129,7 +142,11 @@ expect_port_speed() {
 	lt_ok "$2: the port says $1 Mb/s (telemetry)"
 }
 
-expect_iface 'up 0 100000000000 "100Gbps"' 20 "2 x 50G VF in OVS"
+expect_iface p0 'up 0 100000000000 "100Gbps"' 20 "a VF on 2 x 50G, in OVS"
+add_port p1 net_null1
+add_port p2 net_null2
+expect_iface p1 'up 0 [] "Not Defined"' 20 "a VF on 2 x 100G: 200G, no OVS 3.1 name"
+expect_iface p2 'up 0 10000000000 "10Gbps"' 20 "net_null alone"
 
 # OVS reconfigures the port (stop, configure, start): the speed stays.
 vsctl set Interface p0 mtu_request=9000 options:n_rxq=2 ||
@@ -140,42 +157,44 @@ until [ "$(vsctl get Interface p0 mtu 2>/dev/null)" = 9000 ]; do
 	sleep 0.2
 done
 expect_port_speed 100000 "reconfigured (MTU 9000, 2 RX queues)"
-expect_iface 'up 0 100000000000 "100Gbps"' 0 "reconfigured, in OVS"
+expect_iface p0 'up 0 100000000000 "100Gbps"' 0 "reconfigured, in OVS"
 # Deleted, OVS closes the port and removes the device; added back, it
 # probes a new port, which the plugin extends again.
 vsctl del-port br0 p0 || lt_fail "ovs-vsctl del-port"
 lt_wait_grep "Device 'net_null0' has been removed and detached" "$log" 15 \
 	"del-port: OVS removes the device"
-add_port
+add_port p0 net_null0
 deadline=$((SECONDS + 15))
 until [ "$(grep -cE "$extended" "$log")" -ge 2 ]; do
 	[ "$SECONDS" -lt "$deadline" ] || lt_fail "the port added back is not extended"
 	sleep 0.2
 done
 lt_ok "the port added back is extended again"
-expect_iface 'up 0 100000000000 "100Gbps"' 15 "the port added back, in OVS"
+expect_iface p0 'up 0 100000000000 "100Gbps"' 15 "the port added back, in OVS"
 
 ctl pf G 1 down
 expect_port_speed 50000 "one PF down"
 # OVS reads links every 5 s and keeps one only when its status changed.
 sleep 6
-expect_iface 'up 0 100000000000 "100Gbps"' 0 \
+expect_iface p0 'up 0 100000000000 "100Gbps"' 0 \
 	"one PF down, 6 s later: OVS 3.1 keeps the old speed (a documented limit)"
 
 ctl set mlx5_0 down
-expect_iface 'down 1 [] "Not Defined"' 15 "the VF down: OVS sees the link down"
+expect_iface p0 'down 1 [] "Not Defined"' 15 "the VF down: OVS sees the link down"
 ctl set mlx5_0 up
-expect_iface 'up 2 [] "50Gbps"' 15 \
+expect_iface p0 'up 2 [] "50Gbps"' 15 \
 	"the VF up: OVS reads the speed of that moment (no link_speed column for 50G)"
 
-# SIGTERM: OVS exits (EAL cleanup, the plugin's teardown with it).
-pid=$(cat "$ovs/ovs-vswitchd.pid")
-kill -TERM "$pid"
-deadline=$((SECONDS + 10))
-while kill -0 "$pid" 2>/dev/null; do
-	[ "$SECONDS" -lt "$deadline" ] || lt_fail "ovs-vswitchd-dpdk still runs 10 s after SIGTERM"
-	sleep 0.1
-done
-lt_ok "ovs-vswitchd-dpdk exits at SIGTERM"
+# A clean exit, as `ovs-ctl stop` asks for: EAL and the plugin's
+# destructor run in it (SIGTERM would re-raise and skip them).
+"$OVS_APPCTL" --timeout=20 -t "$ovs/ovs-vswitchd.ctl" exit ||
+	lt_fail "ovs-appctl exit"
+rc=0
+wait "$vswitchd_pid" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	tail -n 20 "$ovs/ovs-vswitchd.err" >&2
+	lt_fail "ovs-vswitchd-dpdk exit status $rc"
+fi
+lt_ok "ovs-vswitchd-dpdk exits with status 0 at ovs-appctl exit"
 lt_expect_no_grep 'mlx5_lagspeed.*(ERR|detached)|EMER' "$log" \
 	"no plugin error in OVS's log"
