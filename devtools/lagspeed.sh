@@ -5,7 +5,8 @@
 # The project's front door, as the README uses it:
 #   devtools/lagspeed.sh demo    install what is missing, build, run the demo
 #   devtools/lagspeed.sh test    install what is missing, build, run the tests
-#   devtools/lagspeed.sh deps    only install what is missing
+#   devtools/lagspeed.sh deps    only install what is missing (to build
+#                                and demo; the tests' own come with test)
 #   devtools/lagspeed.sh build   only build (into ./build), installing
 #                                nothing: on a host with its own DPDK or
 #                                rdma-core, Debian's must not come in
@@ -153,7 +154,8 @@ usage() {
 usage: $0 demo|test|deps|build
   demo   install what is missing, build, run the live demonstration
   test   install what is missing, build (gcc, clang), run the test suites
-  deps   only install the Debian 12 packages that are missing
+  deps   only install the Debian 12 packages that are missing (to build
+         and demo; test also installs Open vSwitch for its OVS-DPDK test)
   build  only build, installing nothing
 EOF2
 }

@@ -18,8 +18,9 @@
 # - the function going down and up is: OVS reads the link, and with it
 #   the speed of that moment (status:link_speed "50Gbps"); the link_speed
 #   column stays empty, 50G being none of the OpenFlow speeds it holds;
-# - `ovs-appctl exit` ends OVS with status 0 (the plugin's destructor runs
-#   in that exit) and no plugin error in OVS's log.
+# - `ovs-appctl exit` ends OVS with status 0, the plugin's teardown
+#   running in it (it names a bind= that never matched), and no plugin
+#   error in OVS's log.
 # The test runs its own ovsdb-server, in its scratch directory, and
 # ovs-vswitchd-dpdk, in a network namespace of its own too: the userspace
 # datapath creates tap devices ("ovs-netdev", "br0") whose names would
@@ -81,17 +82,31 @@ if [ -n "${LAGSPEED_SANITIZER_PRELOAD:-}" ]; then
 	foreign_env=("LD_PRELOAD=$LAGSPEED_SANITIZER_PRELOAD${LD_PRELOAD:+ $LD_PRELOAD}"
 		"ASAN_OPTIONS=detect_leaks=0:abort_on_error=1")
 fi
-env "${foreign_env[@]}" \
-	LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1" \
+# net_null9 is never probed: the plugin names that bind= at its teardown,
+# which shows that the teardown ran.
+binds=bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,bind=net_null9@mlx5_0:1
+env "${foreign_env[@]}" LAGSPEED="ibverbs=$IBVSIM_LIB,$binds" \
 	unshare --net "$OVS_VSWITCHD_DPDK" "unix:$ovs/db.sock" \
 	--pidfile="$ovs/ovs-vswitchd.pid" --unixctl="$ovs/ovs-vswitchd.ctl" \
 	--no-chdir --log-file="$log" 2>"$ovs/ovs-vswitchd.err" &
 vswitchd_pid=$!
 LT_PIDS+=("$vswitchd_pid")
+# Up once it serves its control socket and DPDK is initialized (OVS does
+# that after reading dpdk-init from the database); a daemon that died on
+# the way says why.
+deadline=$((SECONDS + 20))
+until [ -S "$ovs/ovs-vswitchd.ctl" ] &&
+		grep -q 'DPDK Enabled - initialized' "$log" 2>/dev/null; do
+	if ! kill -0 "$vswitchd_pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+		tail -n 30 "$log" "$ovs/ovs-vswitchd.err" >&2
+		lt_fail "ovs-vswitchd-dpdk did not start"
+	fi
+	sleep 0.05
+done
 
 # Without --no-wait, ovs-vsctl waits for ovs-vswitchd to apply each change.
-vsctl add-br br0 || lt_fail "ovs-vsctl add-br"
-vsctl set bridge br0 datapath_type=netdev || lt_fail "netdev datapath"
+vsctl add-br br0 -- set bridge br0 datapath_type=netdev ||
+	lt_fail "ovs-vsctl add-br (netdev datapath)"
 # add_port NAME DEVARGS
 add_port() {
 	vsctl add-port br0 "$1" -- set Interface "$1" type=dpdk \
@@ -189,12 +204,13 @@ expect_iface p0 'up 2 [] "50Gbps"' 15 \
 # destructor run in it (SIGTERM would re-raise and skip them).
 "$OVS_APPCTL" --timeout=20 -t "$ovs/ovs-vswitchd.ctl" exit ||
 	lt_fail "ovs-appctl exit"
-rc=0
-wait "$vswitchd_pid" || rc=$?
-if [ "$rc" -ne 0 ]; then
+lt_wait_exit "$vswitchd_pid" 20 "ovs-vswitchd-dpdk at ovs-appctl exit"
+if [ "$LT_STATUS" -ne 0 ]; then
 	tail -n 20 "$ovs/ovs-vswitchd.err" >&2
-	lt_fail "ovs-vswitchd-dpdk exit status $rc"
+	lt_fail "ovs-vswitchd-dpdk exit status $LT_STATUS"
 fi
 lt_ok "ovs-vswitchd-dpdk exits with status 0 at ovs-appctl exit"
+lt_expect_grep 'mlx5_lagspeed: bind=net_null9@mlx5_0:1: no port named net_null9 was seen' \
+	"$log" "the plugin's teardown ran in that exit"
 lt_expect_no_grep 'mlx5_lagspeed.*(ERR|detached)|EMER' "$log" \
 	"no plugin error in OVS's log"
