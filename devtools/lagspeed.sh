@@ -113,8 +113,8 @@ install_deps() {
 
 # install_test_deps: the tests' own packages. Open vSwitch's post-install
 # starts its service, which can fail on a host that cannot run it (no
-# kernel module, no init): the tests go on without it, and the OVS-DPDK
-# test says it is skipped.
+# kernel module, no init): the tests go on without it (the OVS-DPDK test
+# skips itself unless the package's programs were unpacked).
 install_test_deps() {
 	local missing
 	mapfile -t missing < <(missing_packages "${test_packages[@]}")
