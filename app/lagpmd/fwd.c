@@ -27,10 +27,9 @@
 #define LP_ETH_LEN ((uint16_t)sizeof(struct rte_ether_hdr))
 #define LP_IP_LEN ((uint16_t)sizeof(struct rte_ipv4_hdr))
 #define LP_UDP_LEN ((uint16_t)sizeof(struct rte_udp_hdr))
-#define LP_MIN_PKT_LEN LP_TXPKT_LEN_MIN
 
 /* Template per port (only the source MAC address differs), as bytes. */
-static uint8_t pkt_tmpl[RTE_MAX_ETHPORTS][LP_MIN_PKT_LEN];
+static uint8_t pkt_tmpl[RTE_MAX_ETHPORTS][LP_TXPKT_LEN_MIN];
 
 /* RX queues an lcore polls in io mode: (port index, queue) pairs. */
 struct lp_rx_stream {
@@ -76,9 +75,9 @@ pkt_tmpl_build(void)
 int
 lp_txpkt_len_set(uint16_t len)
 {
-	if (len < LP_MIN_PKT_LEN) {
+	if (len < LP_TXPKT_LEN_MIN) {
 		fprintf(stderr, "total packet length=%u < %u - give up\n",
-			len, LP_MIN_PKT_LEN);
+			len, LP_TXPKT_LEN_MIN);
 		return -EINVAL;
 	}
 	if (len > LP_TXPKT_LEN_MAX) {
@@ -109,7 +108,7 @@ txonly_burst(struct lp_fwd_lcore *fl, uint16_t port_idx,
 	for (i = 0; i < burst; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		rte_memcpy(rte_pktmbuf_mtod(m, void *), h, LP_MIN_PKT_LEN);
+		rte_memcpy(rte_pktmbuf_mtod(m, void *), h, LP_TXPKT_LEN_MIN);
 		m->data_len = len;
 		m->pkt_len = len;
 		m->l2_len = LP_ETH_LEN;

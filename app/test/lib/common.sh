@@ -120,17 +120,25 @@ lt_need() {
 	done
 }
 
-# lt_foreign CMD...: run a program that is not ours (dpdk-testpmd,
-# dpdk-proc-info) so that it can load our plugin whatever the build: in a
-# sanitized build the sanitizer runtimes are preloaded, and leak checks are
-# left to our own binaries (the stock tools' own allocations are not ours).
-lt_foreign() {
+# lt_foreign_env: set LT_FOREIGN_ENV to the environment a program that is
+# not ours (dpdk-testpmd, dpdk-proc-info, ovs-vswitchd) needs to load our
+# plugin whatever the build, as NAME=VALUE words for env(1): in a sanitized
+# build the sanitizer runtimes are preloaded (before the caller's
+# LD_PRELOAD), and leak checks are left to our own binaries (the stock
+# tools' own allocations are not ours); nothing otherwise.
+lt_foreign_env() {
+	LT_FOREIGN_ENV=()
 	if [ -n "${LAGSPEED_SANITIZER_PRELOAD:-}" ]; then
-		LD_PRELOAD="$LAGSPEED_SANITIZER_PRELOAD${LD_PRELOAD:+ $LD_PRELOAD}" \
-		ASAN_OPTIONS="detect_leaks=0:abort_on_error=1" "$@"
-	else
-		"$@"
+		LT_FOREIGN_ENV=(
+			"LD_PRELOAD=$LAGSPEED_SANITIZER_PRELOAD${LD_PRELOAD:+ $LD_PRELOAD}"
+			"ASAN_OPTIONS=detect_leaks=0:abort_on_error=1")
 	fi
+}
+
+# lt_foreign CMD...: run such a program in that environment.
+lt_foreign() {
+	lt_foreign_env
+	env "${LT_FOREIGN_ENV[@]}" "$@"
 }
 
 # lt_wait_count PATTERN N FILE SECONDS WHAT: wait until FILE has at least

@@ -44,11 +44,10 @@ mkdir -p "$ovs" "$LT_DIR/sim"
 # Where OVS's tools put and look for their sockets, logs and pid files.
 export OVS_RUNDIR=$ovs OVS_LOGDIR=$ovs OVS_DBDIR=$ovs OVS_SYSCONFDIR=$ovs
 export IBVSIM_DIR=$LT_DIR/sim
-ctl() { "$IBVSIM_CTL" "$@" >/dev/null || lt_fail "ibvsim-ctl $*"; }
-ctl group G --pf 50000,50000
-ctl device mlx5_0 --group G --type vf
-ctl group H --pf 100000,100000
-ctl device mlx5_1 --group H --type vf
+lt_ibvsim group G --pf 50000,50000
+lt_ibvsim device mlx5_0 --group G --type vf
+lt_ibvsim group H --pf 100000,100000
+lt_ibvsim device mlx5_1 --group H --type vf
 
 vsctl() { "$OVS_VSCTL" --db="unix:$ovs/db.sock" --timeout=20 "$@"; }
 
@@ -75,17 +74,13 @@ vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
 	other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
 	other_config:per-port-memory=true || lt_fail "ovs-vsctl set other_config"
 log=$ovs/ovs-vswitchd.log
-# As lt_foreign runs a stock program, but through exec (env, unshare):
-# the pid is the daemon's.
-foreign_env=()
-if [ -n "${LAGSPEED_SANITIZER_PRELOAD:-}" ]; then
-	foreign_env=("LD_PRELOAD=$LAGSPEED_SANITIZER_PRELOAD${LD_PRELOAD:+ $LD_PRELOAD}"
-		"ASAN_OPTIONS=detect_leaks=0:abort_on_error=1")
-fi
+# In lt_foreign's environment, but started by exec (env, unshare) rather
+# than as the child of a function: the pid is the daemon's.
+lt_foreign_env
 # net_null9 is never probed: the plugin names that bind= at its teardown,
 # which shows that the teardown ran.
 binds=bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,bind=net_null9@mlx5_0:1
-env "${foreign_env[@]}" LAGSPEED="ibverbs=$IBVSIM_LIB,$binds" \
+env "${LT_FOREIGN_ENV[@]}" LAGSPEED="ibverbs=$IBVSIM_LIB,$binds" \
 	unshare --net "$OVS_VSWITCHD_DPDK" "unix:$ovs/db.sock" \
 	--pidfile="$ovs/ovs-vswitchd.pid" --unixctl="$ovs/ovs-vswitchd.ctl" \
 	--no-chdir --log-file="$log" 2>"$ovs/ovs-vswitchd.err" &
@@ -179,24 +174,19 @@ vsctl del-port br0 p0 || lt_fail "ovs-vsctl del-port"
 lt_wait_grep "Device 'net_null0' has been removed and detached" "$log" 15 \
 	"del-port: OVS removes the device"
 add_port p0 net_null0
-deadline=$((SECONDS + 15))
-until [ "$(grep -cE "$extended" "$log")" -ge 2 ]; do
-	[ "$SECONDS" -lt "$deadline" ] || lt_fail "the port added back is not extended"
-	sleep 0.2
-done
-lt_ok "the port added back is extended again"
+lt_wait_count "$extended" 2 "$log" 15 "the port added back is extended again"
 expect_iface p0 'up 0 100000000000 "100Gbps"' 15 "the port added back, in OVS"
 
-ctl pf G 1 down
+lt_ibvsim pf G 1 down
 expect_port_speed 50000 "one PF down"
 # OVS reads links every 5 s and keeps one only when its status changed.
 sleep 6
 expect_iface p0 'up 0 100000000000 "100Gbps"' 0 \
 	"one PF down, 6 s later: OVS 3.1 keeps the old speed (a documented limit)"
 
-ctl set mlx5_0 down
+lt_ibvsim set mlx5_0 down
 expect_iface p0 'down 1 [] "Not Defined"' 15 "the VF down: OVS sees the link down"
-ctl set mlx5_0 up
+lt_ibvsim set mlx5_0 up
 expect_iface p0 'up 2 [] "50Gbps"' 15 \
 	"the VF up: OVS reads the speed of that moment (no link_speed column for 50G)"
 

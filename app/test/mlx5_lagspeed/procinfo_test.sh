@@ -63,9 +63,8 @@ fi
 
 export IBVSIM_DIR="$LT_DIR/sim"
 mkdir -p "$IBVSIM_DIR"
-ctl() { "$IBVSIM_CTL" "$@" >/dev/null || lt_fail "ibvsim-ctl $*"; }
-ctl group g --pf 100000,100000 --max 50000
-ctl device mlx5_0 --group g --type vf
+lt_ibvsim group g --pf 100000,100000 --max 50000
+lt_ibvsim device mlx5_0 --group g --type vf
 export LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1"
 
 log="$LT_DIR/primary.log"
@@ -101,7 +100,7 @@ secondary() {
 secondary a
 lt_expect_grep 'Link up at 200 Gbps' "$LT_DIR/secondary.a.log" \
 	"secondary sees the aggregated speed"
-ctl pf g 1 down
+lt_ibvsim pf g 1 down
 lt_wait_grep 'Port 0: link state change event' "$log" 10 "primary got LSC"
 secondary b
 lt_expect_grep 'Link up at 100 Gbps' "$LT_DIR/secondary.b.log" \

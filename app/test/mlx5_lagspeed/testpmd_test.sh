@@ -11,10 +11,9 @@ lt_need DPDK_TESTPMD IBVSIM_LIB IBVSIM_CTL LAGSPEED_PLUGIN
 
 export IBVSIM_DIR="$LT_DIR/sim"
 mkdir -p "$IBVSIM_DIR"
-ctl() { "$IBVSIM_CTL" "$@" >/dev/null || lt_fail "ibvsim-ctl $*"; }
-ctl group g --pf 100000,100000 --max 50000
-ctl device mlx5_0 --group g --type vf
-ctl device mlx5_1 --speed 25000 --legacy
+lt_ibvsim group g --pf 100000,100000 --max 50000
+lt_ibvsim device mlx5_0 --group g --type vf
+lt_ibvsim device mlx5_1 --speed 25000 --legacy
 
 log="$LT_DIR/testpmd.log"
 fifo="$LT_DIR/stdin"
@@ -71,7 +70,7 @@ expect_lsc() {
 }
 
 expect_show 0 "up 200 Gbps" "VF on 2x100G"
-ctl pf g 1 down
+lt_ibvsim pf g 1 down
 expect_lsc 1 "one PF down"
 expect_show 0 "up 100 Gbps" "one PF down"
 
@@ -98,17 +97,17 @@ if [ -n "${DPDK_TELEMETRY:-}" ] && command -v python3 >/dev/null; then
 	lt_ok "telemetry: /lagspeed/port,7 and ,0x refused"
 fi
 
-ctl pf g 0 down
+lt_ibvsim pf g 0 down
 expect_lsc 2 "all PFs down"
 expect_show 0 "up 50 Gbps" "all PFs down, VF up: internal maximum"
-ctl set mlx5_0 down
+lt_ibvsim set mlx5_0 down
 expect_lsc 3 "VF down"
 expect_show 0 "down None" "VF down"
-ctl set mlx5_0 up
+lt_ibvsim set mlx5_0 up
 expect_lsc 4 "VF up"
-ctl pf g 0 up
+lt_ibvsim pf g 0 up
 expect_lsc 5 "PF 0 up"
-ctl pf g 1 up
+lt_ibvsim pf g 1 up
 expect_lsc 6 "PF 1 up"
 expect_show 0 "up 200 Gbps" "all up again"
 expect_show 1 "up 10 Gbps" "legacy device: net_null's own speed"
