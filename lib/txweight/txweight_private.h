@@ -56,6 +56,12 @@ struct rte_txweight_table {
 	unsigned int active;  /* index of fast.entries in arrays */
 	uint32_t size;
 	uint32_t max_readers;
+	/*
+	 * Entries each port id holds in fast.entries, as the last update
+	 * made them: the apportionment's previous counts, without a pass
+	 * over the table.
+	 */
+	uint32_t held[RTE_MAX_ETHPORTS];
 	struct rte_rcu_qsbr *qsbr;
 	char name[32];
 

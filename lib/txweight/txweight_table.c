@@ -8,8 +8,8 @@
  *
  * Live update: two entry arrays. Readers load the published array's
  * address and one entry. The updater (one at a time, under update_lock)
- * copies the published array into the spare, rewrites only the entries
- * that must change, publishes the spare with a release store and then
+ * writes the new mapping into the spare (an entry that keeps its target
+ * gets the same word), publishes the spare with a release store and then
  * waits on the QSBR variable until every registered reader has reported a
  * quiescent state: from then on no reader holds the old array, which
  * becomes the spare of the next update. A reader therefore sees either
@@ -17,12 +17,14 @@
  * waits.
  *
  * Minimal remap: per-port entry counts come from the apportionment with
- * prev = the current counts, so the fewest entries change port. A port
- * keeps its first entries up to its new count; the entries over it (and
- * those of ports no longer in the set) go to the ports under theirs,
- * interleaved by a smooth weighted round robin over the deficits. Within
- * a port, every queue holds the floor or the ceiling of count / nb_queues
- * entries, and entries keep their queue whenever that allows.
+ * prev = the current counts (kept in held[], not counted each time), so
+ * the fewest entries change port. A port keeps its first entries up to
+ * its new count; the entries over it (and those of ports no longer in
+ * the set) go to the ports under theirs, interleaved by a smooth weighted
+ * round robin over the deficits. With one queue per port that is one
+ * pass over the entries. Within a port, every queue holds the floor or
+ * the ceiling of count / nb_queues entries, and entries keep their queue
+ * whenever that allows.
  */
 
 #include <assert.h>
@@ -284,44 +286,82 @@ queue_next(struct queue_fill *qf)
 	return q;
 }
 
-/* Per entry during an update: the index of its new port, or none yet. */
+/* Per entry during an update: the index of its new port, or none. */
 #define OWNER_NONE UINT8_MAX
 static_assert(RTE_TXWEIGHT_MAX_PORTS < OWNER_NONE, "port index fits a byte");
 
 /*
- * Hand the entries marked OWNER_NONE to the ports under their count:
+ * Where the entries given up go (those over a port's new count, and those
+ * of ports no longer in the set): to the ports under their count, by a
  * smooth weighted round robin over the deficits, so that each port's new
- * entries are spread over the table rather than in one run.
+ * entries are spread over the table rather than in one run. Only the
+ * ports with a deficit take part, in the order the update lists them:
+ * a tie goes to the one listed first.
  */
-static void
-fill_deficits(uint8_t *owner, uint32_t size, const uint32_t *counts,
-	const uint32_t *kept, unsigned int n)
-{
+struct deficit_rr {
 	int64_t deficit[RTE_TXWEIGHT_MAX_PORTS];
-	int64_t credit[RTE_TXWEIGHT_MAX_PORTS] = { 0 };
-	int64_t total = 0;
-	unsigned int i, best;
-	uint32_t e;
+	int64_t credit[RTE_TXWEIGHT_MAX_PORTS];
+	uint8_t index[RTE_TXWEIGHT_MAX_PORTS]; /* into the update's ports */
+	unsigned int n;
+	int64_t total;
+};
 
+static void
+deficit_rr_init(struct deficit_rr *rr, const uint32_t *counts,
+	const uint32_t *prev, unsigned int n)
+{
+	unsigned int i;
+
+	rr->n = 0;
+	rr->total = 0;
 	for (i = 0; i < n; i++) {
-		deficit[i] = (int64_t)counts[i] - (int64_t)kept[i];
-		total += deficit[i];
-	}
-	for (e = 0; e < size; e++) {
-		if (owner[e] != OWNER_NONE)
+		if (counts[i] <= prev[i])
 			continue;
-		best = UINT32_MAX;
-		for (i = 0; i < n; i++) {
-			if (deficit[i] == 0)
-				continue;
-			credit[i] += deficit[i];
-			if (best == UINT32_MAX || credit[i] > credit[best])
-				best = i;
-		}
-		RTE_ASSERT(best != UINT32_MAX);
-		credit[best] -= total;
-		owner[e] = (uint8_t)best;
+		rr->deficit[rr->n] = (int64_t)counts[i] - (int64_t)prev[i];
+		rr->credit[rr->n] = 0;
+		rr->index[rr->n] = (uint8_t)i;
+		rr->total += rr->deficit[rr->n];
+		rr->n++;
 	}
+}
+
+/* The port (index) of the next entry given up. */
+static inline uint8_t
+deficit_rr_next(struct deficit_rr *rr)
+{
+	unsigned int i, best = 0;
+
+	RTE_ASSERT(rr->n != 0);
+	/* One port gaining (always so among two ports): all go to it. */
+	if (rr->n == 1)
+		return rr->index[0];
+	for (i = 0; i < rr->n; i++) {
+		rr->credit[i] += rr->deficit[i];
+		if (rr->credit[i] > rr->credit[best])
+			best = i;
+	}
+	rr->credit[best] -= rr->total;
+	return rr->index[best];
+}
+
+/*
+ * The new port (index) of an entry: its own while the port keeps entries
+ * (its first ones, up to its new count), else the next in the deficits'
+ * round robin.
+ */
+static inline uint8_t
+entry_owner(uint32_t word, const uint8_t *index_of, uint32_t *keep_left,
+	struct deficit_rr *rr)
+{
+	union txweight_entry old = { .word = word };
+	uint8_t idx = old.target.port_id < RTE_MAX_ETHPORTS ?
+		index_of[old.target.port_id] : OWNER_NONE;
+
+	if (idx != OWNER_NONE && keep_left[idx] != 0) {
+		keep_left[idx]--;
+		return idx;
+	}
+	return deficit_rr_next(rr);
 }
 
 /*
@@ -399,34 +439,31 @@ choose_queues(uint32_t *next, const uint32_t *cur, const uint8_t *owner,
 }
 
 /*
- * Make the next mapping in the spare array from the published one.
- * Returns the number of entries whose target changed, -ENOENT (all
- * entries to no port) or -ENOMEM.
+ * Make the next mapping in the spare array from the published one, in one
+ * pass over the entries when every port has one queue. Fills counts (the
+ * new entries per port). Returns the number of entries whose target
+ * changed, -ENOENT (all entries to no port) or -ENOMEM.
  */
 static int
 build_mapping(const struct rte_txweight_table *table, uint32_t *next,
 	const uint16_t *port_ids, const uint64_t *weights, uint64_t sum,
-	const uint16_t *nb_queues, unsigned int n)
+	const uint16_t *nb_queues, unsigned int n, uint32_t *counts)
 {
 	const uint32_t *cur = table->arrays[table->active];
 	uint8_t index_of[RTE_MAX_ETHPORTS];
-	uint32_t prev[RTE_TXWEIGHT_MAX_PORTS] = { 0 };
-	uint32_t counts[RTE_TXWEIGHT_MAX_PORTS];
-	uint32_t kept[RTE_TXWEIGHT_MAX_PORTS] = { 0 };
+	uint32_t prev[RTE_TXWEIGHT_MAX_PORTS];
+	uint32_t keep_left[RTE_TXWEIGHT_MAX_PORTS];
+	uint32_t word_of[RTE_TXWEIGHT_MAX_PORTS];
+	struct deficit_rr rr;
 	uint8_t *owner;
 	uint32_t e, size = table->size;
 	unsigned int i;
 	int changed = 0, ret;
 
 	memset(index_of, OWNER_NONE, sizeof(index_of));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		index_of[port_ids[i]] = (uint8_t)i;
-	for (e = 0; e < size; e++) {
-		union txweight_entry old = { .word = cur[e] };
-
-		if (old.target.port_id < RTE_MAX_ETHPORTS &&
-				index_of[old.target.port_id] != OWNER_NONE)
-			prev[index_of[old.target.port_id]]++;
+		prev[i] = table->held[port_ids[i]];
 	}
 	ret = txweight_apportion_checked(weights, n, sum, size, prev, counts);
 	if (ret == -ENOENT) {
@@ -435,43 +472,38 @@ build_mapping(const struct rte_txweight_table *table, uint32_t *next,
 				__ATOMIC_RELAXED);
 		return -ENOENT;
 	}
-	owner = malloc(size);
-	if (owner == NULL)
-		return -ENOMEM;
-	/* A port keeps its first entries up to its new count. */
-	for (e = 0; e < size; e++) {
-		union txweight_entry old = { .word = cur[e] };
-		uint8_t idx = old.target.port_id < RTE_MAX_ETHPORTS ?
-			index_of[old.target.port_id] : OWNER_NONE;
-
-		if (idx != OWNER_NONE && kept[idx] < counts[idx]) {
-			kept[idx]++;
-			owner[e] = idx;
-		} else {
-			owner[e] = OWNER_NONE;
-		}
-	}
-	fill_deficits(owner, size, counts, kept, n);
+	deficit_rr_init(&rr, counts, prev, n);
+	memcpy(keep_left, counts, sizeof(*counts) * n);
 	for (i = 0; i < n && (nb_queues == NULL || nb_queues[i] == 1); i++)
 		;
 	if (i == n) {
 		/* One queue per port (the common case): no queue to choose. */
-		for (e = 0; e < size; e++) {
+		for (i = 0; i < n; i++) {
 			union txweight_entry entry = {
-				.target = { .port_id = port_ids[owner[e]], .queue_id = 0 },
+				.target = { .port_id = port_ids[i], .queue_id = 0 },
 			};
 
-			__atomic_store_n(&next[e], entry.word, __ATOMIC_RELAXED);
+			word_of[i] = entry.word;
 		}
-	} else {
-		ret = choose_queues(next, cur, owner, size, port_ids, nb_queues,
-			counts, n);
-		if (ret != 0) {
-			free(owner);
-			return ret;
+		for (e = 0; e < size; e++) {
+			uint32_t word = word_of[entry_owner(cur[e], index_of,
+				keep_left, &rr)];
+
+			changed += word != cur[e];
+			__atomic_store_n(&next[e], word, __ATOMIC_RELAXED);
 		}
+		return changed;
 	}
+	owner = malloc(size);
+	if (owner == NULL)
+		return -ENOMEM;
+	for (e = 0; e < size; e++)
+		owner[e] = entry_owner(cur[e], index_of, keep_left, &rr);
+	ret = choose_queues(next, cur, owner, size, port_ids, nb_queues,
+		counts, n);
 	free(owner);
+	if (ret != 0)
+		return ret;
 	for (e = 0; e < size; e++)
 		changed += next[e] != cur[e];
 	return changed;
@@ -521,8 +553,10 @@ rte_txweight_table_update(struct rte_txweight_table *table,
 	const uint16_t *port_ids, const uint64_t *weights,
 	const uint16_t *nb_queues, unsigned int n)
 {
+	uint32_t counts[RTE_TXWEIGHT_MAX_PORTS];
 	uint32_t *next;
 	uint64_t sum, version;
+	unsigned int i;
 	int ret;
 
 	ret = check_update_args(table, port_ids, weights, nb_queues, n, &sum);
@@ -537,12 +571,17 @@ rte_txweight_table_update(struct rte_txweight_table *table,
 	 * visible before any of its entries is rewritten.
 	 */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	ret = build_mapping(table, next, port_ids, weights, sum, nb_queues, n);
+	ret = build_mapping(table, next, port_ids, weights, sum, nb_queues, n,
+		counts);
 	if (ret == -ENOMEM) {
 		pthread_mutex_unlock(&table->update_lock);
 		TXWEIGHT_LOG(ERR, "%s: out of memory", table->name);
 		return ret;
 	}
+	/* Ports left out of this update hold nothing from now on. */
+	memset(table->held, 0, sizeof(table->held));
+	for (i = 0; i < n; i++)
+		table->held[port_ids[i]] = counts[i]; /* 0 on -ENOENT */
 	version = table->fast.version + 1;
 	/* SWRR states read the weights and the version together. */
 	publish_weights(table, port_ids, weights, nb_queues, n, version);

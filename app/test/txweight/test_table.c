@@ -223,6 +223,28 @@ test_fresh_and_bad_update(void)
 	rte_txweight_table_free(t);
 }
 
+/* 1..N_PORTS of the ports, in a random order. Returns how many. */
+static unsigned int
+random_subset(uint16_t *list)
+{
+	unsigned int i;
+
+	memcpy(list, ports, sizeof(ports));
+	for (i = 0; i < N_PORTS - 1; i++) {
+		unsigned int j = i + (unsigned int)tw_rand_below(N_PORTS - i);
+		uint16_t tmp = list[i];
+
+		list[i] = list[j];
+		list[j] = tmp;
+	}
+	return 1 + (unsigned int)tw_rand_below(N_PORTS);
+}
+
+/*
+ * Random weights on sizes 64..65536. Every third step lists a random subset
+ * of the ports in a random order: a port left out loses all its entries,
+ * and one listed again starts from none.
+ */
 static void
 test_counts_and_minimal_remap(void)
 {
@@ -233,45 +255,55 @@ test_counts_and_minimal_remap(void)
 	for (s = 0; s < RTE_DIM(sizes); s++) {
 		uint32_t size = sizes[s];
 		struct rte_txweight_table *t = make_table(size, 1);
-		uint32_t old[N_PORTS] = { 0 };
 		unsigned int steps = size >= 65536 ? 12 : 60;
 
 		TW_CHECK(t != NULL, "create %u", size);
 		if (t == NULL)
 			continue;
 		for (step = 0; step < steps; step++) {
+			uint16_t list[N_PORTS];
+			int pos[N_PORTS];   /* port id -> index in list, -1: left out */
 			uint64_t w[N_PORTS], sum = 0;
-			uint32_t counts[N_PORTS], expect_min, changed = 0, e;
+			uint32_t old[N_PORTS], counts[N_PORTS], expect_min, changed = 0;
 			uint64_t version = rte_txweight_table_version(t);
+			unsigned int n = N_PORTS;
+			uint32_t e;
 			int ret, none;
 
-			for (i = 0; i < N_PORTS; i++) {
+			if (step % 3 == 2)
+				n = random_subset(list);
+			else
+				memcpy(list, ports, sizeof(ports));
+			for (i = 0; i < N_PORTS; i++)
+				pos[i] = -1;
+			for (i = 0; i < n; i++) {
 				static const uint64_t speeds[] = {
 					0, 1000, 10000, 25000, 50000, 100000, 200000, 400000,
 				};
+				pos[list[i]] = (int)i;
 				w[i] = speeds[tw_rand_below(RTE_DIM(speeds))];
 				sum += w[i];
 			}
 			if (sum == 0) {
-				w[step % N_PORTS] = 25000;
+				w[step % n] = 25000;
 				sum = 25000;
 			}
 			snapshot(t, size, before);
 			/* old: entries per port now, the starting point of the remap */
-			rte_txweight_table_count(t, ports, N_PORTS, old);
-			expect_min = min_changes(w, N_PORTS, size, old);
-			ret = rte_txweight_table_update(t, ports, w, NULL, N_PORTS);
+			rte_txweight_table_count(t, list, n, old);
+			expect_min = min_changes(w, n, size, old);
+			ret = rte_txweight_table_update(t, list, w, NULL, n);
 			snapshot(t, size, after);
-			none = rte_txweight_table_count(t, ports, N_PORTS, counts);
+			none = rte_txweight_table_count(t, list, n, counts);
 			TW_CHECK_OR_BREAK(none == 0, "size %u step %u: %d unowned", size, step,
 				none);
 			TW_CHECK_OR_BREAK(rte_txweight_table_version(t) == version + 1,
 				"version");
-			for (i = 0; i < N_PORTS; i++)
+			for (i = 0; i < n; i++)
 				if (!within_one(counts[i], size, w[i], sum))
 					break;
-			TW_CHECK_OR_BREAK(i == N_PORTS, "size %u step %u: port %u has %u "
-				"entries, quota %" PRIu64 "/%" PRIu64, size, step, i,
+			TW_CHECK_OR_BREAK(i == n, "size %u step %u: port %u has %u "
+				"entries, quota %" PRIu64 "/%" PRIu64, size, step, list[i],
 				counts[i], (uint64_t)size * w[i], sum);
 			for (e = 0; e < size; e++)
 				changed += memcmp(&before[e], &after[e], sizeof(before[e])) != 0;
@@ -283,7 +315,8 @@ test_counts_and_minimal_remap(void)
 			for (e = 0; e < size; e++) {
 				uint16_t p = before[e].port_id;
 
-				if (p < N_PORTS && counts[p] >= old[p] &&
+				if (p < N_PORTS && pos[p] >= 0 &&
+						counts[pos[p]] >= old[pos[p]] &&
 						after[e].port_id != p)
 					break;
 			}
@@ -291,7 +324,7 @@ test_counts_and_minimal_remap(void)
 				"that was not over its count", size, step, e, before[e].port_id);
 			/* Same weights again: nothing moves. */
 			if (step % 10 == 0) {
-				ret = rte_txweight_table_update(t, ports, w, NULL, N_PORTS);
+				ret = rte_txweight_table_update(t, list, w, NULL, n);
 				TW_CHECK_OR_BREAK(ret == 0, "same weights moved %d", ret);
 			}
 		}
