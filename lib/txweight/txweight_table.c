@@ -332,7 +332,7 @@ deficit_rr_next(struct deficit_rr *rr)
 	unsigned int i, best = 0;
 
 	RTE_ASSERT(rr->n != 0);
-	/* One port gaining (always so among two ports): all go to it. */
+	/* One port gaining (one speed changing between two ports): all to it. */
 	if (rr->n == 1)
 		return rr->index[0];
 	for (i = 0; i < rr->n; i++) {
