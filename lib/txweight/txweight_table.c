@@ -273,6 +273,13 @@ queue_take(struct queue_fill *qf, uint16_t q)
 	qf->count[q]++;
 }
 
+/* The queue after q, in rotation (a compare: a division costs more). */
+static uint16_t
+queue_after(const struct queue_fill *qf, uint16_t q)
+{
+	return q + 1 == qf->nb_queues ? 0 : (uint16_t)(q + 1);
+}
+
 /* The next queue, in rotation, that can take one more entry. */
 static uint16_t
 queue_next(struct queue_fill *qf)
@@ -280,9 +287,9 @@ queue_next(struct queue_fill *qf)
 	uint16_t q = qf->cursor;
 
 	while (!queue_can_take(qf, q))
-		q = (uint16_t)((q + 1) % qf->nb_queues);
+		q = queue_after(qf, q);
 	queue_take(qf, q);
-	qf->cursor = (uint16_t)((q + 1) % qf->nb_queues);
+	qf->cursor = queue_after(qf, q);
 	return q;
 }
 
@@ -344,55 +351,66 @@ deficit_rr_next(struct deficit_rr *rr)
 	return rr->index[best];
 }
 
+/* What decides the new port of each entry during one update. */
+struct owner_pick {
+	uint8_t index_of[RTE_MAX_ETHPORTS]; /* port id -> index, or OWNER_NONE */
+	uint32_t keep_left[RTE_TXWEIGHT_MAX_PORTS]; /* entries still kept */
+	struct deficit_rr rr;
+};
+
 /*
  * The new port (index) of an entry: its own while the port keeps entries
  * (its first ones, up to its new count), else the next in the deficits'
- * round robin.
+ * round robin. Called for every entry, in order.
  */
 static inline uint8_t
-entry_owner(uint32_t word, const uint8_t *index_of, uint32_t *keep_left,
-	struct deficit_rr *rr)
+entry_owner(struct owner_pick *pick, uint32_t word)
 {
 	union txweight_entry old = { .word = word };
 	uint8_t idx = old.target.port_id < RTE_MAX_ETHPORTS ?
-		index_of[old.target.port_id] : OWNER_NONE;
+		pick->index_of[old.target.port_id] : OWNER_NONE;
 
-	if (idx != OWNER_NONE && keep_left[idx] != 0) {
-		keep_left[idx]--;
+	if (idx != OWNER_NONE && pick->keep_left[idx] != 0) {
+		pick->keep_left[idx]--;
 		return idx;
 	}
-	return deficit_rr_next(rr);
+	return deficit_rr_next(&pick->rr);
 }
 
 /*
- * Choose every entry's queue on its new port: each queue ends with the
- * floor or the ceiling of the port's count / nb_queues, and an entry that
- * stays on its port keeps its queue whenever that bound allows.
+ * The mapping when some port has more than one queue: every queue of a
+ * port ends with the floor or the ceiling of the port's count /
+ * nb_queues, and an entry that stays on its port keeps its queue whenever
+ * that bound allows. Returns the number of entries whose target changed
+ * or -ENOMEM.
  */
 static int
-choose_queues(uint32_t *next, const uint32_t *cur, const uint8_t *owner,
-	uint32_t size, const uint16_t *port_ids, const uint16_t *nb_queues,
-	const uint32_t *counts, unsigned int n)
+build_with_queues(uint32_t *next, const uint32_t *cur, uint32_t size,
+	const uint16_t *port_ids, const uint16_t *nb_queues,
+	const uint32_t *counts, unsigned int n, struct owner_pick *pick)
 {
 	struct queue_fill fill[RTE_TXWEIGHT_MAX_PORTS];
 	uint32_t *queue_count;
-	uint8_t *settled;
+	uint8_t *owner, *settled;
 	size_t total_queues = 0;
-	unsigned int i, pass;
-	uint32_t e;
+	uint32_t e, extra = 0;
+	unsigned int i;
+	int changed = 0;
 
 	for (i = 0; i < n; i++)
-		total_queues += nb_queues != NULL ? nb_queues[i] : 1;
+		total_queues += nb_queues[i];
 	queue_count = calloc(total_queues, sizeof(*queue_count));
+	owner = malloc(size);
 	settled = calloc(size, sizeof(*settled));
-	if (queue_count == NULL || settled == NULL) {
+	if (queue_count == NULL || owner == NULL || settled == NULL) {
 		free(queue_count);
+		free(owner);
 		free(settled);
 		return -ENOMEM;
 	}
 	total_queues = 0;
 	for (i = 0; i < n; i++) {
-		fill[i].nb_queues = nb_queues != NULL ? nb_queues[i] : 1;
+		fill[i].nb_queues = nb_queues[i];
 		fill[i].count = &queue_count[total_queues];
 		/* No queue: weight 0, so no entry (check_update_args()). */
 		fill[i].floor = fill[i].nb_queues != 0 ?
@@ -403,23 +421,35 @@ choose_queues(uint32_t *next, const uint32_t *cur, const uint8_t *owner,
 		total_queues += fill[i].nb_queues;
 	}
 	/*
-	 * Entries staying on their port keep their queue: first up to the
-	 * floor of every queue, then up to the ceilings that remain.
+	 * Each entry's port; an entry staying on its port keeps its queue,
+	 * first up to the floor of every queue ...
 	 */
-	for (pass = 0; pass < 2; pass++) {
-		for (e = 0; e < size; e++) {
-			union txweight_entry old = { .word = cur[e] };
-			struct queue_fill *qf = &fill[owner[e]];
-			uint16_t q = old.target.queue_id;
+	for (e = 0; e < size; e++) {
+		union txweight_entry old = { .word = cur[e] };
+		uint8_t o = entry_owner(pick, cur[e]);
+		struct queue_fill *qf = &fill[o];
+		uint16_t q = old.target.queue_id;
 
-			if (settled[e] || old.target.port_id != port_ids[owner[e]] ||
-					q >= qf->nb_queues)
-				continue;
-			if (qf->count[q] < qf->floor ||
-					(pass == 1 && queue_can_take(qf, q))) {
-				queue_take(qf, q);
-				settled[e] = 1;
-			}
+		owner[e] = o;
+		if (old.target.port_id == port_ids[o] && q < qf->nb_queues &&
+				qf->count[q] < qf->floor) {
+			queue_take(qf, q);
+			settled[e] = 1;
+		}
+	}
+	/* ... then up to the ceilings that remain, while any does. */
+	for (i = 0; i < n; i++)
+		extra += fill[i].extra_left;
+	for (e = 0; e < size && extra != 0; e++) {
+		union txweight_entry old = { .word = cur[e] };
+		struct queue_fill *qf = &fill[owner[e]];
+		uint16_t q = old.target.queue_id;
+
+		if (!settled[e] && old.target.port_id == port_ids[owner[e]] &&
+				q < qf->nb_queues && queue_can_take(qf, q)) {
+			queue_take(qf, q);
+			settled[e] = 1;
+			extra--;
 		}
 	}
 	for (e = 0; e < size; e++) {
@@ -431,11 +461,13 @@ choose_queues(uint32_t *next, const uint32_t *cur, const uint8_t *owner,
 				&cur[e])->target.queue_id;
 		else
 			entry.target.queue_id = queue_next(&fill[owner[e]]);
+		changed += entry.word != cur[e];
 		__atomic_store_n(&next[e], entry.word, __ATOMIC_RELAXED);
 	}
 	free(queue_count);
+	free(owner);
 	free(settled);
-	return 0;
+	return changed;
 }
 
 /*
@@ -450,19 +482,16 @@ build_mapping(const struct rte_txweight_table *table, uint32_t *next,
 	const uint16_t *nb_queues, unsigned int n, uint32_t *counts)
 {
 	const uint32_t *cur = table->arrays[table->active];
-	uint8_t index_of[RTE_MAX_ETHPORTS];
 	uint32_t prev[RTE_TXWEIGHT_MAX_PORTS];
-	uint32_t keep_left[RTE_TXWEIGHT_MAX_PORTS];
 	uint32_t word_of[RTE_TXWEIGHT_MAX_PORTS];
-	struct deficit_rr rr;
-	uint8_t *owner;
+	struct owner_pick pick;
 	uint32_t e, size = table->size;
 	unsigned int i;
 	int changed = 0, ret;
 
-	memset(index_of, OWNER_NONE, sizeof(index_of));
+	memset(pick.index_of, OWNER_NONE, sizeof(pick.index_of));
 	for (i = 0; i < n; i++) {
-		index_of[port_ids[i]] = (uint8_t)i;
+		pick.index_of[port_ids[i]] = (uint8_t)i;
 		prev[i] = table->held[port_ids[i]];
 	}
 	ret = txweight_apportion_checked(weights, n, sum, size, prev, counts);
@@ -472,40 +501,27 @@ build_mapping(const struct rte_txweight_table *table, uint32_t *next,
 				__ATOMIC_RELAXED);
 		return -ENOENT;
 	}
-	deficit_rr_init(&rr, counts, prev, n);
-	memcpy(keep_left, counts, sizeof(*counts) * n);
+	deficit_rr_init(&pick.rr, counts, prev, n);
+	memcpy(pick.keep_left, counts, sizeof(*counts) * n);
 	for (i = 0; i < n && (nb_queues == NULL || nb_queues[i] == 1); i++)
 		;
-	if (i == n) {
-		/* One queue per port (the common case): no queue to choose. */
-		for (i = 0; i < n; i++) {
-			union txweight_entry entry = {
-				.target = { .port_id = port_ids[i], .queue_id = 0 },
-			};
+	if (i < n)
+		return build_with_queues(next, cur, size, port_ids, nb_queues,
+			counts, n, &pick);
+	/* One queue per port (the common case): no queue to choose. */
+	for (i = 0; i < n; i++) {
+		union txweight_entry entry = {
+			.target = { .port_id = port_ids[i], .queue_id = 0 },
+		};
 
-			word_of[i] = entry.word;
-		}
-		for (e = 0; e < size; e++) {
-			uint32_t word = word_of[entry_owner(cur[e], index_of,
-				keep_left, &rr)];
-
-			changed += word != cur[e];
-			__atomic_store_n(&next[e], word, __ATOMIC_RELAXED);
-		}
-		return changed;
+		word_of[i] = entry.word;
 	}
-	owner = malloc(size);
-	if (owner == NULL)
-		return -ENOMEM;
-	for (e = 0; e < size; e++)
-		owner[e] = entry_owner(cur[e], index_of, keep_left, &rr);
-	ret = choose_queues(next, cur, owner, size, port_ids, nb_queues,
-		counts, n);
-	free(owner);
-	if (ret != 0)
-		return ret;
-	for (e = 0; e < size; e++)
-		changed += next[e] != cur[e];
+	for (e = 0; e < size; e++) {
+		uint32_t word = word_of[entry_owner(&pick, cur[e])];
+
+		changed += word != cur[e];
+		__atomic_store_n(&next[e], word, __ATOMIC_RELAXED);
+	}
 	return changed;
 }
 

@@ -364,6 +364,51 @@ test_extreme_and_zero(void)
 	rte_txweight_table_free(t);
 }
 
+/* Entries of port p that kept their queue. */
+static uint32_t
+kept_in_place(const struct rte_txweight_target *before,
+	const struct rte_txweight_target *after, uint32_t size, uint16_t p,
+	uint16_t nb_queues)
+{
+	uint32_t e, kept = 0;
+
+	for (e = 0; e < size; e++)
+		kept += before[e].port_id == p && after[e].port_id == p &&
+			before[e].queue_id == after[e].queue_id &&
+			after[e].queue_id < nb_queues;
+	return kept;
+}
+
+/*
+ * The most entries of port p that can keep their queue when each of its
+ * nb_queues queues must end with the floor or the ceiling of its count /
+ * nb_queues: every queue keeps up to the floor of those staying on it,
+ * and as many queues as there are ceilings one more where it has one.
+ */
+static uint32_t
+most_kept_in_place(const struct rte_txweight_target *before,
+	const struct rte_txweight_target *after, uint32_t size, uint16_t p,
+	uint16_t nb_queues)
+{
+	uint32_t stay[RTE_MAX_QUEUES_PER_PORT] = { 0 };
+	uint32_t e, count = 0, floor, extra, most = 0, over = 0;
+	uint16_t q;
+
+	for (e = 0; e < size; e++) {
+		count += after[e].port_id == p;
+		if (before[e].port_id == p && after[e].port_id == p &&
+				before[e].queue_id < nb_queues)
+			stay[before[e].queue_id]++;
+	}
+	floor = count / nb_queues;
+	extra = count % nb_queues;
+	for (q = 0; q < nb_queues; q++) {
+		most += RTE_MIN(stay[q], floor);
+		over += stay[q] > floor;
+	}
+	return most + RTE_MIN(over, extra);
+}
+
 static void
 test_queues(void)
 {
@@ -371,6 +416,8 @@ test_queues(void)
 	uint64_t w[2] = { 3, 1 };
 	/* round 3: every port with 2 queues, none with 1 */
 	uint16_t nbq[2] = { 4, 3 }, nbq2[2] = { 4, 5 }, nbq3[2] = { 2, 2 };
+	/* round 4: 2 -> 7 queues on port 1, 4 queues at the ceiling */
+	uint16_t nbq4[2] = { 4, 7 };
 	uint32_t per_queue[2][8];
 	struct rte_txweight_target before[1024], after[1024];
 	unsigned int e, q, round, changed;
@@ -380,8 +427,10 @@ test_queues(void)
 		TW_CHECK(t != NULL, "create");
 		return;
 	}
-	for (round = 0; round < 4; round++) {
-		const uint16_t *qs = round == 1 ? nbq2 : round == 3 ? nbq3 : nbq;
+	for (round = 0; round < 6; round++) {
+		const uint16_t *qs = round == 1 ? nbq2 : round == 3 ? nbq3 :
+			round == 4 ? nbq4 : nbq;
+		unsigned int p;
 
 		snapshot(t, 1024, before);
 		ret = rte_txweight_table_update(t, ports, w, qs, 2);
@@ -411,6 +460,13 @@ test_queues(void)
 		if (round == 1 || round == 2)
 			TW_CHECK(changed == 102, "round %u: queue change moved %u", round,
 				changed);
+		for (p = 0; p < 2; p++) {
+			uint32_t kept = kept_in_place(before, after, 1024, p, qs[p]);
+			uint32_t most = most_kept_in_place(before, after, 1024, p, qs[p]);
+
+			TW_CHECK(kept == most, "round %u port %u: %u entries kept their "
+				"queue, %u could", round, p, kept, most);
+		}
 	}
 	rte_txweight_table_free(t);
 }
@@ -418,6 +474,66 @@ test_queues(void)
 /* The update returns only after every registered reader went quiescent. */
 static volatile int grace_stage;
 static volatile uint64_t grace_entered; /* timer cycles at stage 1 */
+
+/*
+ * Random queue counts (1..TEST_TXQ) and weights on every port, update
+ * after update: each queue holds the floor or the ceiling of its port's
+ * entries / queues, and as many entries keep their queue as can.
+ */
+static void
+test_queues_random(void)
+{
+	static const uint64_t speeds[] = { 0, 10000, 25000, 100000, 200000 };
+	struct rte_txweight_table *t = make_table(1024, 1);
+	struct rte_txweight_target before[1024], after[1024];
+	unsigned int round, p;
+
+	if (t == NULL) {
+		TW_CHECK(t != NULL, "create");
+		return;
+	}
+	for (round = 0; round < 200; round++) {
+		uint32_t per_queue[N_PORTS][TEST_TXQ] = { { 0 } };
+		uint32_t count[N_PORTS] = { 0 };
+		uint16_t qs[N_PORTS];
+		uint64_t w[N_PORTS], sum = 0;
+		uint32_t e;
+		int ret;
+
+		for (p = 0; p < N_PORTS; p++) {
+			w[p] = speeds[tw_rand_below(RTE_DIM(speeds))];
+			qs[p] = (uint16_t)(1 + tw_rand_below(TEST_TXQ));
+			sum += w[p];
+		}
+		if (sum == 0)
+			w[round % N_PORTS] = 10000;
+		snapshot(t, 1024, before);
+		ret = rte_txweight_table_update(t, ports, w, qs, N_PORTS);
+		TW_CHECK_OR_BREAK(ret >= 0, "round %u: update %d", round, ret);
+		snapshot(t, 1024, after);
+		for (e = 0; e < 1024; e++) {
+			TW_CHECK_OR_BREAK(after[e].port_id < N_PORTS &&
+				after[e].queue_id < qs[after[e].port_id],
+				"round %u entry %u", round, e);
+			count[after[e].port_id]++;
+			per_queue[after[e].port_id][after[e].queue_id]++;
+		}
+		for (p = 0; p < N_PORTS; p++) {
+			uint32_t kept = kept_in_place(before, after, 1024, p, qs[p]);
+			uint32_t most = most_kept_in_place(before, after, 1024, p, qs[p]);
+			uint16_t q;
+
+			for (q = 0; q < qs[p]; q++)
+				TW_CHECK(per_queue[p][q] == count[p] / qs[p] ||
+					per_queue[p][q] == count[p] / qs[p] + 1,
+					"round %u port %u queue %u: %u of %u", round, p, q,
+					per_queue[p][q], count[p]);
+			TW_CHECK(kept == most, "round %u port %u: %u entries kept their "
+				"queue, %u could", round, p, kept, most);
+		}
+	}
+	rte_txweight_table_free(t);
+}
 
 static int
 grace_reader(void *arg)
@@ -626,6 +742,7 @@ main(int argc, char **argv)
 	test_counts_and_minimal_remap();
 	test_extreme_and_zero();
 	test_queues();
+	test_queues_random();
 	if (worker < RTE_MAX_LCORE) {
 		test_grace_period(worker);
 		test_concurrent(worker);
