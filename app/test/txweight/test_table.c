@@ -476,9 +476,10 @@ static volatile int grace_stage;
 static volatile uint64_t grace_entered; /* timer cycles at stage 1 */
 
 /*
- * Random queue counts (1..TEST_TXQ) and weights on every port, update
- * after update: each queue holds the floor or the ceiling of its port's
- * entries / queues, and as many entries keep their queue as can.
+ * Random queue counts (1..TEST_TXQ) and weights, every other update on a
+ * random subset of the ports in a random order: each queue holds the
+ * floor or the ceiling of its port's entries / queues, and as many
+ * entries keep their queue as can.
  */
 static void
 test_queues_random(void)
@@ -486,7 +487,7 @@ test_queues_random(void)
 	static const uint64_t speeds[] = { 0, 10000, 25000, 100000, 200000 };
 	struct rte_txweight_table *t = make_table(1024, 1);
 	struct rte_txweight_target before[1024], after[1024];
-	unsigned int round, p;
+	unsigned int round, i;
 
 	if (t == NULL) {
 		TW_CHECK(t != NULL, "create");
@@ -495,33 +496,40 @@ test_queues_random(void)
 	for (round = 0; round < 200; round++) {
 		uint32_t per_queue[N_PORTS][TEST_TXQ] = { { 0 } };
 		uint32_t count[N_PORTS] = { 0 };
-		uint16_t qs[N_PORTS];
+		uint16_t list[N_PORTS], qs[N_PORTS] = { 0 }, lq[N_PORTS];
 		uint64_t w[N_PORTS], sum = 0;
+		unsigned int n = N_PORTS;
 		uint32_t e;
 		int ret;
 
-		for (p = 0; p < N_PORTS; p++) {
-			w[p] = speeds[tw_rand_below(RTE_DIM(speeds))];
-			qs[p] = (uint16_t)(1 + tw_rand_below(TEST_TXQ));
-			sum += w[p];
+		if (round % 2 == 1)
+			n = random_subset(list);
+		else
+			memcpy(list, ports, sizeof(ports));
+		for (i = 0; i < n; i++) {
+			w[i] = speeds[tw_rand_below(RTE_DIM(speeds))];
+			lq[i] = (uint16_t)(1 + tw_rand_below(TEST_TXQ));
+			qs[list[i]] = lq[i];
+			sum += w[i];
 		}
 		if (sum == 0)
-			w[round % N_PORTS] = 10000;
+			w[round % n] = 10000;
 		snapshot(t, 1024, before);
-		ret = rte_txweight_table_update(t, ports, w, qs, N_PORTS);
+		ret = rte_txweight_table_update(t, list, w, lq, n);
 		TW_CHECK_OR_BREAK(ret >= 0, "round %u: update %d", round, ret);
 		snapshot(t, 1024, after);
 		for (e = 0; e < 1024; e++) {
+			/* qs[] is 0 for a port left out: no entry may name it */
 			TW_CHECK_OR_BREAK(after[e].port_id < N_PORTS &&
 				after[e].queue_id < qs[after[e].port_id],
 				"round %u entry %u", round, e);
 			count[after[e].port_id]++;
 			per_queue[after[e].port_id][after[e].queue_id]++;
 		}
-		for (p = 0; p < N_PORTS; p++) {
+		for (i = 0; i < n; i++) {
+			uint16_t p = list[i], q;
 			uint32_t kept = kept_in_place(before, after, 1024, p, qs[p]);
 			uint32_t most = most_kept_in_place(before, after, 1024, p, qs[p]);
-			uint16_t q;
 
 			for (q = 0; q < qs[p]; q++)
 				TW_CHECK(per_queue[p][q] == count[p] / qs[p] ||
