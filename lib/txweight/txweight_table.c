@@ -354,7 +354,7 @@ deficit_rr_next(struct deficit_rr *rr)
 /* What decides the new port of each entry during one update. */
 struct owner_pick {
 	uint8_t index_of[RTE_MAX_ETHPORTS]; /* port id -> index, or OWNER_NONE */
-	uint32_t keep_left[RTE_TXWEIGHT_MAX_PORTS]; /* entries still kept */
+	uint32_t keep_left[RTE_TXWEIGHT_MAX_PORTS]; /* entries each may still keep */
 	struct deficit_rr rr;
 };
 
