@@ -471,10 +471,6 @@ test_queues(void)
 	rte_txweight_table_free(t);
 }
 
-/* The update returns only after every registered reader went quiescent. */
-static volatile int grace_stage;
-static volatile uint64_t grace_entered; /* timer cycles at stage 1 */
-
 /*
  * Random queue counts (1..TEST_TXQ) and weights, every other update on a
  * random subset of the ports in a random order: each queue holds the
@@ -542,6 +538,10 @@ test_queues_random(void)
 	}
 	rte_txweight_table_free(t);
 }
+
+/* The update returns only after every registered reader went quiescent. */
+static volatile int grace_stage;
+static volatile uint64_t grace_entered; /* timer cycles at stage 1 */
 
 static int
 grace_reader(void *arg)
