@@ -388,6 +388,11 @@ int rte_txweight_table_split(const struct rte_txweight_table *table,
 /**
  * Count a table's entries per port, as currently published.
  *
+ * The counts come with the mapping each update publishes: the call takes
+ * time in the number of ports, not of entries, takes no lock and may be
+ * made from any thread while another updates (it then returns the counts
+ * of one of the two mappings, never a mix).
+ *
  * @param table
  *   The table.
  * @param port_ids

@@ -34,8 +34,10 @@ union txweight_entry {
 };
 
 /*
- * The weights a table last published, for SWRR states to follow. Only the
- * ports with non-zero weight, weights reduced by their gcd.
+ * The weights a table last published, for SWRR states to follow, and the
+ * entries each port holds, for rte_txweight_table_count() and the next
+ * update. Only the ports with non-zero weight (the others hold none),
+ * weights reduced by their gcd.
  */
 struct txweight_weight_set {
 	uint64_t version; /* the table version they belong to */
@@ -44,6 +46,7 @@ struct txweight_weight_set {
 	uint16_t port_ids[RTE_TXWEIGHT_MAX_PORTS];
 	uint16_t nb_queues[RTE_TXWEIGHT_MAX_PORTS];
 	int64_t weight[RTE_TXWEIGHT_MAX_PORTS];
+	uint32_t entries[RTE_TXWEIGHT_MAX_PORTS];
 };
 
 struct rte_txweight_table {
@@ -56,18 +59,13 @@ struct rte_txweight_table {
 	unsigned int active;  /* index of fast.entries in arrays */
 	uint32_t size;
 	uint32_t max_readers;
-	/*
-	 * Entries each port id holds in fast.entries, as the last update
-	 * made them: the apportionment's previous counts, without a pass
-	 * over the table.
-	 */
-	uint32_t held[RTE_MAX_ETHPORTS];
 	struct rte_rcu_qsbr *qsbr;
 	char name[32];
 
 	/*
-	 * Published weights, read by SWRR states without a lock: seqcount
-	 * odd while an updater rewrites them; readers retry then.
+	 * Published weights and entry counts, read without a lock by SWRR
+	 * states and rte_txweight_table_count(): seqcount odd while an
+	 * updater rewrites them; readers retry then.
 	 */
 	uint32_t weights_seq __rte_cache_aligned;
 	struct txweight_weight_set weights;

@@ -17,7 +17,7 @@
  * waits.
  *
  * Minimal remap: per-port entry counts come from the apportionment with
- * prev = the current counts (kept in held[], not counted each time), so
+ * prev = the current counts (published with the weights, not counted), so
  * the fewest entries change port. A port keeps its first entries up to
  * its new count; the entries over it (and those of ports no longer in
  * the set) go to the ports under theirs, interleaved by a smooth weighted
@@ -471,6 +471,21 @@ build_with_queues(uint32_t *next, const uint32_t *cur, uint32_t size,
 }
 
 /*
+ * The entries a port holds now, from the counts the last update published
+ * (the caller holds update_lock, so they do not change meanwhile).
+ */
+static uint32_t
+entries_held(const struct txweight_weight_set *set, uint16_t port_id)
+{
+	unsigned int k;
+
+	for (k = 0; k < set->n; k++)
+		if (set->port_ids[k] == port_id)
+			return set->entries[k];
+	return 0;
+}
+
+/*
  * Make the next mapping in the spare array from the published one, in one
  * pass over the entries when every port has one queue. Fills counts (the
  * new entries per port). Returns the number of entries whose target
@@ -492,7 +507,7 @@ build_mapping(const struct rte_txweight_table *table, uint32_t *next,
 	memset(pick.index_of, OWNER_NONE, sizeof(pick.index_of));
 	for (i = 0; i < n; i++) {
 		pick.index_of[port_ids[i]] = (uint8_t)i;
-		prev[i] = table->held[port_ids[i]];
+		prev[i] = entries_held(&table->weights, port_ids[i]);
 	}
 	ret = txweight_apportion_checked(weights, n, sum, size, prev, counts);
 	if (ret == -ENOENT) {
@@ -525,11 +540,14 @@ build_mapping(const struct rte_txweight_table *table, uint32_t *next,
 	return changed;
 }
 
-/* Publish the weights SWRR states follow (seqcount write side). */
+/*
+ * Publish the weights SWRR states follow and the entries each port now
+ * holds (seqcount write side).
+ */
 static void
 publish_weights(struct rte_txweight_table *table, const uint16_t *port_ids,
-	const uint64_t *weights, const uint16_t *nb_queues, unsigned int n,
-	uint64_t version)
+	const uint64_t *weights, const uint16_t *nb_queues,
+	const uint32_t *counts, unsigned int n, uint64_t version)
 {
 	struct txweight_weight_set *set = &table->weights;
 	uint32_t seq = table->weights_seq;
@@ -557,6 +575,7 @@ publish_weights(struct rte_txweight_table *table, const uint16_t *port_ids,
 		set->port_ids[k] = port_ids[i];
 		set->nb_queues[k] = nb_queues != NULL ? nb_queues[i] : 1;
 		set->weight[k] = (int64_t)(weights[i] / gcd);
+		set->entries[k] = counts[i];
 		set->total += set->weight[k];
 		k++;
 	}
@@ -572,7 +591,6 @@ rte_txweight_table_update(struct rte_txweight_table *table,
 	uint32_t counts[RTE_TXWEIGHT_MAX_PORTS];
 	uint32_t *next;
 	uint64_t sum, version;
-	unsigned int i;
 	int ret;
 
 	ret = check_update_args(table, port_ids, weights, nb_queues, n, &sum);
@@ -581,12 +599,6 @@ rte_txweight_table_update(struct rte_txweight_table *table,
 	pthread_mutex_lock(&table->update_lock);
 	/* The spare: no reader holds it since the last update's grace period. */
 	next = table->arrays[!table->active];
-	/*
-	 * rte_txweight_table_count() reads the spare without the lock and
-	 * trusts an unchanged version: the last version store must be
-	 * visible before any of its entries is rewritten.
-	 */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	ret = build_mapping(table, next, port_ids, weights, sum, nb_queues, n,
 		counts);
 	if (ret == -ENOMEM) {
@@ -594,13 +606,14 @@ rte_txweight_table_update(struct rte_txweight_table *table,
 		TXWEIGHT_LOG(ERR, "%s: out of memory", table->name);
 		return ret;
 	}
-	/* Ports left out of this update hold nothing from now on. */
-	memset(table->held, 0, sizeof(table->held));
-	for (i = 0; i < n; i++)
-		table->held[port_ids[i]] = counts[i]; /* 0 on -ENOENT */
 	version = table->fast.version + 1;
-	/* SWRR states read the weights and the version together. */
-	publish_weights(table, port_ids, weights, nb_queues, n, version);
+	/*
+	 * SWRR states read the weights and the version together. A port
+	 * left out of this update holds nothing from now on: it is not in
+	 * the set.
+	 */
+	publish_weights(table, port_ids, weights, nb_queues, counts, n,
+		version);
 	__atomic_store_n(&table->fast.entries, next, __ATOMIC_RELEASE);
 	__atomic_store_n(&table->fast.version, version, __ATOMIC_RELEASE);
 	table->active = !table->active;
@@ -623,11 +636,10 @@ int
 rte_txweight_table_count(const struct rte_txweight_table *table,
 	const uint16_t *port_ids, unsigned int n, uint32_t *counts)
 {
+	const struct txweight_weight_set *set;
 	uint8_t index_of[RTE_MAX_ETHPORTS];
-	uint64_t before, after;
-	unsigned int i;
-	uint32_t e;
-	int no_port;
+	uint32_t seq, held;
+	unsigned int i, k;
 
 	if (table == NULL || ((port_ids == NULL || counts == NULL) && n != 0) ||
 			n > RTE_TXWEIGHT_MAX_PORTS) {
@@ -650,29 +662,32 @@ rte_txweight_table_count(const struct rte_txweight_table *table,
 		index_of[port_ids[i]] = (uint8_t)i;
 	}
 	/*
-	 * Lock-free: an array is rewritten only two updates after it was
-	 * published, so an unchanged version means a consistent count.
+	 * The counts the last update published with its weights (seqcount
+	 * read side): no pass over the entries, and no lock to wait for.
 	 */
-	do {
-		const uint32_t *entries;
+	set = &table->weights;
+	for (;; rte_pause()) {
+		unsigned int n_set;
 
-		before = rte_txweight_table_version(table);
-		entries = __atomic_load_n(&table->fast.entries, __ATOMIC_ACQUIRE);
-		no_port = 0;
+		seq = __atomic_load_n(&table->weights_seq, __ATOMIC_ACQUIRE);
+		if (seq & 1)
+			continue;
+		n_set = RTE_MIN(set->n, (unsigned int)RTE_TXWEIGHT_MAX_PORTS);
+		held = 0;
 		for (i = 0; i < n; i++)
 			counts[i] = 0;
-		for (e = 0; e < table->size; e++) {
-			union txweight_entry entry;
+		for (k = 0; k < n_set; k++) {
+			uint16_t port_id = set->port_ids[k];
 
-			entry.word = __atomic_load_n(&entries[e], __ATOMIC_RELAXED);
-			if (entry.target.port_id == RTE_TXWEIGHT_NO_PORT)
-				no_port++;
-			else if (entry.target.port_id < RTE_MAX_ETHPORTS &&
-					index_of[entry.target.port_id] != OWNER_NONE)
-				counts[index_of[entry.target.port_id]]++;
+			held += set->entries[k];
+			if (port_id < RTE_MAX_ETHPORTS &&
+					index_of[port_id] != OWNER_NONE)
+				counts[index_of[port_id]] = set->entries[k];
 		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		after = rte_txweight_table_version(table);
-	} while (before != after);
-	return no_port;
+		if (__atomic_load_n(&table->weights_seq, __ATOMIC_RELAXED) == seq)
+			break;
+	}
+	/* Every entry not held by a port maps to no port. */
+	return (int)(table->size - held);
 }

@@ -223,6 +223,43 @@ test_fresh_and_bad_update(void)
 	rte_txweight_table_free(t);
 }
 
+/*
+ * Entries per listed port in a snapshot, and entries to no port (returned):
+ * what rte_txweight_table_count() must say, found without it.
+ */
+static int
+count_in_snapshot(const struct rte_txweight_target *snap, uint32_t size,
+	const uint16_t *list, unsigned int n, uint32_t *counts)
+{
+	unsigned int i;
+	uint32_t e;
+	int none = 0;
+
+	memset(counts, 0, sizeof(*counts) * n);
+	for (e = 0; e < size; e++) {
+		if (snap[e].port_id == RTE_TXWEIGHT_NO_PORT) {
+			none++;
+			continue;
+		}
+		for (i = 0; i < n && list[i] != snap[e].port_id; i++)
+			;
+		if (i < n)
+			counts[i]++;
+	}
+	return none;
+}
+
+/* Whether rte_txweight_table_count() agrees with a snapshot's counts. */
+static bool
+count_agrees(const struct rte_txweight_table *t, const uint16_t *list,
+	unsigned int n, const uint32_t *counts, int none)
+{
+	uint32_t reported[N_PORTS];
+
+	return rte_txweight_table_count(t, list, n, reported) == none &&
+		memcmp(reported, counts, sizeof(*counts) * n) == 0;
+}
+
 /* 1..N_PORTS of the ports, in a random order. Returns how many. */
 static unsigned int
 random_subset(uint16_t *list)
@@ -290,13 +327,19 @@ test_counts_and_minimal_remap(void)
 			}
 			snapshot(t, size, before);
 			/* old: entries per port now, the starting point of the remap */
-			rte_txweight_table_count(t, list, n, old);
+			none = count_in_snapshot(before, size, list, n, old);
+			TW_CHECK_OR_BREAK(count_agrees(t, list, n, old, none),
+				"size %u step %u: counted before the update, not as "
+				"the entries are", size, step);
 			expect_min = min_changes(w, n, size, old);
 			ret = rte_txweight_table_update(t, list, w, NULL, n);
 			snapshot(t, size, after);
-			none = rte_txweight_table_count(t, list, n, counts);
+			none = count_in_snapshot(after, size, list, n, counts);
 			TW_CHECK_OR_BREAK(none == 0, "size %u step %u: %d unowned", size, step,
 				none);
+			TW_CHECK_OR_BREAK(count_agrees(t, list, n, counts, none),
+				"size %u step %u: counted after the update, not as "
+				"the entries are", size, step);
 			TW_CHECK_OR_BREAK(rte_txweight_table_version(t) == version + 1,
 				"version");
 			for (i = 0; i < n; i++)
@@ -605,6 +648,7 @@ struct concurrent_state {
 	struct rte_txweight_table *t;
 	volatile int stop;
 	uint64_t lookups, bad, versions_seen;
+	uint64_t counts_bad; /* entry counts not summing to the table size */
 	/* read sections; those an update published in; those that saw the
 	 * array they hold change */
 	uint64_t held, held_across_update, held_changed;
@@ -619,8 +663,10 @@ concurrent_reader(void *arg)
 {
 	struct concurrent_state *cs = arg;
 	uint64_t last_version = 0;
+	uint32_t counts[N_PORTS];
 	uint32_t h = 0;
 	unsigned int k;
+	int64_t total;
 
 	const struct rte_txweight_table_fast *fast =
 		(const struct rte_txweight_table_fast *)cs->t;
@@ -650,6 +696,11 @@ concurrent_reader(void *arg)
 				cs->bad++;
 		}
 		cs->lookups += 32;
+		/* Counts made while updates run: one mapping's, never a mix. */
+		total = rte_txweight_table_count(cs->t, ports, N_PORTS, counts);
+		for (k = 0; k < N_PORTS; k++)
+			total += counts[k];
+		cs->counts_bad += total != CONCURRENT_SIZE;
 		rte_delay_us_block(20);
 		cs->held++;
 		cs->held_across_update += rte_txweight_table_version(cs->t) != v;
@@ -713,6 +764,8 @@ test_concurrent(unsigned int worker)
 		" read sections with an update published in them\n", updates,
 		cs.lookups, cs.versions_seen, cs.held_across_update, cs.held);
 	TW_CHECK(cs.bad == 0, "%" PRIu64 " invalid or torn entries", cs.bad);
+	TW_CHECK(cs.counts_bad == 0, "%" PRIu64 " entry counts made during "
+		"updates did not sum to %u", cs.counts_bad, CONCURRENT_SIZE);
 	TW_CHECK(cs.held_changed == 0, "%" PRIu64 " read sections saw the array "
 		"they hold rewritten before their quiescent report", cs.held_changed);
 	TW_CHECK(updates >= 50 && cs.lookups > 100000 && cs.versions_seen >= 10 &&
