@@ -670,6 +670,30 @@ scenario_faults(void)
 		info.pmd_speed == 10000, "after a stop and a start: the PMD's "
 		"speed taken as %u Mb/s", info.pmd_speed);
 
+	/*
+	 * The function down, then the port stopped: net_null writes its
+	 * link's state alone, "down" over the down the plugin laid, and
+	 * leaves the word as it was. The function coming back must raise
+	 * neither the stopped port's link nor a callback; the start brings
+	 * the speed, without an event.
+	 */
+	must(ibvsim_device_set(sim, "mlx5_0", false), "vf down");
+	expect_change("VF down before a stop", &count, RTE_ETH_SPEED_NUM_NONE,
+		false);
+	CHECK(rte_eth_dev_stop(PORT_EXT) == 0, "stop with the VF down");
+	must(ibvsim_device_set(sim, "mlx5_0", true), "vf up");
+	expect_quiet("VF up while stopped", count, 300);
+	link = link_of(PORT_EXT);
+	CHECK(!link.link_status, "VF up while stopped: the stopped port's "
+		"link is up at %u Mb/s", link.link_speed);
+	CHECK(rte_eth_dev_start(PORT_EXT) == 0, "start after the VF came up");
+	link = link_of(PORT_EXT);
+	CHECK(link.link_status && link.link_speed == 50000,
+		"start after the VF came up: %u Mb/s %s, want 50000 up",
+		link.link_speed, link.link_status ? "up" : "down");
+	expect_quiet("start after the VF came up", count, 100);
+	printf("ok: a stop while the VF is down keeps the link down\n");
+
 	/* Fatal: detached, back to the PMD's own speed, one callback. */
 	must(ibvsim_fault(sim, "mlx5_0", "fatal", 0), "fatal");
 	count++;
@@ -935,6 +959,28 @@ scenario_order(struct rte_mempool *mp)
 	count = lsc_count(PORT_BOND);
 	CHECK(rte_eth_dev_start(PORT_MEMBER) == 0, "start the member");
 	expect_bond_lsc("bonding: member up again", count + 1, true);
+	/*
+	 * The VF down, then the member: bonding writes its link's state
+	 * alone, "down" over the plugin's down, and raises LSC. The VF
+	 * coming back must not raise the bond's link, nor call anyone; the
+	 * member coming back must.
+	 */
+	count = lsc_count(PORT_BOND);
+	must(ibvsim_device_set(sim, "mlx5_0", false), "vf down");
+	expect_bond_lsc("bonding: VF down", count + 1, false);
+	count = lsc_count(PORT_BOND);
+	CHECK(rte_eth_dev_stop(PORT_MEMBER) == 0, "stop the member");
+	expect_bond_lsc("bonding: member down with the VF down", count + 1,
+		false);
+	count = lsc_count(PORT_BOND);
+	must(ibvsim_device_set(sim, "mlx5_0", true), "vf up");
+	usleep(300000);
+	CHECK(lsc_count(PORT_BOND) == count && !link_of(PORT_BOND).link_status,
+		"bonding: the VF up with the member down: %" PRIu64 " LSC, "
+		"link %s", lsc_count(PORT_BOND) - count,
+		link_of(PORT_BOND).link_status ? "up" : "down");
+	CHECK(rte_eth_dev_start(PORT_MEMBER) == 0, "start the member");
+	expect_bond_lsc("bonding: member up after the VF", count + 1, true);
 	rte_eth_dev_stop(PORT_BOND);
 	rte_eth_dev_close(PORT_BOND);
 	scenario_order_detach(mp);

@@ -3,8 +3,11 @@
 # Copyright(c) 2026 The lagspeed authors
 #
 # Debian's stock dpdk-testpmd loads the plugin with -d; the emulator plays
-# a VF on a 2 x 100G VF-LAG group (internal maximum 50G) and a legacy
-# device. testpmd is driven through its interactive prompt.
+# a VF on a 2 x 100G VF-LAG group (internal maximum 50G), a legacy device
+# and a VF on a 2 x 10G group (for net_ring, which can set its link down;
+# and for net_tap, whose netdev `ip link` sets down, where the host lets
+# this test make one). testpmd is driven through its interactive prompt,
+# without LSC interrupts: every read asks the PMD.
 
 . "$LAGSPEED_TEST_LIB"
 lt_need DPDK_TESTPMD IBVSIM_LIB IBVSIM_CTL LAGSPEED_PLUGIN
@@ -14,6 +17,22 @@ mkdir -p "$IBVSIM_DIR"
 lt_ibvsim group g --pf 100000,100000 --max 50000
 lt_ibvsim device mlx5_0 --group g --type vf
 lt_ibvsim device mlx5_1 --speed 25000 --legacy
+lt_ibvsim group g2 --pf 10000,10000
+lt_ibvsim device mlx5_2 --group g2 --type vf
+lt_ibvsim device mlx5_3 --group g2 --type vf
+
+vdevs=(--vdev net_null0 --vdev net_null1 --vdev net_ring0)
+binds="bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,bind=net_ring0@mlx5_2:1"
+tap="lstap$$"
+if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null &&
+		ip tuntap add dev "$tap" mode tap 2>/dev/null; then
+	ip tuntap del dev "$tap" mode tap
+	vdevs+=(--vdev "net_tap0,iface=$tap")
+	binds+=",bind=net_tap0@mlx5_3:1"
+else
+	tap=""
+	echo "note: no TAP device here (root, /dev/net/tun, ip): net_tap part left out"
+fi
 
 log="$LT_DIR/testpmd.log"
 fifo="$LT_DIR/stdin"
@@ -25,16 +44,17 @@ stdbuf_lib=/usr/libexec/coreutils/libstdbuf.so
 [ -e "$stdbuf_lib" ] || { echo "skip: $stdbuf_lib missing"; exit 77; }
 # shellcheck disable=SC2046
 LD_PRELOAD="$stdbuf_lib" _STDBUF_O=L \
-LAGSPEED="ibverbs=$IBVSIM_LIB,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1" \
+LAGSPEED="ibverbs=$IBVSIM_LIB,$binds" \
 	lt_foreign timeout 60 "$DPDK_TESTPMD" $(lt_eal_args tp) \
-	-d "$LAGSPEED_PLUGIN" --vdev net_null0 --vdev net_null1 \
-	-- -i --total-num-mbufs=2048 <"$fifo" >"$log" 2>&1 &
+	-d "$LAGSPEED_PLUGIN" "${vdevs[@]}" \
+	-- -i --total-num-mbufs=2048 --no-lsc-interrupt <"$fifo" >"$log" 2>&1 &
 tp_pid=$!
 LT_PIDS+=("$tp_pid")
 exec 3>"$fifo"
 lt_wait_grep 'testpmd> ' "$log" 20 "testpmd is up with the plugin"
 
-lsc_count() { grep -c 'Port 0: link state change event' "$log"; }
+# lsc_count [PORT]: link-state-change lines of PORT (0) so far.
+lsc_count() { grep -c "Port ${1:-0}: link state change event" "$log"; }
 
 # show PORT: run `show port info PORT`, print "STATUS SPEED" of its answer.
 show() {
@@ -57,15 +77,17 @@ expect_show() {
 	lt_ok "$3: port $1 shows $2"
 }
 
-# expect_lsc N WHAT: exactly N link-state-change lines in total.
+# expect_lsc N WHAT [PORT]: exactly N link-state-change lines of PORT (0).
 expect_lsc() {
-	local deadline=$((SECONDS + 10))
-	while [ "$(lsc_count)" -lt "$1" ]; do
-		[ "$SECONDS" -lt "$deadline" ] || lt_fail "$2: $(lsc_count) LSC events, want $1"
+	local deadline=$((SECONDS + 10)) port=${3:-0}
+	while [ "$(lsc_count "$port")" -lt "$1" ]; do
+		[ "$SECONDS" -lt "$deadline" ] ||
+			lt_fail "$2: $(lsc_count "$port") LSC events, want $1"
 		sleep 0.05
 	done
 	sleep 0.3
-	[ "$(lsc_count)" -eq "$1" ] || lt_fail "$2: $(lsc_count) LSC events, want $1"
+	[ "$(lsc_count "$port")" -eq "$1" ] ||
+		lt_fail "$2: $(lsc_count "$port") LSC events, want $1"
 	lt_ok "$2: testpmd printed its link state change event ($1 in all)"
 }
 
@@ -79,7 +101,7 @@ if [ -n "${DPDK_TELEMETRY:-}" ] && command -v python3 >/dev/null; then
 		/lagspeed/port,7 /lagspeed/port,0x |
 		timeout 10 python3 "$DPDK_TELEMETRY" -f "$prefix" 2>&1)
 	echo "$tel" > "$LT_DIR/telemetry.out"
-	lt_expect_grep '"/lagspeed/ports": \[0, 1\]|"/lagspeed/ports": \[\s*0,\s*1\s*\]' \
+	lt_expect_grep '"/lagspeed/ports": \[\s*0,\s*1,\s*2\s*(,\s*3\s*)?\]' \
 		"$LT_DIR/telemetry.out" "telemetry lists the ports the plugin knows"
 	# The legacy device's port is known, not extended: the PMD's speeds.
 	lt_expect_grep '"port_id": 1, .*"state": "unsupported"' \
@@ -118,6 +140,39 @@ lt_expect_grep "$unsupported" \
 	lt_fail "the legacy device is logged more than once"
 lt_expect_no_grep 'Port 1: link state change event' "$log" \
 	"no LSC on the legacy port"
+
+# The application holds a link down (set link-down) while the VF is down:
+# net_ring writes its link's state alone, "down" over the plugin's down.
+# The VF coming back must not raise that link, nor call anyone; set
+# link-up brings it back with the group's speed, without an event.
+expect_show 2 "up 20 Gbps" "VF on 2x10G"
+lt_ibvsim set mlx5_2 down
+expect_lsc 1 "port 2: VF down" 2
+echo "set link-down port 2" >&3
+# A link the PMD reports down is shown as it reports it (its speed kept).
+expect_show 2 "down 10 Gbps" "port 2: link set down"
+lt_ibvsim set mlx5_2 up
+expect_lsc 1 "port 2: VF up while its link is set down" 2
+expect_show 2 "down 10 Gbps" "port 2: VF up while its link is set down"
+echo "set link-up port 2" >&3
+expect_show 2 "up 20 Gbps" "port 2: link set up"
+expect_lsc 1 "port 2: link set up" 2
+
+# The same with a netdev set down by the operator while the VF is down:
+# net_tap's link_update writes its link's state alone.
+if [ -n "$tap" ]; then
+	expect_show 3 "up 20 Gbps" "VF on 2x10G over net_tap"
+	lt_ibvsim set mlx5_3 down
+	expect_lsc 1 "port 3: VF down" 3
+	ip link set dev "$tap" down || lt_fail "ip link set $tap down"
+	expect_show 3 "down 10 Gbps" "port 3: netdev set down"
+	lt_ibvsim set mlx5_3 up
+	expect_lsc 1 "port 3: VF up while its netdev is down" 3
+	expect_show 3 "down 10 Gbps" "port 3: VF up while its netdev is down"
+	ip link set dev "$tap" up || lt_fail "ip link set $tap up"
+	expect_show 3 "up 20 Gbps" "port 3: netdev set up"
+fi
+
 lt_expect_no_grep 'Invalid port_id' "$log" \
 	"the plugin makes ethdev log no 'Invalid port_id'"
 

@@ -332,8 +332,15 @@ lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 	p = &lagspeed.ports[port_id];
 	/* The lock keeps the port from being forgotten meanwhile. */
 	pthread_mutex_lock(&lagspeed.lock);
-	if (p->hooked)
+	/*
+	 * Ours (lagspeed_ibdev_intr() raising it) or the PMD's. Both are
+	 * raised on the interrupt thread, one after the other.
+	 */
+	if (p->hooked && __atomic_load_n(&lagspeed.raising[port_id],
+			__ATOMIC_ACQUIRE) != 0)
 		lagspeed_hook_fix_link(p);
+	else if (p->hooked)
+		lagspeed_hook_fix_link_pmd_lsc(p);
 	pthread_mutex_unlock(&lagspeed.lock);
 	return 0;
 }

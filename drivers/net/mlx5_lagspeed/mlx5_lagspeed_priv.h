@@ -53,7 +53,7 @@ struct lagspeed_port {
 	const void *orig_ops;
 	void *ops_copy;
 	lagspeed_link_update_t orig_link_update;
-	/** The PMD's dev_start / set_link_up / set_link_down, by slot. */
+	/** The PMD's dev_start / dev_stop / set_link_up / set_link_down. */
 	lagspeed_dev_op_t orig_op[LAGSPEED_SLOT_MAX];
 	struct lagspeed_ibdev *ibdev;
 	char ib_name[LAGSPEED_IBDEV_NAME_MAX];
@@ -62,6 +62,12 @@ struct lagspeed_port {
 	uint64_t eff;            /**< atomic: see mlx5_lagspeed_link.h */
 	uint64_t pmd_link;       /**< atomic: the link the PMD last wrote */
 	uint64_t written;        /**< atomic: the link we last wrote */
+	/**
+	 * atomic: what we last wrote is a link down laid over a link the
+	 * PMD reports up (the function is down). A PMD writing "down" then
+	 * leaves the word as it was: see lagspeed_hook_unmask().
+	 */
+	bool masking;
 	rte_spinlock_t fix_lock; /**< serializes dev_link writers */
 	enum rte_pmd_mlx5_lagspeed_state state;
 	int last_error;
@@ -134,6 +140,11 @@ lagspeed_link_update_t lagspeed_hook_remove(struct lagspeed_port *p);
 void lagspeed_hook_fix_link(struct lagspeed_port *p);
 /* Re-apply after the effective link changed. */
 void lagspeed_hook_refresh(struct lagspeed_port *p);
+/*
+ * Re-apply after the PMD raised LSC itself, having written dev_link behind
+ * dev_ops: a write that left our link down as it was was a PMD's "down".
+ */
+void lagspeed_hook_fix_link_pmd_lsc(struct lagspeed_port *p);
 
 /* mlx5_lagspeed_netlink.c: re-apply after the PMD's netlink updates. */
 int lagspeed_netlink_start(void);
