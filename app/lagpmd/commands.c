@@ -690,8 +690,10 @@ run_lines(FILE *in)
 		char buf[STR_MULTI_TOKEN_SIZE + STR_TOKEN_SIZE];
 		int ret;
 
-		/* cmdline_parse() wants a whole line, end included. */
-		if ((size_t)len >= sizeof(buf) - 1) {
+		size_t chars = (size_t)len - (len > 0 && line[len - 1] == '\n');
+
+		/* cmdline_parse() wants a whole line, end and NUL included. */
+		if (chars > sizeof(buf) - 2) {
 			fprintf(stderr, "Bad arguments: line longer than %zu "
 				"characters\n", sizeof(buf) - 2);
 			continue;

@@ -56,13 +56,16 @@ txq rebalance cap 0:4294967296
 CMDS
 # Lines a heredoc holds badly: a weights list longer than a plain token
 # (128 bytes) with blanks at its end, a NUL byte inside a command (which
-# must not run cut short: weights 0:1 would show), a line too long.
+# must not run cut short: weights 0:1 would show), a line too long, and
+# lines of 4222 characters (the most: it runs) and 4223 (refused).
 {
 	printf 'txq rebalance weights 0:%0150d,1:3  \n' 5
 	printf 'show txq map\n'
 	printf 'txq rebalance weights 0:1\0,1:7\n'
 	printf 'show txq map\n'
 	printf 'show port summary all%5000s\n' ''
+	printf 'show port summary all%4201s\n' ''
+	printf 'show port summary all%4202s\n' ''
 } >>"$LT_DIR/script.txt"
 cat >>"$LT_DIR/script.txt" <<'CMDS'
 txq rebalance auto maybe
@@ -150,8 +153,12 @@ lt_expect_grep '^Port 0: no TX cap to remove$' "$out" "no cap to remove"
 lt_ok "a weights list longer than 128 characters applied"
 lt_expect_grep '^Bad arguments: NUL byte in the line$' "$out" \
 	"a line with a NUL byte rejected"
-lt_expect_grep '^Bad arguments: line longer than [0-9]+ characters$' "$out" \
-	"a line too long rejected"
+[ "$(grep -c '^Bad arguments: line longer than 4222 characters$' "$out")" \
+	-eq 2 ] || lt_fail "not the two lines over 4222 characters refused"
+lt_ok "the lines over 4222 characters rejected"
+[ "$(grep -c '^Number of available ports: 2$' "$out")" -eq 2 ] ||
+	lt_fail "a line of 4222 characters did not run"
+lt_ok "a line of 4222 characters runs"
 lt_expect_grep '^TX rebalance on link state change: on$' "$out" "auto on"
 lt_expect_grep '^Warning: no forwarding port raises link state change interrupts: '\
 'nothing will trigger a rebalance$' "$out" "auto on: net_null raises no LSC, said so"
@@ -166,7 +173,8 @@ lt_expect_grep '^  NIC statistics for port 1 cleared$' "$out" "clear port stats 
 lp_expect_tx_adds_up "$out" "short run, counters cleared in it"
 lt_expect_grep 'txq rebalance auto on\|off' "$out" "help lists the new commands"
 lt_expect_grep '^Bye\.\.\.$' "$out" "clean exit at quit"
-[ "$(grep -c '^Number of available ports' "$out")" -eq 1 ] ||
+# Two before quit: the first line and the one of 4222 characters.
+[ "$(grep -c '^Number of available ports' "$out")" -eq 2 ] ||
 	lt_fail "commands after quit were run"
 lt_ok "nothing runs after quit"
 lt_expect_no_grep 'lagpmd>' "$out" "no prompt echoed on a script"

@@ -440,6 +440,7 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	struct lagspeed_port *p;
 	const char *origin = ""; /* where the IB device came from, for logs */
 	uint32_t ib_port;
+	uint64_t eff;
 
 	if (port_id >= RTE_MAX_ETHPORTS)
 		return NULL;
@@ -548,11 +549,17 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 		return lagspeed_port_drop_ibdev(p);
 	}
 	lagspeed_port_follow_netdev(p);
-	LAGSPEED_LOG(INFO, "port %u (%s): extended by %s:%u, %u Mb/s%s",
-		port_id, name, ibdev, ib_port,
-		lagspeed_eff_speed(__atomic_load_n(&p->eff, __ATOMIC_RELAXED)),
-		p->state == RTE_PMD_MLX5_LAGSPEED_ACTIVE ? "" :
-		" (query failed: PMD speed until the next event)");
+	eff = __atomic_load_n(&p->eff, __ATOMIC_RELAXED);
+	if (p->state != RTE_PMD_MLX5_LAGSPEED_ACTIVE)
+		LAGSPEED_LOG(INFO, "port %u (%s): extended by %s:%u, query "
+			"failed: the PMD's speed until the next event",
+			port_id, name, ibdev, ib_port);
+	else if (!lagspeed_eff_up(eff))
+		LAGSPEED_LOG(INFO, "port %u (%s): extended by %s:%u, "
+			"the function is down", port_id, name, ibdev, ib_port);
+	else
+		LAGSPEED_LOG(INFO, "port %u (%s): extended by %s:%u, %u Mb/s",
+			port_id, name, ibdev, ib_port, lagspeed_eff_speed(eff));
 	return NULL;
 }
 
