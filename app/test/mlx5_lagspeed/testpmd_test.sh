@@ -24,14 +24,16 @@ lt_ibvsim device mlx5_3 --group g2 --type vf
 vdevs=(--vdev net_null0 --vdev net_null1 --vdev net_ring0)
 binds="bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1,bind=net_ring0@mlx5_2:1"
 tap="lstap$$"
-if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null &&
+if [ -n "${LAGSPEED_NET_TAP:-}" ] && [ "$(id -u)" -eq 0 ] &&
+		[ -c /dev/net/tun ] && command -v ip >/dev/null &&
 		ip tuntap add dev "$tap" mode tap 2>/dev/null; then
 	ip tuntap del dev "$tap" mode tap
 	vdevs+=(--vdev "net_tap0,iface=$tap")
 	binds+=",bind=net_tap0@mlx5_3:1"
 else
 	tap=""
-	echo "note: no TAP device here (root, /dev/net/tun, ip): net_tap part left out"
+	echo "note: no TAP device here (net_tap in DPDK, root, /dev/net/tun, ip):" \
+		"net_tap part left out"
 fi
 
 log="$LT_DIR/testpmd.log"
