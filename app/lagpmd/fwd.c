@@ -290,18 +290,38 @@ fwd_config_display(void)
 		printf("Logical Core %u (socket %u) forwards packets on "
 			"%u streams:", lcore_id,
 			rte_lcore_to_socket_id(lcore_id), n);
+		/*
+		 * io: what the lcore receives goes to whichever TX stream the
+		 * schedule names, not to a paired one: say which RX queues
+		 * it polls (in turn), then its TX streams.
+		 */
+		for (p = 0; p < lp.nb_ports && lp.mode == LP_FWD_IO; p++) {
+			const char *sep = "";
+
+			printf("\n  RX P=%u/Q=", lp.ports[p].port_id);
+			for (q = i; q < lp.nb_rxq; q += lp.nb_fwd_lcores) {
+				printf("%s%u", sep, q);
+				sep = ",";
+			}
+			if (*sep == '\0')
+				printf("none");
+		}
 		for (p = 0; p < lp.nb_ports; p++) {
 			uint16_t pid = lp.ports[p].port_id;
 			int socket = rte_eth_dev_socket_id(pid);
 
 			if (socket < 0)
 				socket = 0;
-			for (q = i; q < lp.nb_txq; q += lp.nb_fwd_lcores)
-				printf("\n  RX P=%u/Q=%u (socket %d) -> TX "
-					"P=%u/Q=%u (socket %d) "
+			for (q = i; q < lp.nb_txq; q += lp.nb_fwd_lcores) {
+				if (lp.mode != LP_FWD_IO)
+					printf("\n  RX P=%u/Q=%u (socket %d) ->",
+						pid, q % lp.nb_rxq, socket);
+				else
+					printf("\n ");
+				printf(" TX P=%u/Q=%u (socket %d) "
 					"peer=02:00:00:00:00:%02X",
-					pid, q % lp.nb_rxq, socket, pid, q,
-					socket, pid & 0xff);
+					pid, q, socket, pid & 0xff);
+			}
 		}
 		printf("\n");
 	}

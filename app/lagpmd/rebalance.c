@@ -42,8 +42,12 @@ static bool ev_exit;
 static pthread_t ev_thread;
 static bool ev_thread_running;
 
-/* Duration of the last applied rebalance (assign + publish + QSBR wait). */
+/*
+ * The last applied rebalance (under ctl_lock): how long it took (assign +
+ * publish + QSBR wait), and when its map was in force (lp_mono_ns()).
+ */
 static uint64_t last_apply_ns;
+static uint64_t last_done_ns;
 
 /*
  * Fill an lcore's schedule from its owners: each port gets as many slots
@@ -195,7 +199,8 @@ apply_locked(const uint64_t *weights, const char *why)
 	ret = publish(owner);
 	if (ret < 0)
 		goto out;
-	last_apply_ns = lp_mono_ns() - t0;
+	last_done_ns = lp_mono_ns();
+	last_apply_ns = last_done_ns - t0;
 	for (p = 0; p < lp.nb_ports; p++)
 		lp.ports[p].weight = weights[p];
 	lp.rebalances++;
@@ -365,12 +370,20 @@ ev_thread_main(void *arg __rte_unused)
 			snprintf(why, sizeof(why),
 				"by speed (auto, port %u link state change)",
 				lp.ports[first].port_id);
-			if (lp_rebalance_speed(why) >= 0) {
+			uint64_t done_ns, took_ns;
+			int ret;
+
+			/* Times read with the lock: a command may rebalance next. */
+			pthread_mutex_lock(&ctl_lock);
+			ret = speed_locked(why);
+			done_ns = last_done_ns;
+			took_ns = last_apply_ns;
+			pthread_mutex_unlock(&ctl_lock);
+			if (ret >= 0) {
 				/* How long the TX map lagged the event. */
 				printf("txq rebalance published %.1f us after "
 					"the event, in %.1f us\n",
-					(lp_mono_ns() - event_ns) / 1e3,
-					last_apply_ns / 1e3);
+					(done_ns - event_ns) / 1e3, took_ns / 1e3);
 				fflush(stdout);
 			}
 		}

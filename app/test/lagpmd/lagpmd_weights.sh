@@ -88,3 +88,7 @@ CMDS
 lp_expect_shares "$LT_DIR/io.out" "io, weights 3:1" 75 25
 lt_expect_grep '^  lagpmd received: ([0-9]+) packets, sent \1, freed unsent 0,' \
 	"$LT_DIR/io.out" "io: every received packet sent"
+# One forwarding lcore: it polls both RX queues of each port, and says so.
+lt_expect_grep '^  RX P=0/Q=0,1$' "$LT_DIR/io.out" "io: the RX queues polled, shown"
+lt_expect_grep '^  TX P=1/Q=0 \(socket 0\) peer=02:00:00:00:00:01$' \
+	"$LT_DIR/io.out" "io: a TX stream, shown without an RX queue paired"
