@@ -36,7 +36,6 @@ const char lagspeed_abi_name[] = "driver-sdk";
 
 #define LAGSPEED_OPS_SIZE sizeof(struct eth_dev_ops)
 #define LAGSPEED_OPS_OFF_DEV_START offsetof(struct eth_dev_ops, dev_start)
-#define LAGSPEED_OPS_OFF_DEV_STOP offsetof(struct eth_dev_ops, dev_stop)
 #define LAGSPEED_OPS_OFF_LINK_UP offsetof(struct eth_dev_ops, dev_set_link_up)
 #define LAGSPEED_OPS_OFF_LINK_DOWN \
 	offsetof(struct eth_dev_ops, dev_set_link_down)
@@ -158,7 +157,6 @@ struct rte_eth_dev_data {
  */
 #define LAGSPEED_OPS_SIZE (LAGSPEED_OPS_SLOTS * sizeof(void *))
 #define LAGSPEED_OPS_OFF_DEV_START (1 * sizeof(void *))
-#define LAGSPEED_OPS_OFF_DEV_STOP (2 * sizeof(void *))
 #define LAGSPEED_OPS_OFF_LINK_UP (3 * sizeof(void *))
 #define LAGSPEED_OPS_OFF_LINK_DOWN (4 * sizeof(void *))
 #define LAGSPEED_OPS_OFF_LINK_UPDATE (7 * sizeof(void *))
@@ -268,8 +266,6 @@ lagspeed_abi_slot_offset(enum lagspeed_abi_slot slot)
 	switch (slot) {
 	case LAGSPEED_SLOT_DEV_START:
 		return LAGSPEED_OPS_OFF_DEV_START;
-	case LAGSPEED_SLOT_DEV_STOP:
-		return LAGSPEED_OPS_OFF_DEV_STOP;
 	case LAGSPEED_SLOT_SET_LINK_UP:
 		return LAGSPEED_OPS_OFF_LINK_UP;
 	case LAGSPEED_SLOT_SET_LINK_DOWN:
@@ -293,9 +289,7 @@ lagspeed_abi_ops_slot_get(const void *ops, enum lagspeed_abi_slot slot)
 void
 lagspeed_abi_ops_slot_set(void *ops, enum lagspeed_abi_slot slot, void *fn)
 {
-	/* One aligned word: a caller through the slot gets one or the other. */
-	__atomic_store_n((void **)(void *)((char *)ops +
-		lagspeed_abi_slot_offset(slot)), fn, __ATOMIC_RELEASE);
+	memcpy((char *)ops + lagspeed_abi_slot_offset(slot), &fn, sizeof(fn));
 }
 
 int
@@ -441,7 +435,6 @@ lagspeed_abi_layout_get(struct lagspeed_abi_layout *l)
 	l->data_dev_started_bit = lagspeed_abi_dev_started_bit();
 	l->ops_size = LAGSPEED_OPS_SIZE;
 	l->ops_dev_start = LAGSPEED_OPS_OFF_DEV_START;
-	l->ops_dev_stop = LAGSPEED_OPS_OFF_DEV_STOP;
 	l->ops_link_up = LAGSPEED_OPS_OFF_LINK_UP;
 	l->ops_link_down = LAGSPEED_OPS_OFF_LINK_DOWN;
 	l->ops_link_update = LAGSPEED_OPS_OFF_LINK_UPDATE;

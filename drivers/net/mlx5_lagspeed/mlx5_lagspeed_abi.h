@@ -30,13 +30,12 @@ struct rte_eth_dev;
 
 /** The link_update slot's type (same in every supported release). */
 typedef int (*lagspeed_link_update_t)(struct rte_eth_dev *dev, int wait);
-/** The dev_start / dev_stop / dev_set_link_up / dev_set_link_down type. */
+/** The dev_start / dev_set_link_up / dev_set_link_down slots' type. */
 typedef int (*lagspeed_dev_op_t)(struct rte_eth_dev *dev);
 
 /** The ops slots the plugin wraps. */
 enum lagspeed_abi_slot {
 	LAGSPEED_SLOT_DEV_START,
-	LAGSPEED_SLOT_DEV_STOP,
 	LAGSPEED_SLOT_SET_LINK_UP,
 	LAGSPEED_SLOT_SET_LINK_DOWN,
 	LAGSPEED_SLOT_LINK_UPDATE,
@@ -138,8 +137,8 @@ void lagspeed_abi_bus_unregister(void);
 	X(data_name) X(data_dev_link) X(data_mtu) X(data_port_id) \
 	X(data_dev_started_bit) \
 	/* struct eth_dev_ops and the slots the plugin wraps */ \
-	X(ops_size) X(ops_dev_start) X(ops_dev_stop) X(ops_link_up) \
-	X(ops_link_down) X(ops_link_update) \
+	X(ops_size) X(ops_dev_start) X(ops_link_up) X(ops_link_down) \
+	X(ops_link_update) \
 	/* struct rte_bus and the members the plugin fills in */ \
 	X(bus_size) X(bus_name) X(bus_scan) X(bus_probe) X(bus_find_device) \
 	X(bus_cleanup)

@@ -4,7 +4,7 @@
 
 /*
  * The speed on every read path. An extended port gets a private copy of
- * its dev_ops whose link_update, dev_start, dev_stop, dev_set_link_up and
+ * its dev_ops whose link_update, dev_start, dev_set_link_up and
  * dev_set_link_down call the PMD's and then rewrite dev->data->dev_link
  * with the effective link: rte_eth_link_get() either calls link_update
  * (our wrapper) or returns dev_link (kept right by every writer we can
@@ -28,40 +28,18 @@ lagspeed_hook_port(struct rte_eth_dev *dev)
 	return &lagspeed.ports[lagspeed_abi_port_id_fast(dev)];
 }
 
-/* A function pointer as the void * of an ops slot. */
-#define LAGSPEED_FN_PTR(fn) __extension__ ((void *)(uintptr_t)(fn))
-
-static int lagspeed_hook_link_update(struct rte_eth_dev *dev,
-	int wait_to_complete);
-static int lagspeed_hook_link_update_unmasking(struct rte_eth_dev *dev,
-	int wait_to_complete);
-
 /*
- * Whether dev_link holds a link down laid over a link the PMD reports up
- * (fix_lock held). While it does, link_update goes through the wrapper
- * that gives the PMD its own link first (lagspeed_hook_unmask()).
- */
-static void
-lagspeed_hook_set_masking(struct lagspeed_port *p, bool masking)
-{
-	if (__atomic_load_n(&p->masking, __ATOMIC_RELAXED) == masking)
-		return;
-	__atomic_store_n(&p->masking, masking, __ATOMIC_RELAXED);
-	lagspeed_abi_ops_slot_set(p->ops_copy, LAGSPEED_SLOT_LINK_UPDATE,
-		masking ? LAGSPEED_FN_PTR(lagspeed_hook_link_update_unmasking) :
-		LAGSPEED_FN_PTR(lagspeed_hook_link_update));
-}
-
-/*
- * The link we want in dev_link, from cur (what it holds now). A value that
- * is not the one we wrote last was written by the PMD: it becomes the PMD's
- * view, on which the effective link is laid. PMDs also update dev_link in
- * part (net_null's dev_start sets link_status alone): a speed still equal
- * to ours is ours, and the PMD's speed learnt before is kept. Records the
- * PMD's link and whether the wanted one masks it (fix_lock held).
+ * The link we want in dev_link, from cur (what it holds now), recording
+ * the PMD's link (fix_lock held). A value that is not the one we wrote
+ * last was written by the PMD: it becomes the PMD's view, on which the
+ * effective link is laid. PMDs also update dev_link in part (net_null's
+ * dev_start sets link_status alone): a speed still equal to ours is ours,
+ * and the PMD's speed learnt before is kept. With pmd_down, the PMD is
+ * known to have taken its link down though nothing shows it: a write of
+ * "down" over a word already down changes nothing.
  */
 static inline uint64_t
-lagspeed_hook_want(struct lagspeed_port *p, uint64_t cur)
+lagspeed_hook_want(struct lagspeed_port *p, uint64_t cur, bool pmd_down)
 {
 	union lagspeed_link_word pmd, want, written, now;
 
@@ -72,31 +50,40 @@ lagspeed_hook_want(struct lagspeed_port *p, uint64_t cur)
 		if (now.link.link_speed == written.link.link_speed)
 			now.link.link_speed = pmd.link.link_speed;
 		pmd.word = now.word;
-		__atomic_store_n(&p->pmd_link, pmd.word, __ATOMIC_RELAXED);
+	} else if (pmd_down) {
+		pmd.link.link_status = RTE_ETH_LINK_DOWN;
 	}
+	__atomic_store_n(&p->pmd_link, pmd.word, __ATOMIC_RELAXED);
 	want.link = lagspeed_link_apply(pmd.link,
 		__atomic_load_n(&p->eff, __ATOMIC_ACQUIRE));
-	lagspeed_hook_set_masking(p, want.word != pmd.word &&
-		want.link.link_status == RTE_ETH_LINK_DOWN);
+	p->masking = want.word != pmd.word &&
+		want.link.link_status == RTE_ETH_LINK_DOWN;
 	return want.word;
 }
 
-/*
- * Lay the effective link over dev_link. Writers take turns: two fixers
- * racing would otherwise take each other's write for the PMD's.
- */
-static void __rte_noinline
-lagspeed_hook_fix_link_slow(struct lagspeed_port *p)
+/* Lay the effective link over dev_link (fix_lock held). */
+static void
+lagspeed_hook_fix_locked(struct lagspeed_port *p, bool pmd_down)
 {
 	uint64_t *dev_link = p->dev_link;
 	uint64_t cur, want;
 
-	rte_spinlock_lock(&p->fix_lock);
 	cur = __atomic_load_n(dev_link, __ATOMIC_ACQUIRE);
-	want = lagspeed_hook_want(p, cur);
+	want = lagspeed_hook_want(p, cur, pmd_down);
 	if (want != cur)
 		__atomic_store_n(dev_link, want, __ATOMIC_RELEASE);
 	__atomic_store_n(&p->written, want, __ATOMIC_RELEASE);
+}
+
+/*
+ * Writers take turns: two fixers racing would otherwise take each other's
+ * write for the PMD's.
+ */
+static void __rte_noinline
+lagspeed_hook_fix_link_slow(struct lagspeed_port *p)
+{
+	rte_spinlock_lock(&p->fix_lock);
+	lagspeed_hook_fix_locked(p, false);
 	rte_spinlock_unlock(&p->fix_lock);
 }
 
@@ -129,61 +116,29 @@ lagspeed_hook_refresh(struct lagspeed_port *p)
 void
 lagspeed_hook_fix_link_pmd_lsc(struct lagspeed_port *p)
 {
+	union lagspeed_link_word pmd;
 	uint64_t cur;
 
 	/*
-	 * A PMD raises LSC when its link's status changed, having written
-	 * it. Over a link down we laid on its link up, a write of "up"
-	 * shows; one of "down" leaves the word as it was, and the change
-	 * says it was one: the PMD's link is now that word.
+	 * A PMD raises LSC when its link's status changed since its last
+	 * LSC, having written it. Over a link down we laid on its link up,
+	 * a write of "up" shows; one of "down" leaves the word as it was.
+	 * So, with our down still there and the PMD's link up as at its
+	 * last LSC, the change was to down. (A PMD's link learnt up since
+	 * then, by a read between its write and this LSC, is this change.)
 	 */
 	rte_spinlock_lock(&p->fix_lock);
 	cur = __atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&p->masking, __ATOMIC_RELAXED) &&
-			cur == __atomic_load_n(&p->written, __ATOMIC_RELAXED))
+	pmd.word = __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);
+	if (p->masking &&
+			cur == __atomic_load_n(&p->written, __ATOMIC_RELAXED) &&
+			pmd.link.link_status == p->pmd_status_lsc)
+		/* Its word, as it wrote it (a whole link down, or a bit). */
 		__atomic_store_n(&p->pmd_link, cur, __ATOMIC_RELAXED);
+	lagspeed_hook_fix_locked(p, false);
+	pmd.word = __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);
+	p->pmd_status_lsc = pmd.link.link_status;
 	rte_spinlock_unlock(&p->fix_lock);
-	lagspeed_hook_fix_link_slow(p);
-}
-
-/*
- * Before a PMD call that may write dev_link. While dev_link holds a link
- * down that we laid over a link the PMD reports up, a PMD taking its link
- * down (writing the whole word, or its status bit alone) leaves the word
- * as it was: its write cannot be told from ours, and the PMD's link would
- * stay up for us, to come back when the function does. So give the PMD's
- * own link back first; whatever the PMD leaves in dev_link is then its
- * view, learnt by the fix after the call. Readers may see the PMD's link
- * for that long. Returns whether it did: the fix must then be the full
- * one, dev_link matching what we wrote (the PMD's link) or not.
- */
-static bool
-lagspeed_hook_unmask(struct lagspeed_port *p)
-{
-	uint64_t pmd;
-
-	if (!__atomic_load_n(&p->masking, __ATOMIC_RELAXED))
-		return false;
-	rte_spinlock_lock(&p->fix_lock);
-	if (!__atomic_load_n(&p->masking, __ATOMIC_RELAXED)) {
-		rte_spinlock_unlock(&p->fix_lock);
-		return false;
-	}
-	pmd = __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);
-	__atomic_store_n(p->dev_link, pmd, __ATOMIC_RELEASE);
-	__atomic_store_n(&p->written, pmd, __ATOMIC_RELEASE);
-	lagspeed_hook_set_masking(p, false);
-	rte_spinlock_unlock(&p->fix_lock);
-	return true;
-}
-
-static inline void
-lagspeed_hook_fix_after(struct lagspeed_port *p, bool unmasked)
-{
-	if (unmasked)
-		lagspeed_hook_fix_link_slow(p);
-	else
-		lagspeed_hook_fix_link_inline(p);
 }
 
 static int
@@ -205,27 +160,6 @@ lagspeed_hook_link_update(struct rte_eth_dev *dev, int wait_to_complete)
 }
 
 /*
- * The same while masking (lagspeed_hook_unmask()), installed in its place
- * for that long: the common path keeps no test for it.
- */
-static int
-lagspeed_hook_link_update_unmasking(struct rte_eth_dev *dev,
-	int wait_to_complete)
-{
-	struct lagspeed_port *p = lagspeed_hook_port(dev);
-	lagspeed_link_update_t orig = p->orig_link_update;
-	bool unmasked;
-	int ret;
-
-	if (unlikely(orig == NULL))
-		return 0;
-	unmasked = lagspeed_hook_unmask(p);
-	ret = orig(dev, wait_to_complete);
-	lagspeed_hook_fix_after(p, unmasked);
-	return ret;
-}
-
-/*
  * In a secondary: answer from the shared dev_link that the primary keeps
  * right. Never call the PMD (mlx5 has no link_update in secondaries) and
  * never write a link back.
@@ -239,22 +173,19 @@ lagspeed_hook_link_update_secondary(struct rte_eth_dev *dev,
 	return 0;
 }
 
-/* The PMD's dev_start / dev_stop / set_link_up / set_link_down, then fix. */
+/* The PMD's dev_start / dev_set_link_up, then fix. */
 static inline int
 lagspeed_hook_op_then_fix(struct rte_eth_dev *dev, enum lagspeed_abi_slot slot)
 {
 	struct lagspeed_port *p = lagspeed_hook_port(dev);
 	lagspeed_dev_op_t orig = p->orig_op[slot];
-	bool unmasked;
 	int ret;
 
 	if (unlikely(orig == NULL))
 		return -ENOTSUP;
-	if (unlikely(p->dev_link == NULL))
-		return orig(dev);
-	unmasked = lagspeed_hook_unmask(p);
 	ret = orig(dev);
-	lagspeed_hook_fix_after(p, unmasked);
+	if (likely(p->dev_link != NULL))
+		lagspeed_hook_fix_link_inline(p);
 	return ret;
 }
 
@@ -265,22 +196,35 @@ lagspeed_hook_dev_start(struct rte_eth_dev *dev)
 }
 
 static int
-lagspeed_hook_dev_stop(struct rte_eth_dev *dev)
-{
-	return lagspeed_hook_op_then_fix(dev, LAGSPEED_SLOT_DEV_STOP);
-}
-
-static int
 lagspeed_hook_set_link_up(struct rte_eth_dev *dev)
 {
 	return lagspeed_hook_op_then_fix(dev, LAGSPEED_SLOT_SET_LINK_UP);
 }
 
+/*
+ * The PMD's dev_set_link_down: once it succeeded, the PMD's link is down,
+ * whether or not its write shows (over our link down, it does not).
+ */
 static int
 lagspeed_hook_set_link_down(struct rte_eth_dev *dev)
 {
-	return lagspeed_hook_op_then_fix(dev, LAGSPEED_SLOT_SET_LINK_DOWN);
+	struct lagspeed_port *p = lagspeed_hook_port(dev);
+	lagspeed_dev_op_t orig = p->orig_op[LAGSPEED_SLOT_SET_LINK_DOWN];
+	int ret;
+
+	if (unlikely(orig == NULL))
+		return -ENOTSUP;
+	ret = orig(dev);
+	if (likely(p->dev_link != NULL)) {
+		rte_spinlock_lock(&p->fix_lock);
+		lagspeed_hook_fix_locked(p, ret == 0);
+		rte_spinlock_unlock(&p->fix_lock);
+	}
+	return ret;
 }
+
+/* A function pointer as the void * of an ops slot. */
+#define LAGSPEED_FN_PTR(fn) __extension__ ((void *)(uintptr_t)(fn))
 
 int
 lagspeed_hook_install(struct lagspeed_port *p)
@@ -290,7 +234,6 @@ lagspeed_hook_install(struct lagspeed_port *p)
 		lagspeed_dev_op_t wrapper;
 	} wrapped[] = {
 		{ LAGSPEED_SLOT_DEV_START, lagspeed_hook_dev_start },
-		{ LAGSPEED_SLOT_DEV_STOP, lagspeed_hook_dev_stop },
 		{ LAGSPEED_SLOT_SET_LINK_UP, lagspeed_hook_set_link_up },
 		{ LAGSPEED_SLOT_SET_LINK_DOWN, lagspeed_hook_set_link_down },
 	};
@@ -320,10 +263,12 @@ lagspeed_hook_install(struct lagspeed_port *p)
 				LAGSPEED_FN_PTR(wrapped[i].wrapper));
 	}
 	if (!p->secondary) {
+		union lagspeed_link_word pmd;
+
 		/* What the PMD reports before we touch anything. */
-		__atomic_store_n(&p->pmd_link,
-			__atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE),
-			__ATOMIC_RELAXED);
+		pmd.word = __atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&p->pmd_link, pmd.word, __ATOMIC_RELAXED);
+		p->pmd_status_lsc = pmd.link.link_status;
 		/* Not a link value: the first fix learns the PMD's link. */
 		__atomic_store_n(&p->written, ~UINT64_C(0), __ATOMIC_RELAXED);
 	}

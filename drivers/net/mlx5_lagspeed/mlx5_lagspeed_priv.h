@@ -53,7 +53,7 @@ struct lagspeed_port {
 	const void *orig_ops;
 	void *ops_copy;
 	lagspeed_link_update_t orig_link_update;
-	/** The PMD's dev_start / dev_stop / set_link_up / set_link_down. */
+	/** The PMD's dev_start / set_link_up / set_link_down, by slot. */
 	lagspeed_dev_op_t orig_op[LAGSPEED_SLOT_MAX];
 	struct lagspeed_ibdev *ibdev;
 	char ib_name[LAGSPEED_IBDEV_NAME_MAX];
@@ -63,11 +63,13 @@ struct lagspeed_port {
 	uint64_t pmd_link;       /**< atomic: the link the PMD last wrote */
 	uint64_t written;        /**< atomic: the link we last wrote */
 	/**
-	 * atomic: what we last wrote is a link down laid over a link the
-	 * PMD reports up (the function is down). A PMD writing "down" then
-	 * leaves the word as it was: see lagspeed_hook_unmask().
+	 * What we last wrote is a link down laid over a link the PMD reports
+	 * up (the function is down; fix_lock held). A PMD writing "down"
+	 * then leaves the word as it was: lagspeed_hook_fix_link_pmd_lsc().
 	 */
 	bool masking;
+	/** The PMD's link status as of its last LSC (fix_lock held). */
+	uint8_t pmd_status_lsc;
 	rte_spinlock_t fix_lock; /**< serializes dev_link writers */
 	enum rte_pmd_mlx5_lagspeed_state state;
 	int last_error;
