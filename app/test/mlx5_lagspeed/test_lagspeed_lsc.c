@@ -535,6 +535,55 @@ scenario_hotplug(void)
 	printf("ok: hotplug and removal\n");
 }
 
+/* Reads of PORT_EXT's link on one lcore, for a while: how many said up. */
+struct reads {
+	uint64_t n, up;
+	double ms;
+};
+
+static int
+read_link_for(void *arg)
+{
+	struct reads *r = arg;
+	uint64_t end = now_ns() + (uint64_t)(r->ms * 1e6);
+
+	while (now_ns() < end) {
+		struct rte_eth_link link;
+
+		if (rte_eth_link_get_nowait(PORT_EXT, &link) == 0 &&
+				link.link_status)
+			r->up++;
+		r->n++;
+	}
+	return 0;
+}
+
+/*
+ * The link is down: reads on two lcores at once, each calling the PMD's
+ * link_update through the plugin (LSC interrupts off), all say so. (A
+ * wrapper that shows the PMD its own link for a moment gets caught here.)
+ */
+static void
+check_reads_down(const char *what)
+{
+	struct reads worker = { .ms = 200.0 * slow }, main_lcore = worker;
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0);
+
+	if (lcore >= RTE_MAX_LCORE ||
+			rte_eal_remote_launch(read_link_for, &worker, lcore) != 0) {
+		CHECK(0, "%s: no second lcore to read on", what);
+		return;
+	}
+	read_link_for(&main_lcore);
+	rte_eal_wait_lcore(lcore);
+	CHECK(worker.up == 0 && main_lcore.up == 0 && worker.n > 0 &&
+		main_lcore.n > 0, "%s: %" PRIu64 " of %" PRIu64 " reads on two "
+		"lcores said up", what, worker.up + main_lcore.up,
+		worker.n + main_lcore.n);
+	printf("ok: %s: %" PRIu64 " reads on two lcores, all down\n", what,
+		worker.n + main_lcore.n);
+}
+
 static void
 scenario_lsc(void)
 {
@@ -561,6 +610,7 @@ scenario_lsc(void)
 		true);
 	must(ibvsim_device_set(sim, "mlx5_0", false), "vf down");
 	expect_change("VF down", &count, 0, false);
+	check_reads_down("VF down");
 	must(ibvsim_device_set(sim, "mlx5_0", true), "vf up");
 	expect_change("VF up again", &count, 50000, true);
 	must(ibvsim_pf_set(sim, "g", 0, true), "pf 0 up");
