@@ -391,7 +391,9 @@ int rte_txweight_table_split(const struct rte_txweight_table *table,
  * The counts come with the mapping each update publishes: the call takes
  * time in the number of ports, not of entries, takes no lock and may be
  * made from any thread while another updates (it then returns the counts
- * of one of the two mappings, never a mix).
+ * of one of the two mappings, never a mix). An update publishes the new
+ * counts just before the new entries: for that moment the counts are
+ * ahead of rte_txweight_table_lookup().
  *
  * @param table
  *   The table.

@@ -644,11 +644,25 @@ test_grace_period(unsigned int worker)
  * queue count of port i is always i + 1, so an entry mixing two targets
  * would show a queue its port does not have.
  */
+/* Counts the reader made: the versions before and after, the counts. */
+struct count_sample {
+	uint64_t before, after;
+	uint32_t counts[N_PORTS];
+};
+
+#define COUNT_SAMPLES 32768
+/* Versions whose counts the updater keeps, to check the samples with. */
+#define COUNT_VERSIONS 16384
+
 struct concurrent_state {
 	struct rte_txweight_table *t;
 	volatile int stop;
 	uint64_t lookups, bad, versions_seen;
 	uint64_t counts_bad; /* entry counts not summing to the table size */
+	struct count_sample samples[COUNT_SAMPLES];
+	unsigned int n_samples;
+	/* counts of each version, as the updater read them right after it */
+	uint32_t published[COUNT_VERSIONS][N_PORTS];
 	/* read sections; those an update published in; those that saw the
 	 * array they hold change */
 	uint64_t held, held_across_update, held_changed;
@@ -664,6 +678,7 @@ concurrent_reader(void *arg)
 	struct concurrent_state *cs = arg;
 	uint64_t last_version = 0;
 	uint32_t counts[N_PORTS];
+	uint64_t counted_from;
 	uint32_t h = 0;
 	unsigned int k;
 	int64_t total;
@@ -697,10 +712,18 @@ concurrent_reader(void *arg)
 		}
 		cs->lookups += 32;
 		/* Counts made while updates run: one mapping's, never a mix. */
+		counted_from = rte_txweight_table_version(cs->t);
 		total = rte_txweight_table_count(cs->t, ports, N_PORTS, counts);
 		for (k = 0; k < N_PORTS; k++)
 			total += counts[k];
 		cs->counts_bad += total != CONCURRENT_SIZE;
+		if (cs->n_samples < COUNT_SAMPLES) {
+			struct count_sample *sm = &cs->samples[cs->n_samples++];
+
+			sm->before = counted_from;
+			sm->after = rte_txweight_table_version(cs->t);
+			memcpy(sm->counts, counts, sizeof(counts));
+		}
 		rte_delay_us_block(20);
 		cs->held++;
 		cs->held_across_update += rte_txweight_table_version(cs->t) != v;
@@ -718,8 +741,8 @@ test_concurrent(unsigned int worker)
 	uint16_t nbq[N_PORTS] = { 1, 2, 3, 4 };
 	uint64_t w[N_PORTS] = { 1, 1, 1, 1 };
 	uint32_t counts[N_PORTS];
-	unsigned int i, updates = 0;
-	uint64_t span, start, now;
+	unsigned int i, updates = 0, mixed, checked;
+	uint64_t span, start, now, version = 1;
 	int ret;
 
 	cs.t = make_table(CONCURRENT_SIZE, 1);
@@ -728,6 +751,7 @@ test_concurrent(unsigned int worker)
 		return;
 	}
 	rte_txweight_table_update(cs.t, ports, w, nbq, N_PORTS);
+	rte_txweight_table_count(cs.t, ports, N_PORTS, cs.published[1]);
 	cs.stop = 0;
 	rte_eal_remote_launch(concurrent_reader, &cs, worker);
 	/*
@@ -755,6 +779,9 @@ test_concurrent(unsigned int worker)
 		TW_CHECK_OR_BREAK(ret >= 0, "update %u: %d", updates, ret);
 		TW_CHECK_OR_BREAK(rte_txweight_table_count(cs.t, ports, N_PORTS, counts) == 0,
 			"unowned entries");
+		version = rte_txweight_table_version(cs.t);
+		if (version < COUNT_VERSIONS)
+			memcpy(cs.published[version], counts, sizeof(counts));
 		updates++;
 	}
 	cs.stop = 1;
@@ -766,6 +793,28 @@ test_concurrent(unsigned int worker)
 	TW_CHECK(cs.bad == 0, "%" PRIu64 " invalid or torn entries", cs.bad);
 	TW_CHECK(cs.counts_bad == 0, "%" PRIu64 " entry counts made during "
 		"updates did not sum to %u", cs.counts_bad, CONCURRENT_SIZE);
+	/*
+	 * Each count the reader made is that of a version published while
+	 * it counted: from the one before to the one after, or the next (an
+	 * update publishes its counts just before its version).
+	 */
+	for (i = 0, mixed = 0, checked = 0; i < cs.n_samples; i++) {
+		const struct count_sample *sm = &cs.samples[i];
+		uint64_t v;
+		bool found = false;
+
+		if (sm->after + 1 >= COUNT_VERSIONS || sm->after + 1 > version)
+			continue;
+		for (v = sm->before; v <= sm->after + 1 && !found; v++)
+			found = memcmp(cs.published[v], sm->counts,
+				sizeof(sm->counts)) == 0;
+		mixed += !found;
+		checked++;
+	}
+	printf("concurrent: %u counts checked against the published ones\n",
+		checked);
+	TW_CHECK(mixed == 0 && checked >= 100, "%u of %u counts made during "
+		"updates were no published version's", mixed, checked);
 	TW_CHECK(cs.held_changed == 0, "%" PRIu64 " read sections saw the array "
 		"they hold rewritten before their quiescent report", cs.held_changed);
 	TW_CHECK(updates >= 50 && cs.lookups > 100000 && cs.versions_seen >= 10 &&
