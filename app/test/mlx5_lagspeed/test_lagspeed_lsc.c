@@ -918,27 +918,61 @@ rte_eth_dev_callback_process(struct rte_eth_dev *dev,
 	if (event == RTE_ETH_EVENT_INTR_LSC && port < RTE_MAX_ETHPORTS) {
 		struct rte_eth_link link;
 
-		rte_eth_link_get_nowait(port, &link);
-		read_before_lsc_done++;
+		if (rte_eth_link_get_nowait(port, &link) == 0)
+			read_before_lsc_done++;
 	}
 	return real(dev, event, ret_param);
 }
 
 /*
- * A PMD's LSC announcing a write that a read learnt already. With mlx5_3
- * down, both members stop (the bond's link goes down: an LSC, the
- * plugin's down already there), then one starts: the bond writes "up",
- * a read learns it, then the bond's LSC comes with dev_link the plugin's
- * down again. That LSC is no sign of a PMD's "down": when mlx5_3 comes
- * back, the bond's link must come up.
+ * mlx5_3 comes back up under a bond whose link is up: the plugin must see
+ * the link come up, and raise LSC. No read before, not even in the
+ * callbacks (on_lsc_count_only, set by the caller): the bond's link_update,
+ * writing "up" again, would set the plugin right whatever it had made of
+ * the bond's LSCs.
+ */
+static void
+expect_plugin_raises_up(uint16_t bond, const char *what)
+{
+	struct rte_pmd_mlx5_lagspeed_info info;
+	uint64_t raised, deadline;
+
+	raised = rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) == 0 ?
+		info.lsc_callbacks : UINT64_MAX;
+	must(ibvsim_device_set(sim, "mlx5_3", true), "mlx5_3 up");
+	deadline = now_ns() + UINT64_C(3000000000) * slow;
+	while ((rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) != 0 ||
+			info.lsc_callbacks == raised) && now_ns() < deadline)
+		usleep(1000);
+	CHECK(info.lsc_callbacks == raised + 1, "%s: mlx5_3 up, the plugin "
+		"raised %" PRIu64 " LSC, want 1 (it took the bond for down)",
+		what, info.lsc_callbacks - raised);
+	on_lsc_count_only = false;
+	CHECK(link_of(bond).link_status && link_of(bond).link_speed == 20000,
+		"%s: mlx5_3 up, the bond's link %s %u Mb/s, want up 20000", what,
+		link_of(bond).link_status ? "up" : "down",
+		link_of(bond).link_speed);
+}
+
+/*
+ * PMD LSCs while mlx5_3 is down, the plugin's link down over the bond's.
+ * First, the bond's link going down (both members stop): an LSC with
+ * dev_link as the plugin wrote it, the bond asked for its link writes
+ * "down" again, which does not show: the bond's link is down, and stays
+ * so when mlx5_3 comes back (order scenario, first bond). Here, what must
+ * not be taken for a "down":
+ * - a member starting again: the bond writes "up", a read learns it (the
+ *   interposer), then the bond's LSC comes, dev_link the plugin's again;
+ * - the same after a "down" nobody saw: the bond stopped (it writes its
+ *   link down and raises nothing) and started again.
+ * Each time, when mlx5_3 comes back, the bond's link must come up.
  */
 static void
 scenario_order_late_lsc(struct rte_mempool *mp, uint16_t bond)
 {
 	uint16_t member_a = port_named(BOND2_MEMBER_A);
 	uint16_t member_b = port_named(BOND2_MEMBER_B);
-	struct rte_pmd_mlx5_lagspeed_info info;
-	uint64_t count, raised, deadline;
+	uint64_t count;
 
 	count = lsc_count(bond);
 	must(ibvsim_device_set(sim, "mlx5_3", false), "mlx5_3 down");
@@ -958,32 +992,29 @@ scenario_order_late_lsc(struct rte_mempool *mp, uint16_t bond)
 	CHECK(lsc_past(bond, count, 3000) && read_before_lsc_done != 0,
 		"late LSC: none from the bond");
 	read_before_lsc = RTE_MAX_ETHPORTS;
-	/*
-	 * The plugin must see the link come up: it raises LSC. (No read
-	 * before, not even in the callback: the bond's link_update, writing
-	 * "up" again, would set the plugin right whatever it made of the
-	 * LSC.)
-	 */
-	raised = rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) == 0 ?
-		info.lsc_callbacks : UINT64_MAX;
-	must(ibvsim_device_set(sim, "mlx5_3", true), "mlx5_3 up");
-	deadline = now_ns() + UINT64_C(3000000000) * slow;
-	while ((rte_pmd_mlx5_lagspeed_info_get_dyn(bond, &info) != 0 ||
-			info.lsc_callbacks == raised) && now_ns() < deadline)
-		usleep(1000);
-	CHECK(info.lsc_callbacks == raised + 1, "late LSC: mlx5_3 up, the "
-		"plugin raised %" PRIu64 " LSC, want 1 (it took the bond for "
-		"down)", info.lsc_callbacks - raised);
-	on_lsc_count_only = false;
-	CHECK(link_of(bond).link_status && link_of(bond).link_speed == 20000,
-		"late LSC: mlx5_3 up, the bond's link %s %u Mb/s, want up 20000",
-		link_of(bond).link_status ? "up" : "down",
-		link_of(bond).link_speed);
+	expect_plugin_raises_up(bond, "late LSC, a member back");
 	CHECK(rte_eth_dev_start(member_b) == 0, "late LSC: start %s",
 		BOND2_MEMBER_B);
 	CHECK(bond_member_active(bond, member_b, mp),
 		"late LSC: %s never came back", BOND2_MEMBER_B);
-	printf("ok: a late LSC from the bond is not taken for a link down\n");
+
+	count = lsc_count(bond);
+	must(ibvsim_device_set(sim, "mlx5_3", false), "mlx5_3 down");
+	CHECK(lsc_past(bond, count, 3000), "late LSC: mlx5_3 down again");
+	count = lsc_count(bond);
+	read_before_lsc_done = 0;
+	read_before_lsc = bond;
+	on_lsc_count_only = true;
+	CHECK(rte_eth_dev_stop(bond) == 0 && rte_eth_dev_start(bond) == 0,
+		"late LSC: stop and start the bond");
+	CHECK(lsc_past(bond, count, 3000) && read_before_lsc_done != 0,
+		"late LSC: none from the bond started again");
+	read_before_lsc = RTE_MAX_ETHPORTS;
+	expect_plugin_raises_up(bond, "late LSC, the bond started again");
+	CHECK(bond_member_active(bond, member_b, mp) &&
+		bond_member_active(bond, member_a, mp),
+		"late LSC: the members are not both active again");
+	printf("ok: the bond's LSCs are not taken for a link down\n");
 }
 
 static void

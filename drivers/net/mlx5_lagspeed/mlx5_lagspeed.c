@@ -322,7 +322,9 @@ static int
 lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 	void *cb_arg, void *ret_param)
 {
+	lagspeed_link_update_t ask = NULL;
 	struct lagspeed_port *p;
+	uint32_t gen = 0, learns = 0;
 
 	RTE_SET_USED(event);
 	RTE_SET_USED(cb_arg);
@@ -332,16 +334,35 @@ lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 	p = &lagspeed.ports[port_id];
 	/* The lock keeps the port from being forgotten meanwhile. */
 	pthread_mutex_lock(&lagspeed.lock);
+	if (!p->hooked) {
+		pthread_mutex_unlock(&lagspeed.lock);
+		return 0;
+	}
 	/*
-	 * Ours (lagspeed_ibdev_intr() raising it) or the PMD's. Both are
-	 * raised on the interrupt thread, one after the other.
+	 * Ours (lagspeed_ibdev_intr() raising it: the fix is done) or the
+	 * PMD's. The PMD's, over our link down, may hide its own "down":
+	 * ask it for its link, outside the lock (a PMD may call back), the
+	 * port held as during our raises.
 	 */
-	if (p->hooked && __atomic_load_n(&lagspeed.raising[port_id],
-			__ATOMIC_ACQUIRE) != 0)
+	if (__atomic_load_n(&lagspeed.raising[port_id], __ATOMIC_ACQUIRE) == 0 &&
+			p->orig_link_update != NULL &&
+			lagspeed_hook_pmd_lsc_masked(p, &learns)) {
+		ask = p->orig_link_update;
+		gen = lagspeed.port_gen[port_id];
+		__atomic_add_fetch(&lagspeed.raising[port_id], 1,
+			__ATOMIC_ACQUIRE);
+	} else {
 		lagspeed_hook_fix_link(p);
-	else if (p->hooked)
-		lagspeed_hook_fix_link_pmd_lsc(p);
+	}
 	pthread_mutex_unlock(&lagspeed.lock);
+	if (ask == NULL)
+		return 0;
+	ask(lagspeed_abi_dev(port_id), 0);
+	pthread_mutex_lock(&lagspeed.lock);
+	if (lagspeed.port_gen[port_id] == gen && p->hooked)
+		lagspeed_hook_fix_link_pmd_lsc(p, learns);
+	pthread_mutex_unlock(&lagspeed.lock);
+	__atomic_sub_fetch(&lagspeed.raising[port_id], 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -50,6 +50,7 @@ lagspeed_hook_want(struct lagspeed_port *p, uint64_t cur, bool pmd_down)
 		if (now.link.link_speed == written.link.link_speed)
 			now.link.link_speed = pmd.link.link_speed;
 		pmd.word = now.word;
+		p->pmd_learns++;
 	} else if (pmd_down) {
 		pmd.link.link_status = RTE_ETH_LINK_DOWN;
 	}
@@ -113,31 +114,36 @@ lagspeed_hook_refresh(struct lagspeed_port *p)
 	lagspeed_hook_fix_link_slow(p);
 }
 
-void
-lagspeed_hook_fix_link_pmd_lsc(struct lagspeed_port *p)
+bool
+lagspeed_hook_pmd_lsc_masked(struct lagspeed_port *p, uint32_t *learns)
 {
-	union lagspeed_link_word pmd;
+	bool masked;
+
+	rte_spinlock_lock(&p->fix_lock);
+	masked = p->masking && __atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE) ==
+		__atomic_load_n(&p->written, __ATOMIC_RELAXED);
+	*learns = p->pmd_learns;
+	rte_spinlock_unlock(&p->fix_lock);
+	return masked;
+}
+
+void
+lagspeed_hook_fix_link_pmd_lsc(struct lagspeed_port *p, uint32_t learns)
+{
 	uint64_t cur;
 
 	/*
-	 * A PMD raises LSC when its link's status changed since its last
-	 * LSC, having written it. Over a link down we laid on its link up,
-	 * a write of "up" shows; one of "down" leaves the word as it was.
-	 * So, with our down still there and the PMD's link up as at its
-	 * last LSC, the change was to down. (A PMD's link learnt up since
-	 * then, by a read between its write and this LSC, is this change.)
+	 * The PMD, asked for its link, wrote it again: over our link down,
+	 * "up" shows (and is learnt, here or by a fixer in between), "down"
+	 * does not. So a word still ours, with nothing learnt since the
+	 * question, is the PMD's link, down.
 	 */
 	rte_spinlock_lock(&p->fix_lock);
 	cur = __atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE);
-	pmd.word = __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);
-	if (p->masking &&
-			cur == __atomic_load_n(&p->written, __ATOMIC_RELAXED) &&
-			pmd.link.link_status == p->pmd_status_lsc)
-		/* Its word, as it wrote it (a whole link down, or a bit). */
+	if (p->masking && p->pmd_learns == learns &&
+			cur == __atomic_load_n(&p->written, __ATOMIC_RELAXED))
 		__atomic_store_n(&p->pmd_link, cur, __ATOMIC_RELAXED);
 	lagspeed_hook_fix_locked(p, false);
-	pmd.word = __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);
-	p->pmd_status_lsc = pmd.link.link_status;
 	rte_spinlock_unlock(&p->fix_lock);
 }
 
@@ -263,12 +269,10 @@ lagspeed_hook_install(struct lagspeed_port *p)
 				LAGSPEED_FN_PTR(wrapped[i].wrapper));
 	}
 	if (!p->secondary) {
-		union lagspeed_link_word pmd;
-
 		/* What the PMD reports before we touch anything. */
-		pmd.word = __atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE);
-		__atomic_store_n(&p->pmd_link, pmd.word, __ATOMIC_RELAXED);
-		p->pmd_status_lsc = pmd.link.link_status;
+		__atomic_store_n(&p->pmd_link,
+			__atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE),
+			__ATOMIC_RELAXED);
 		/* Not a link value: the first fix learns the PMD's link. */
 		__atomic_store_n(&p->written, ~UINT64_C(0), __ATOMIC_RELAXED);
 	}

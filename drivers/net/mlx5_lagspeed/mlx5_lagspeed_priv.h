@@ -68,8 +68,7 @@ struct lagspeed_port {
 	 * then leaves the word as it was: lagspeed_hook_fix_link_pmd_lsc().
 	 */
 	bool masking;
-	/** The PMD's link status as of its last LSC (fix_lock held). */
-	uint8_t pmd_status_lsc;
+	uint32_t pmd_learns;     /**< PMD writes learnt (fix_lock held) */
 	rte_spinlock_t fix_lock; /**< serializes dev_link writers */
 	enum rte_pmd_mlx5_lagspeed_state state;
 	int last_error;
@@ -143,10 +142,15 @@ void lagspeed_hook_fix_link(struct lagspeed_port *p);
 /* Re-apply after the effective link changed. */
 void lagspeed_hook_refresh(struct lagspeed_port *p);
 /*
- * Re-apply after the PMD raised LSC itself, having written dev_link behind
- * dev_ops: a write that left our link down as it was was a PMD's "down".
+ * An LSC the PMD raised itself, having written dev_link behind dev_ops.
+ * lagspeed_hook_pmd_lsc_masked() says whether our link down hides the
+ * PMD's (its "down" would not show): then the caller asks the PMD for its
+ * link (its link_update, not under the plugin's lock) and calls
+ * lagspeed_hook_fix_link_pmd_lsc() with the learns it was given: a word
+ * still ours, nothing learnt meanwhile, means the PMD's link is down.
  */
-void lagspeed_hook_fix_link_pmd_lsc(struct lagspeed_port *p);
+bool lagspeed_hook_pmd_lsc_masked(struct lagspeed_port *p, uint32_t *learns);
+void lagspeed_hook_fix_link_pmd_lsc(struct lagspeed_port *p, uint32_t learns);
 
 /* mlx5_lagspeed_netlink.c: re-apply after the PMD's netlink updates. */
 int lagspeed_netlink_start(void);
