@@ -179,7 +179,7 @@ lagspeed_hook_link_update_secondary(struct rte_eth_dev *dev,
 	return 0;
 }
 
-/* The PMD's dev_start / dev_set_link_up, then fix. */
+/* The PMD's dev_start / dev_set_link_up / dev_set_link_down, then fix. */
 static inline int
 lagspeed_hook_op_then_fix(struct rte_eth_dev *dev, enum lagspeed_abi_slot slot)
 {
@@ -190,8 +190,19 @@ lagspeed_hook_op_then_fix(struct rte_eth_dev *dev, enum lagspeed_abi_slot slot)
 	if (unlikely(orig == NULL))
 		return -ENOTSUP;
 	ret = orig(dev);
-	if (likely(p->dev_link != NULL))
+	if (unlikely(p->dev_link == NULL))
+		return ret;
+	if (slot == LAGSPEED_SLOT_SET_LINK_DOWN && ret == 0) {
+		/*
+		 * The PMD's link is down now, whether or not its write
+		 * shows (over our link down, it does not).
+		 */
+		rte_spinlock_lock(&p->fix_lock);
+		lagspeed_hook_fix_locked(p, true);
+		rte_spinlock_unlock(&p->fix_lock);
+	} else {
 		lagspeed_hook_fix_link_inline(p);
+	}
 	return ret;
 }
 
@@ -207,26 +218,10 @@ lagspeed_hook_set_link_up(struct rte_eth_dev *dev)
 	return lagspeed_hook_op_then_fix(dev, LAGSPEED_SLOT_SET_LINK_UP);
 }
 
-/*
- * The PMD's dev_set_link_down: once it succeeded, the PMD's link is down,
- * whether or not its write shows (over our link down, it does not).
- */
 static int
 lagspeed_hook_set_link_down(struct rte_eth_dev *dev)
 {
-	struct lagspeed_port *p = lagspeed_hook_port(dev);
-	lagspeed_dev_op_t orig = p->orig_op[LAGSPEED_SLOT_SET_LINK_DOWN];
-	int ret;
-
-	if (unlikely(orig == NULL))
-		return -ENOTSUP;
-	ret = orig(dev);
-	if (likely(p->dev_link != NULL)) {
-		rte_spinlock_lock(&p->fix_lock);
-		lagspeed_hook_fix_locked(p, ret == 0);
-		rte_spinlock_unlock(&p->fix_lock);
-	}
-	return ret;
+	return lagspeed_hook_op_then_fix(dev, LAGSPEED_SLOT_SET_LINK_DOWN);
 }
 
 /* A function pointer as the void * of an ops slot. */
