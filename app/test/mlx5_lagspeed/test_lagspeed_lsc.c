@@ -965,7 +965,6 @@ expect_plugin_raises_up(uint16_t bond, const char *what)
  * dev_link the plugin's again. When mlx5_3 comes back, the bond's link
  * must come up.
  */
-
 static void
 scenario_order_late_lsc(struct rte_mempool *mp, uint16_t bond)
 {
