@@ -59,16 +59,36 @@ else
 fi
 duration=$((4 * step))
 
-mkdir -p "$out"
-chmod 755 "$out"
+# A directory the user named keeps its mode; one made here is 755.
+if [ ! -d "$out" ]; then
+	mkdir -p "$out" || die "cannot make $out"
+	chmod 755 "$out"
+fi
 csv=$out/lag_tx_balance.csv
 log=$out/lag_tx_balance.log
 png=$out/lag_tx_balance.png
 rm -f "$csv" "$log" "$png"
 
+# emulator_state_only DIR: DIR holds nothing but an emulator's state
+# (what an earlier demo left), so it can go.
+emulator_state_only() {
+	local f
+	for f in "$1"/* "$1"/.[!.]*; do
+		[ -e "$f" ] || continue
+		case ${f##*/} in
+		model | model.tmp | lock | ctx) ;;
+		*) return 1 ;;
+		esac
+	done
+}
+
 # The emulated host: a fresh model directory.
 export IBVSIM_DIR=$out/ibvsim
-rm -rf "$IBVSIM_DIR"
+if [ -e "$IBVSIM_DIR" ]; then
+	[ -d "$IBVSIM_DIR" ] && emulator_state_only "$IBVSIM_DIR" ||
+		die "$IBVSIM_DIR is not an emulated host the demo left: choose another DEMO_OUT"
+	rm -rf "$IBVSIM_DIR"
+fi
 mkdir -p "$IBVSIM_DIR"
 
 bold=""
@@ -100,13 +120,14 @@ say "Starting dpdk-lag_tx_balance for ${duration} s" \
 	"expect weights 200000:100000, i.e. shares 66.7% / 33.3%"
 
 # The example's output goes to the terminal and to the log, which tells
-# when traffic started.
+# when traffic started. tee ignores the terminal's Ctrl-C: it must stay to
+# carry the summary the example prints when this script stops it.
 LAGSPEED="ibverbs=$ibvsim_lib,bind=net_null0@mlx5_0:1,bind=net_null1@mlx5_1:1" \
 	"$app" -l 0-1 --no-huge -m 512 --no-pci \
 	--file-prefix "lagspeed_demo_$$" --log-level=lib.eal:error \
 	-d "$plugin" --vdev net_null0 --vdev net_null1 -- \
 	--duration "$duration" --interval-ms "$interval_ms" --csv "$csv" \
-	> >(tee "$log") 2>&1 &
+	> >(trap '' INT; exec tee "$log") 2>&1 &
 app_pid=$!
 # Interrupted: stop the example cleanly (it prints its summary), then quit.
 on_signal() {

@@ -46,3 +46,43 @@ png=$out/lag_tx_balance.png
 magic=$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')
 [ "$magic" = 89504e470d0a1a0a ] || lt_fail "$png is not a PNG ($magic)"
 lt_ok "the plot is a PNG"
+
+# DEMO_OUT naming a directory of the user's: its mode stays, and an
+# "ibvsim" in it that is not an emulated host the demo left is refused,
+# untouched.
+mine=$LT_DIR/mine
+mkdir -p "$mine/ibvsim"
+chmod 1777 "$mine"
+echo keep >"$mine/ibvsim/notes.txt"
+status=0
+DEMO_FAST=1 DEMO_OUT=$mine timeout 60 \
+	"$LAGSPEED_SOURCE_DIR/devtools/demo.sh" "$LAGSPEED_BUILD_DIR" \
+	>"$LT_DIR/mine.out" 2>&1 || status=$?
+[ "$status" -eq 1 ] || lt_fail "DEMO_OUT with a foreign ibvsim/: status $status"
+lt_expect_grep "is not an emulated host the demo left" "$LT_DIR/mine.out" \
+	"DEMO_OUT with a foreign ibvsim/: refused, said why"
+[ "$(stat -c %a "$mine")" = 1777 ] && [ -s "$mine/ibvsim/notes.txt" ] ||
+	lt_fail "DEMO_OUT: the user's directory changed"
+lt_ok "DEMO_OUT: the user's directory and files as they were"
+
+# Ctrl-C in a terminal reaches the whole process group, tee included:
+# the example's summary must still reach the terminal and the log. The
+# demo runs in a process group of its own, SIGINT as a terminal's shell
+# leaves it (a background job of this script would ignore it).
+out2=$LT_DIR/demo2
+DEMO_OUT=$out2 python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execv(sys.argv[1], sys.argv[1:])' "$LAGSPEED_SOURCE_DIR/devtools/demo.sh" \
+	"$LAGSPEED_BUILD_DIR" >"$LT_DIR/demo2.out" 2>&1 &
+demo_pid=$!
+LT_PIDS+=("$demo_pid")
+lt_wait_grep '^Traffic started' "$LT_DIR/demo2.out" 20 "demo 2: traffic"
+sleep 1
+kill -INT -- "-$demo_pid"
+lt_wait_exit "$demo_pid" 20 "demo after Ctrl-C"
+[ "$LT_STATUS" -eq 130 ] || lt_fail "demo after Ctrl-C: status $LT_STATUS"
+lt_expect_grep '^==== lag_tx_balance summary' "$LT_DIR/demo2.out" \
+	"Ctrl-C: the summary on the terminal"
+lt_expect_grep '^==== lag_tx_balance summary' "$out2/lag_tx_balance.log" \
+	"Ctrl-C: the summary in the log"
