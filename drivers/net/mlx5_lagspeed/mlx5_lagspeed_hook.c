@@ -57,8 +57,6 @@ lagspeed_hook_want(struct lagspeed_port *p, uint64_t cur, bool pmd_down)
 	__atomic_store_n(&p->pmd_link, pmd.word, __ATOMIC_RELAXED);
 	want.link = lagspeed_link_apply(pmd.link,
 		__atomic_load_n(&p->eff, __ATOMIC_ACQUIRE));
-	p->masking = want.word != pmd.word &&
-		want.link.link_status == RTE_ETH_LINK_DOWN;
 	return want.word;
 }
 
@@ -114,14 +112,32 @@ lagspeed_hook_refresh(struct lagspeed_port *p)
 	lagspeed_hook_fix_link_slow(p);
 }
 
+/*
+ * Whether dev_link still holds what we wrote, and that is a link down laid
+ * over a link the PMD reports up (the function is down): a PMD writing
+ * "down" then leaves the word as it was (fix_lock held). The word, when
+ * so, in *cur.
+ */
+static bool
+lagspeed_hook_masking(struct lagspeed_port *p, uint64_t *cur)
+{
+	union lagspeed_link_word written;
+
+	*cur = __atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE);
+	written.word = __atomic_load_n(&p->written, __ATOMIC_RELAXED);
+	return *cur == written.word &&
+		written.link.link_status == RTE_ETH_LINK_DOWN &&
+		written.word != __atomic_load_n(&p->pmd_link, __ATOMIC_RELAXED);
+}
+
 bool
 lagspeed_hook_pmd_lsc_masked(struct lagspeed_port *p, uint32_t *learns)
 {
+	uint64_t cur;
 	bool masked;
 
 	rte_spinlock_lock(&p->fix_lock);
-	masked = p->masking && __atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE) ==
-		__atomic_load_n(&p->written, __ATOMIC_RELAXED);
+	masked = lagspeed_hook_masking(p, &cur);
 	*learns = p->pmd_learns;
 	rte_spinlock_unlock(&p->fix_lock);
 	return masked;
@@ -139,9 +155,7 @@ lagspeed_hook_fix_link_pmd_lsc(struct lagspeed_port *p, uint32_t learns)
 	 * question, is the PMD's link, down.
 	 */
 	rte_spinlock_lock(&p->fix_lock);
-	cur = __atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE);
-	if (p->masking && p->pmd_learns == learns &&
-			cur == __atomic_load_n(&p->written, __ATOMIC_RELAXED))
+	if (lagspeed_hook_masking(p, &cur) && p->pmd_learns == learns)
 		__atomic_store_n(&p->pmd_link, cur, __ATOMIC_RELAXED);
 	lagspeed_hook_fix_locked(p, false);
 	rte_spinlock_unlock(&p->fix_lock);

@@ -62,12 +62,6 @@ struct lagspeed_port {
 	uint64_t eff;            /**< atomic: see mlx5_lagspeed_link.h */
 	uint64_t pmd_link;       /**< atomic: the link the PMD last wrote */
 	uint64_t written;        /**< atomic: the link we last wrote */
-	/**
-	 * What we last wrote is a link down laid over a link the PMD reports
-	 * up (the function is down; fix_lock held). A PMD writing "down"
-	 * then leaves the word as it was: lagspeed_hook_fix_link_pmd_lsc().
-	 */
-	bool masking;
 	uint32_t pmd_learns;     /**< PMD writes learnt (fix_lock held) */
 	rte_spinlock_t fix_lock; /**< serializes dev_link writers */
 	enum rte_pmd_mlx5_lagspeed_state state;
