@@ -813,7 +813,8 @@ tx_loop(void *arg)
 			t = rte_txweight_table_lookup(flow_table, f->hash);
 			if (unlikely(t.port_id == RTE_TXWEIGHT_NO_PORT)) {
 				rte_pktmbuf_free(m);
-				w->no_port++;
+				__atomic_store_n(&w->no_port, w->no_port + 1,
+						 __ATOMIC_RELAXED);
 				continue;
 			}
 			idx = port_index[t.port_id];
@@ -847,6 +848,19 @@ struct port_totals {
 	uint64_t packets, bytes, dropped;
 };
 
+/* Packets dropped because no port had any weight, all lcores. */
+static uint64_t
+read_no_port(void)
+{
+	uint64_t no_port = 0;
+	unsigned int wi;
+
+	for (wi = 0; wi < nb_workers; wi++)
+		no_port += __atomic_load_n(&workers[wi].no_port,
+					   __ATOMIC_RELAXED);
+	return no_port;
+}
+
 static void
 read_counters(struct port_totals *tot)
 {
@@ -869,16 +883,22 @@ read_counters(struct port_totals *tot)
 		tot[i].bytes = tot[i].packets * opt.pkt_size;
 }
 
-/* Port table for the last period: what the console shows every second. */
+/*
+ * Port table for the last period: what the console shows every second.
+ * The total row's drops include those no port could take (no_port).
+ */
 static void
-print_table(double now, double period, const struct port_totals *delta)
+print_table(double now, double period, const struct port_totals *delta,
+	    uint64_t no_port)
 {
 	uint64_t total_pkts = 0, total_weight = 0, total_bytes = 0;
+	uint64_t total_dropped = no_port;
 	uint16_t i;
 
 	for (i = 0; i < nb_ports; i++) {
 		total_pkts += delta[i].packets;
 		total_bytes += delta[i].bytes;
+		total_dropped += delta[i].dropped;
 	}
 
 	pthread_mutex_lock(&balance.lock);
@@ -887,18 +907,22 @@ print_table(double now, double period, const struct port_totals *delta)
 
 	flockfile(stdout);
 	printf("\n[%8.3f s] table v%" PRIu64 "\n"
-	       "  port  link   speed Mb/s   weight  w-share     Mpps     Gbps   share\n",
+	       "  port  link   speed Mb/s   weight  w-share     Mpps     Gbps   share"
+	       "    dropped\n",
 	       now, balance.table_version);
 	for (i = 0; i < nb_ports; i++)
-		printf("  %4u  %-4s  %11u  %7" PRIu64 "   %5.1f%%  %7.3f  %7.3f  %5.1f%%\n",
+		printf("  %4u  %-4s  %11u  %7" PRIu64 "   %5.1f%%  %7.3f  %7.3f  %5.1f%%"
+		       "  %9" PRIu64 "\n",
 		       port_ids[i], balance.link_up[i] ? "up" : "down",
 		       balance.speed_mbps[i], balance.weight[i],
 		       total_weight ? 100.0 * balance.weight[i] / total_weight : 0.0,
 		       delta[i].packets / period / 1e6,
 		       delta[i].bytes * 8 / period / 1e9,
-		       total_pkts ? 100.0 * delta[i].packets / total_pkts : 0.0);
-	printf("  total                                   %7.3f  %7.3f\n",
-	       total_pkts / period / 1e6, total_bytes * 8 / period / 1e9);
+		       total_pkts ? 100.0 * delta[i].packets / total_pkts : 0.0,
+		       delta[i].dropped);
+	printf("  total%45.3f  %7.3f  %17" PRIu64 "\n",
+	       total_pkts / period / 1e6, total_bytes * 8 / period / 1e9,
+	       total_dropped);
 	fflush(stdout);
 	funlockfile(stdout);
 	pthread_mutex_unlock(&balance.lock);
@@ -922,6 +946,7 @@ write_csv(FILE *csv, double now, const struct port_totals *delta)
 static struct {
 	struct port_totals csv_prev[RTE_MAX_ETHPORTS];
 	struct port_totals print_prev[RTE_MAX_ETHPORTS];
+	uint64_t print_prev_no_port;
 	double last_print;
 } stats;
 
@@ -935,9 +960,11 @@ stats_tick(FILE *csv, double now, bool csv_row, bool table)
 {
 	struct port_totals now_tot[RTE_MAX_ETHPORTS];
 	struct port_totals delta[RTE_MAX_ETHPORTS];
+	uint64_t no_port;
 	uint16_t i;
 
 	read_counters(now_tot);
+	no_port = read_no_port();
 	if (csv_row) {
 		for (i = 0; i < nb_ports; i++) {
 			delta[i].packets = now_tot[i].packets -
@@ -955,10 +982,14 @@ stats_tick(FILE *csv, double now, bool csv_row, bool table)
 		delta[i].packets = now_tot[i].packets -
 			stats.print_prev[i].packets;
 		delta[i].bytes = now_tot[i].bytes - stats.print_prev[i].bytes;
+		delta[i].dropped = now_tot[i].dropped -
+			stats.print_prev[i].dropped;
 	}
 	memcpy(stats.print_prev, now_tot, sizeof(now_tot[0]) * nb_ports);
 	if (now > stats.last_print)
-		print_table(now, now - stats.last_print, delta);
+		print_table(now, now - stats.last_print, delta,
+			    no_port - stats.print_prev_no_port);
+	stats.print_prev_no_port = no_port;
 	stats.last_print = now;
 }
 
@@ -1036,10 +1067,9 @@ print_summary(double run_s)
 		all_bytes += tot[i].bytes;
 		all_dropped += tot[i].dropped;
 	}
-	for (wi = 0; wi < nb_workers; wi++) {
-		no_port += workers[wi].no_port;
+	no_port = read_no_port();
+	for (wi = 0; wi < nb_workers; wi++)
 		alloc_failed += workers[wi].alloc_failed;
-	}
 
 	printf("\n==== lag_tx_balance summary: %.3f s ====\n"
 	       "  port   tx packets        tx bytes     Mpps     Gbps   share"

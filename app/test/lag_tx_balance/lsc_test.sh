@@ -135,4 +135,19 @@ lt_ok "CSV weights 0 100000 after mlx5_1 came back"
 lt_expect_grep 'no-port drops [1-9][0-9]*,' "$log" \
 	"outage run: packets without a port counted as dropped"
 ltb_check_totals "$csv" "$log" "outage run"
+# The drops show live too: the console tables (the last one printed once
+# the lcores stopped) account for every drop of the summary, and one
+# during the outage shows some.
+read -r live_drops sum_drops drop_tables < <(awk '
+	$1 == "total" && NF == 4 { live += $4; if ($4 > 0) seen++ }
+	/==== lag_tx_balance summary/ { s = 1 }
+	s && $1 == "total" { sum = $6 }
+	s && /no-port drops/ { n = $0; sub(/.*no-port drops /, "", n)
+		sub(/,.*/, "", n); sum += n }
+	END { printf "%d %d %d\n", live, sum, seen }' "$log")
+[ "$live_drops" = "$sum_drops" ] && [ "$drop_tables" -gt 0 ] ||
+	lt_fail "outage run: console tables show $live_drops drops" \
+		"($drop_tables table(s) with some), the summary $sum_drops"
+lt_ok "outage run: console tables show all $sum_drops drops," \
+	"$drop_tables table(s) with some"
 
