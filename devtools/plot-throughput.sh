@@ -110,14 +110,20 @@ while read -r p; do
 	color=$((color + 1))
 done <"$work/ports"
 
+# A gnuplot string of any text: single-quoted, a quote doubled.
+gp_quote() {
+	local q="'"
+	printf "'%s'" "${1//$q/$q$q}"
+}
+
 terminal="pngcairo size 1200,900 font 'sans,10'"
 gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1 ||
 	terminal="png size 1200,900"
 
 gnuplot <<EOF
 set terminal $terminal noenhanced
-set output '$png'
-set multiplot layout 2,1 title "$title"
+set output '$work/plot.png'
+set multiplot layout 2,1 title $(gp_quote "$title")
 set grid
 set key outside right
 set xlabel 'time (s)'
@@ -137,8 +143,13 @@ plot ${share_plot%, }
 unset multiplot
 EOF
 
-[ -s "$png" ] || {
-	echo "error: gnuplot wrote no $png" >&2
+# Copied, not passed to gnuplot: any file name works.
+[ -s "$work/plot.png" ] || {
+	echo "error: gnuplot wrote no plot" >&2
+	exit 1
+}
+cat "$work/plot.png" >"$png" || {
+	echo "error: cannot write $png" >&2
 	exit 1
 }
 echo "$png"

@@ -47,6 +47,23 @@ magic=$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')
 [ "$magic" = 89504e470d0a1a0a ] || lt_fail "$png is not a PNG ($magic)"
 lt_ok "the plot is a PNG"
 
+# The plot script takes any file name and title, quotes included, and
+# refuses a file that is not the example's CSV.
+odd="$LT_DIR/it's \"odd\".png"
+"$LAGSPEED_SOURCE_DIR/devtools/plot-throughput.sh" "$csv" "$odd" \
+	"port 0's \"weights\"" >"$LT_DIR/plot.out" 2>&1 ||
+	lt_fail "plot to a name with quotes: $(cat "$LT_DIR/plot.out")"
+magic=$(head -c 8 "$odd" | od -An -tx1 | tr -d ' \n')
+[ "$magic" = 89504e470d0a1a0a ] || lt_fail "$odd is not a PNG ($magic)"
+lt_ok "plot-throughput.sh: a name and a title with quotes"
+status=0
+"$LAGSPEED_SOURCE_DIR/devtools/plot-throughput.sh" "$out/lag_tx_balance.log" \
+	"$LT_DIR/bad.png" >"$LT_DIR/plot.out" 2>&1 || status=$?
+[ "$status" -eq 1 ] && [ ! -e "$LT_DIR/bad.png" ] ||
+	lt_fail "plot of a log: status $status"
+lt_expect_grep 'is not a lag_tx_balance CSV' "$LT_DIR/plot.out" \
+	"plot-throughput.sh: a file that is not a CSV refused"
+
 # DEMO_OUT naming a directory of the user's: its mode stays, and an
 # "ibvsim" in it that is not an emulated host the demo left is refused,
 # untouched.
