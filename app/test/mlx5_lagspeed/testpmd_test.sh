@@ -100,7 +100,7 @@ expect_show 0 "up 100 Gbps" "one PF down"
 
 if [ -n "${DPDK_TELEMETRY:-}" ] && command -v python3 >/dev/null; then
 	tel=$(printf '%s\n' /lagspeed/ports /lagspeed/port,0 /lagspeed/port,1 \
-		/lagspeed/port,7 /lagspeed/port,0x |
+		/lagspeed/port,7 /lagspeed/port,0x /lagspeed/port,+1 |
 		timeout 10 python3 "$DPDK_TELEMETRY" -f "$prefix" 2>&1)
 	echo "$tel" > "$LT_DIR/telemetry.out"
 	lt_expect_grep '"/lagspeed/ports": \[\s*0,\s*1,\s*2\s*(,\s*3\s*)?\]' \
@@ -115,10 +115,10 @@ if [ -n "${DPDK_TELEMETRY:-}" ] && command -v python3 >/dev/null; then
 			'"lsc_callbacks": 1' '"changes": 1'; do
 		lt_expect_grep "$kv[,}]" "$LT_DIR/telemetry-0.out" "telemetry port 0 $kv"
 	done
-	# A port the plugin does not know, and a malformed id: no answer.
-	[ "$(grep -c '"/lagspeed/port": null' "$LT_DIR/telemetry.out")" -eq 2 ] ||
-		lt_fail "telemetry: /lagspeed/port,7 and ,0x answered"
-	lt_ok "telemetry: /lagspeed/port,7 and ,0x refused"
+	# A port the plugin does not know, and malformed ids: no answer.
+	[ "$(grep -c '"/lagspeed/port": null' "$LT_DIR/telemetry.out")" -eq 3 ] ||
+		lt_fail "telemetry: /lagspeed/port,7, ,0x or ,+1 answered"
+	lt_ok "telemetry: /lagspeed/port,7, ,0x and ,+1 refused"
 fi
 
 lt_ibvsim pf g 0 down

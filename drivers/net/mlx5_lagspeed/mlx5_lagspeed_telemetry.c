@@ -50,7 +50,8 @@ lagspeed_tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 	char *end;
 
 	RTE_SET_USED(cmd);
-	if (params == NULL || params[0] == '\0')
+	/* Decimal digits alone: strtoul() would take " 1", "+1" and "-1". */
+	if (params == NULL || params[0] < '0' || params[0] > '9')
 		return -EINVAL;
 	port_id = strtoul(params, &end, 10);
 	if (*end != '\0' || port_id >= RTE_MAX_ETHPORTS)
