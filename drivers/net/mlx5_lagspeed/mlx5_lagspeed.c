@@ -325,6 +325,7 @@ lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 	lagspeed_link_update_t ask = NULL;
 	struct lagspeed_port *p;
 	uint32_t gen = 0, learns = 0;
+	bool answered;
 
 	RTE_SET_USED(event);
 	RTE_SET_USED(cb_arg);
@@ -357,10 +358,18 @@ lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 	pthread_mutex_unlock(&lagspeed.lock);
 	if (ask == NULL)
 		return 0;
-	ask(lagspeed_abi_dev(port_id), 0);
+	/*
+	 * A PMD whose link_update failed may have written nothing: no
+	 * conclusion from its silence.
+	 */
+	answered = ask(lagspeed_abi_dev(port_id), 0) >= 0;
 	pthread_mutex_lock(&lagspeed.lock);
-	if (lagspeed.port_gen[port_id] == gen && p->hooked)
-		lagspeed_hook_fix_link_pmd_lsc(p, learns);
+	if (lagspeed.port_gen[port_id] == gen && p->hooked) {
+		if (answered)
+			lagspeed_hook_fix_link_pmd_lsc(p, learns);
+		else
+			lagspeed_hook_fix_link(p);
+	}
 	pthread_mutex_unlock(&lagspeed.lock);
 	__atomic_sub_fetch(&lagspeed.raising[port_id], 1, __ATOMIC_RELEASE);
 	return 0;
@@ -867,20 +876,26 @@ lagspeed_eth_event(uint16_t port_id, enum rte_eth_event_type event,
 			port_id < RTE_MAX_ETHPORTS) {
 		/* An attach alarm still to come for it is stale. */
 		lagspeed.attach_gen[port_id]++;
+		/*
+		 * ethdev clears the port once we return, and an LSC the
+		 * interrupt thread is raising on it may have a callback
+		 * inside our wrappers, which use the record: no raise starts
+		 * any more (the generation moved), the ones under way end,
+		 * then the record goes. Not on the interrupt thread: there
+		 * the raise is ours, running the callback that closes.
+		 */
+		if (lagspeed.ports[port_id].used && !rte_thread_is_intr()) {
+			lagspeed.port_gen[port_id]++;
+			pthread_mutex_unlock(&lagspeed.lock);
+			while (__atomic_load_n(&lagspeed.raising[port_id],
+					__ATOMIC_ACQUIRE) != 0)
+				usleep(100);
+			pthread_mutex_lock(&lagspeed.lock);
+		}
 		if (lagspeed.ports[port_id].used)
 			release = lagspeed_port_forget(&lagspeed.ports[port_id]);
 	}
 	pthread_mutex_unlock(&lagspeed.lock);
-	/*
-	 * ethdev clears the port once we return: an LSC the interrupt
-	 * thread is raising on it must be over (unless that is us, inside
-	 * an application callback it runs).
-	 */
-	if (event == RTE_ETH_EVENT_DESTROY && port_id < RTE_MAX_ETHPORTS &&
-			!rte_thread_is_intr())
-		while (__atomic_load_n(&lagspeed.raising[port_id],
-				__ATOMIC_ACQUIRE) != 0)
-			usleep(100);
 	if (release != NULL)
 		lagspeed_ibdev_release(release);
 	return 0;
