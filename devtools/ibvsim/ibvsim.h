@@ -64,6 +64,11 @@ extern "C" {
  * sum of its PFs, which can be higher.
  */
 #define IBVSIM_MAX_MBPS 1600000u
+/**
+ * Every speed given is a multiple of this many Mb/s: the unit of
+ * ibv_query_port_speed(), so that what the verb says is what was set.
+ */
+#define IBVSIM_MBPS_UNIT 100u
 /** Longest event storm of one call. */
 #define IBVSIM_MAX_STORM 1000000u
 
@@ -125,13 +130,14 @@ const char *ibvsim_dir(const struct ibvsim *sim);
  * @param name
  *   The group's name (see ibvsim_name_valid()).
  * @param pf_mbps
- *   Speed of each member PF, in Mb/s (1 to IBVSIM_MAX_MBPS).
+ *   Speed of each member PF, in Mb/s: a multiple of IBVSIM_MBPS_UNIT,
+ *   up to IBVSIM_MAX_MBPS.
  * @param n_pf
  *   Number of PFs (1 to IBVSIM_MAX_PFS).
  * @param max_mbps
  *   The internal (loopback) maximum reported while every PF is down and the
- *   device up: 1 to IBVSIM_MAX_MBPS, or 0 for the sum of the PF speeds
- *   (which may be higher).
+ *   device up: a multiple of IBVSIM_MBPS_UNIT up to IBVSIM_MAX_MBPS, or 0
+ *   for the sum of the PF speeds (which may be higher).
  * @return
  *   0 or a negative errno (above).
  */
@@ -148,8 +154,8 @@ int ibvsim_group_add(struct ibvsim *sim, const char *name,
  * @param group
  *   The group whose speed it reports, or NULL for a fixed speed.
  * @param speed_mbps
- *   Its own speed when group is NULL (1 to IBVSIM_MAX_MBPS); ignored
- *   when a group is given.
+ *   Its own speed when group is NULL (a multiple of IBVSIM_MBPS_UNIT, up
+ *   to IBVSIM_MAX_MBPS); ignored when a group is given.
  * @param n_ports
  *   Number of ports (1 to IBVSIM_MAX_PORTS); 0 means 1.
  * @param type

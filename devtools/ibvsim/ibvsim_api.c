@@ -96,14 +96,14 @@ diff_events(const struct ibvsim_model *before,
 			ev[n++] = (struct ibvsim_event_rec){
 				.event_type = a->up ? IBV_EVENT_PORT_ACTIVE :
 					IBV_EVENT_PORT_ERR,
-				.port_num = p,
+				.element = p,
 			};
 	if (!(a->flags & (IBVSIM_F_LEGACY | IBVSIM_F_OLD_KERNEL)) &&
 			ibvsim_effective_mbps(before, b) !=
 			ibvsim_effective_mbps(after, a))
 		ev[n++] = (struct ibvsim_event_rec){
 			.event_type = IBVSIM_EVENT_DEVICE_SPEED_CHANGE,
-			.port_num = 0, /* device-scoped, as the kernel */
+			.element = 0, /* device-scoped, as the kernel */
 		};
 	return n;
 }
@@ -206,12 +206,6 @@ out:
 	return ret;
 }
 
-static bool
-mbps_valid(uint32_t mbps)
-{
-	return mbps >= 1 && mbps <= IBVSIM_MAX_MBPS;
-}
-
 struct group_add_arg {
 	const char *name;
 	const uint32_t *pf_mbps;
@@ -257,9 +251,9 @@ ibvsim_group_add(struct ibvsim *sim, const char *name,
 	if (n_pf == 0 || n_pf > IBVSIM_MAX_PFS)
 		return -ERANGE;
 	for (i = 0; i < n_pf; i++)
-		if (!mbps_valid(pf_mbps[i]))
+		if (!ibvsim_mbps_valid(pf_mbps[i]))
 			return -ERANGE;
-	if (max_mbps > IBVSIM_MAX_MBPS)
+	if (max_mbps != 0 && !ibvsim_mbps_valid(max_mbps))
 		return -ERANGE;
 	return transact(sim, group_add_change, NULL, &a);
 }
@@ -319,7 +313,7 @@ ibvsim_device_add(struct ibvsim *sim, const char *ibdev, const char *group,
 		return -EINVAL;
 	if (group != NULL)
 		a.speed_mbps = 0; /* the group's speed rules */
-	else if (!mbps_valid(speed_mbps))
+	else if (!ibvsim_mbps_valid(speed_mbps))
 		return -ERANGE;
 	if (a.n_ports > IBVSIM_MAX_PORTS)
 		return -ERANGE;
@@ -444,7 +438,7 @@ fault_after(const char *dir, struct ibvsim_model *m, void *arg)
 {
 	const struct fault_arg *a = arg;
 	struct ibvsim_device_rec *d = ibvsim_device_find(m, a->ibdev);
-	struct ibvsim_event_rec ev = { .port_num = 0 };
+	struct ibvsim_event_rec ev = { .element = 0 };
 
 	if (a->op == FAULT_FATAL) {
 		/* The last event of every context of the device; then its

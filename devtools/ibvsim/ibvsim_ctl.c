@@ -32,7 +32,8 @@ static const char usage_text[] =
 	"  set    IBDEV up|down\n"
 	"  fault  IBDEV query-eio|open-fail|fatal|storm N|clear\n"
 	"  show   [--json]\n"
-	"The state directory is --dir DIR or $IBVSIM_DIR; speeds in Mb/s.\n";
+	"The state directory is --dir DIR or $IBVSIM_DIR; speeds in Mb/s,\n"
+	"multiples of 100.\n";
 
 static const char *cmd_name = "";
 static const char *state_dir;
@@ -89,8 +90,18 @@ check_name(const char *what, const char *name)
 static int
 mbps_error(const char *opt, const char *s)
 {
-	return fail("invalid speed '%s' for %s: expected an integer number of Mb/s"
-			" from 1 to %u", s, opt, IBVSIM_MAX_MBPS);
+	return fail("invalid speed '%s' for %s: expected a number of Mb/s, a"
+			" multiple of %u from %u to %u (the verb's unit is %u Mb/s)",
+			s, opt, IBVSIM_MBPS_UNIT, IBVSIM_MBPS_UNIT,
+			IBVSIM_MAX_MBPS, IBVSIM_MBPS_UNIT);
+}
+
+/* A speed in Mb/s: digits, a multiple of the verb's unit, in range. */
+static bool
+parse_mbps(const char *s, uint32_t *out)
+{
+	return parse_u32(s, IBVSIM_MBPS_UNIT, IBVSIM_MAX_MBPS, out) &&
+		*out % IBVSIM_MBPS_UNIT == 0;
 }
 
 /* what: the device or group named; contexts belong to devices. */
@@ -168,7 +179,7 @@ cmd_group(int argc, char **argv)
 	}
 	if (pf_arg == NULL)
 		return fail("--pf MBPS[,MBPS...] is required");
-	if (max_arg != NULL && !parse_u32(max_arg, 1, IBVSIM_MAX_MBPS, &max_mbps))
+	if (max_arg != NULL && !parse_mbps(max_arg, &max_mbps))
 		return mbps_error("--max", max_arg);
 	list = strdup(pf_arg);
 	if (list == NULL)
@@ -183,7 +194,7 @@ cmd_group(int argc, char **argv)
 			ret = fail("too many PFs in --pf (at most %d)", IBVSIM_MAX_PFS);
 			break;
 		}
-		if (!parse_u32(tok, 1, IBVSIM_MAX_MBPS, &pf[n_pf])) {
+		if (!parse_mbps(tok, &pf[n_pf])) {
 			ret = mbps_error("--pf", tok);
 			break;
 		}
@@ -251,7 +262,7 @@ cmd_device(int argc, char **argv)
 		return fail("--legacy and --old-kernel exclude each other");
 	if (group != NULL && !check_name("group", group))
 		return EXIT_BAD;
-	if (speed_arg != NULL && !parse_u32(speed_arg, 1, IBVSIM_MAX_MBPS, &speed))
+	if (speed_arg != NULL && !parse_mbps(speed_arg, &speed))
 		return mbps_error("--speed", speed_arg);
 	if (ports_arg != NULL && !parse_u32(ports_arg, 1, IBVSIM_MAX_PORTS, &ports))
 		return fail("invalid port count '%s': expected an integer from 1 to %d",
@@ -436,6 +447,8 @@ main(int argc, char **argv)
 	}
 	if (n == 0) {
 		free(args);
+		if (dir != NULL)
+			fail("no command after --dir %s", dir);
 		fputs(usage_text, stderr);
 		return EXIT_BAD;
 	}

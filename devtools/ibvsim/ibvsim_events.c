@@ -15,7 +15,7 @@
  * the fd reports end-of-file once drained (the device is gone).
  *
  * Writers (ibvsim-ctl, the C API) hold the directory lock, open each FIFO
- * of the device without blocking and write whole 8-byte records in chunks of
+ * of the device without blocking and write whole 16-byte records in chunks of
  * at most PIPE_BUF bytes (atomic, so a reader never sees part of a record).
  * Opening a context takes no lock (ibvsim_ctx_register()), so that it
  * never waits for a writer that waits for a full FIFO: the reader of that

@@ -99,6 +99,57 @@ group_index(const struct ibvsim_model *m, const char *name)
 }
 
 static bool
+group_sane(const struct ibvsim_model *m, uint32_t i)
+{
+	const struct ibvsim_group_rec *g = &m->groups[i];
+	uint32_t j;
+
+	if (memchr(g->name, '\0', sizeof(g->name)) == NULL ||
+			!ibvsim_name_valid(g->name) ||
+			group_index(m, g->name) != (int)i ||
+			g->n_pf == 0 || g->n_pf > IBVSIM_MAX_PFS ||
+			(g->pf_up_mask >> g->n_pf) != 0 ||
+			(g->max_mbps != 0 && !ibvsim_mbps_valid(g->max_mbps)))
+		return false;
+	for (j = 0; j < g->n_pf; j++)
+		if (!ibvsim_mbps_valid(g->pf_mbps[j]))
+			return false;
+	return true;
+}
+
+static bool
+device_sane(const struct ibvsim_model *m, uint32_t i)
+{
+	const struct ibvsim_device_rec *d = &m->devices[i];
+	uint32_t j;
+
+	if (memchr(d->name, '\0', sizeof(d->name)) == NULL ||
+			memchr(d->group, '\0', sizeof(d->group)) == NULL ||
+			!ibvsim_name_valid(d->name) ||
+			d->n_ports == 0 || d->n_ports > IBVSIM_MAX_PORTS ||
+			d->type > IBVSIM_TYPE_SF || d->up > 1 ||
+			(d->flags & ~(IBVSIM_F_LEGACY | IBVSIM_F_OLD_KERNEL)) != 0 ||
+			d->flags == (IBVSIM_F_LEGACY | IBVSIM_F_OLD_KERNEL) ||
+			(d->faults & ~(IBVSIM_FAULT_QUERY_EIO |
+				IBVSIM_FAULT_OPEN_FAIL | IBVSIM_FAULT_FATAL)) != 0 ||
+			d->index >= m->hdr.next_index)
+		return false;
+	/* In a group, the group's speed rules; otherwise its own. */
+	if (d->group[0] != '\0' ? group_index(m, d->group) < 0 ||
+			d->speed_mbps != 0 : !ibvsim_mbps_valid(d->speed_mbps))
+		return false;
+	for (j = 0; j < i; j++)
+		if (strcmp(m->devices[j].name, d->name) == 0 ||
+				m->devices[j].index == d->index)
+			return false;
+	return true;
+}
+
+/*
+ * What the C API could have written, nothing else: a model written by
+ * hand or by another version is refused whole rather than half believed.
+ */
+static bool
 model_sane(const struct ibvsim_model *m)
 {
 	uint32_t i;
@@ -106,28 +157,12 @@ model_sane(const struct ibvsim_model *m)
 	if (m->hdr.n_groups > IBVSIM_MAX_GROUPS ||
 			m->hdr.n_devices > IBVSIM_MAX_DEVICES)
 		return false;
-	for (i = 0; i < m->hdr.n_groups; i++) {
-		const struct ibvsim_group_rec *g = &m->groups[i];
-
-		if (memchr(g->name, '\0', sizeof(g->name)) == NULL ||
-				!ibvsim_name_valid(g->name) ||
-				g->n_pf == 0 || g->n_pf > IBVSIM_MAX_PFS ||
-				(g->pf_up_mask >> g->n_pf) != 0)
+	for (i = 0; i < m->hdr.n_groups; i++)
+		if (!group_sane(m, i))
 			return false;
-	}
-	for (i = 0; i < m->hdr.n_devices; i++) {
-		const struct ibvsim_device_rec *d = &m->devices[i];
-
-		if (memchr(d->name, '\0', sizeof(d->name)) == NULL ||
-				memchr(d->group, '\0', sizeof(d->group)) == NULL ||
-				!ibvsim_name_valid(d->name) ||
-				(d->group[0] != '\0' &&
-				 group_index(m, d->group) < 0) ||
-				d->n_ports == 0 || d->n_ports > IBVSIM_MAX_PORTS ||
-				d->type > IBVSIM_TYPE_SF ||
-				(d->flags & ~(IBVSIM_F_LEGACY | IBVSIM_F_OLD_KERNEL)) != 0)
+	for (i = 0; i < m->hdr.n_devices; i++)
+		if (!device_sane(m, i))
 			return false;
-	}
 	return true;
 }
 

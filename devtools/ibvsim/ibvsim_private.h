@@ -77,13 +77,27 @@ struct ibvsim_model {
 	struct ibvsim_device_rec devices[IBVSIM_MAX_DEVICES];
 };
 
-/* One queued async event, as written to a context FIFO (8 bytes, so that
- * PIPE_BUF-sized writes hold whole records only).
+/*
+ * One queued async event, as written to a context FIFO: the layout of the
+ * kernel's struct ib_uverbs_async_event_desc (16 bytes), so that a program
+ * reading async_fd itself gets what the kernel gives, one event per read.
+ * PIPE_BUF-sized writes hold whole records only.
  */
 struct ibvsim_event_rec {
+	uint64_t element;    /* the port of a port event, else 0 */
 	uint32_t event_type;
-	uint32_t port_num;
+	uint32_t reserved;
 };
+_Static_assert(sizeof(struct ibvsim_event_rec) == 16,
+	"struct ib_uverbs_async_event_desc is 16 bytes");
+
+/* A speed a PF, a device of its own speed or a group's maximum may have. */
+static inline bool
+ibvsim_mbps_valid(uint32_t mbps)
+{
+	return mbps >= IBVSIM_MBPS_UNIT && mbps <= IBVSIM_MAX_MBPS &&
+		mbps % IBVSIM_MBPS_UNIT == 0;
+}
 
 /* ibvsim_model.c (ibvsim_name_valid() is in ibvsim.h) */
 int ibvsim_lock(const char *dir);

@@ -176,8 +176,10 @@ ibvsim_show(struct ibvsim *sim, FILE *out, bool json)
 			show_json(dir, m, out);
 		else
 			show_table(dir, m, out);
+		/* The stream's own error (ENOSPC on a full disk), if it has one. */
+		errno = 0;
 		if (fflush(out) != 0 || ferror(out))
-			ret = -EIO;
+			ret = errno != 0 ? -errno : -EIO;
 	}
 	free(m);
 	return ret;

@@ -47,14 +47,28 @@ int ibv_query_port(struct ibv_context *context, uint8_t port_num,
 		struct _compat_ibv_port_attr *port_attr);
 struct ibv_device **ibv_get_device_list(int *num_devices);
 
-/* A device as listed: referenced by the list and by each open context,
- * since context->device must outlive ibv_free_device_list().
+/*
+ * A device as listed: referenced by the registry below while the model
+ * has it, by each list that holds it and by each open context, since
+ * context->device must outlive ibv_free_device_list().
  */
 struct ibvsim_dev {
 	struct ibv_device dev;
 	atomic_int refs;
+	uint32_t index;          /* uverbs index: a device re-added is new */
+	struct ibvsim_dev *next; /* in the registry (devs_lock) */
+	bool seen;               /* in the model at this listing (devs_lock) */
 	char dir[PATH_MAX];
 };
+
+/*
+ * The devices listed so far, as rdma-core keeps them: a device gets one
+ * struct ibv_device for as long as it exists, the same pointer from every
+ * ibv_get_device_list(); one gone from the model leaves the registry at
+ * the next listing.
+ */
+static pthread_mutex_t devs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ibvsim_dev *devs;
 
 struct ibvsim_ctx {
 	struct ibv_context ctx;
@@ -67,6 +81,13 @@ struct ibvsim_ctx {
 	 */
 	pid_t owner;
 	int keeper_fd; /* write end held so async_fd sees no EOF; -1 after FATAL */
+	/*
+	 * ibv_get_async_event() returned DEVICE_FATAL or met the end of the
+	 * events: nothing can follow, and the kernel's read then fails with
+	 * EIO at once. Not left to the end of file, which a forked child
+	 * holding a copy of the keeper would delay for ever.
+	 */
+	atomic_bool events_over;
 	/*
 	 * The device was removed while the context was open (see
 	 * ctx_dead()): from then on every verb that reaches the kernel fails
@@ -93,6 +114,7 @@ dev_new(const char *dir, const struct ibvsim_device_rec *d)
 	if (sdev == NULL)
 		return NULL;
 	atomic_init(&sdev->refs, 1);
+	sdev->index = d->index;
 	snprintf(sdev->dir, sizeof(sdev->dir), "%s", dir);
 	sdev->dev.node_type = IBV_NODE_CA;
 	sdev->dev.transport_type = IBV_TRANSPORT_IB;
@@ -104,6 +126,77 @@ dev_new(const char *dir, const struct ibvsim_device_rec *d)
 	snprintf(sdev->dev.ibdev_path, sizeof(sdev->dev.ibdev_path),
 			"/sys/class/infiniband/%s", d->name);
 	return sdev;
+}
+
+/*
+ * The registry's device for a model record, with a reference for the
+ * caller, made if new; marked seen (devs_lock held).
+ */
+static struct ibvsim_dev *
+dev_get(const char *dir, const struct ibvsim_device_rec *d)
+{
+	struct ibvsim_dev *sdev;
+
+	for (sdev = devs; sdev != NULL; sdev = sdev->next)
+		if (sdev->index == d->index &&
+				strcmp(sdev->dev.name, d->name) == 0 &&
+				strcmp(sdev->dir, dir) == 0)
+			break;
+	if (sdev == NULL) {
+		sdev = dev_new(dir, d);
+		if (sdev == NULL)
+			return NULL;
+		sdev->next = devs;
+		devs = sdev;
+	}
+	sdev->seen = true;
+	atomic_fetch_add(&sdev->refs, 1);
+	return sdev;
+}
+
+/* Drop from the registry the devices this listing did not see. */
+static void
+devs_prune(void)
+{
+	struct ibvsim_dev **pp = &devs, *sdev;
+
+	while ((sdev = *pp) != NULL) {
+		if (sdev->seen) {
+			sdev->seen = false;
+			pp = &sdev->next;
+		} else {
+			*pp = sdev->next;
+			dev_put(sdev);
+		}
+	}
+}
+
+/*
+ * Unloaded (dlclose(), exit): the registry lets go of its devices; those
+ * of lists or contexts still open stay theirs.
+ */
+static void __attribute__((destructor))
+devs_release(void)
+{
+	struct ibvsim_dev *sdev;
+
+	pthread_mutex_lock(&devs_lock);
+	while ((sdev = devs) != NULL) {
+		devs = sdev->next;
+		dev_put(sdev);
+	}
+	pthread_mutex_unlock(&devs_lock);
+}
+
+/* Said once: a mistyped directory would look like a machine without RDMA. */
+static void
+warn_no_dir(const char *env, int err)
+{
+	static atomic_bool warned;
+
+	if (!atomic_exchange(&warned, true))
+		fprintf(stderr, "ibvsim: %s=%s: %s: no devices\n",
+				IBVSIM_DIR_ENV, env, strerror(err));
 }
 
 struct ibv_device **
@@ -126,13 +219,16 @@ ibv_get_device_list(int *num_devices)
 	 * devices keep the directory's absolute path: the application may
 	 * change its working directory while a context is open.
 	 */
-	if (env == NULL || *env == '\0')
+	if (env == NULL || *env == '\0') {
 		ret = -ENOENT;
-	else if (realpath(env, dir) == NULL)
+	} else if (realpath(env, dir) == NULL) {
 		ret = -errno;
-	else
+		if (ret == -ENOENT || ret == -ENOTDIR)
+			warn_no_dir(env, -ret);
+	} else {
 		ret = ibvsim_model_load(dir, m);
-	if (ret == -ENOENT) {
+	}
+	if (ret == -ENOENT || ret == -ENOTDIR) {
 		m->hdr.n_devices = 0;
 	} else if (ret < 0) {
 		free(m);
@@ -144,16 +240,20 @@ ibv_get_device_list(int *num_devices)
 		free(m);
 		return NULL;
 	}
+	pthread_mutex_lock(&devs_lock);
 	for (i = 0; i < m->hdr.n_devices; i++) {
 		struct ibvsim_dev *sdev;
 
 		/* A device after a fatal error is removed, as on hot-unplug. */
 		if (m->devices[i].faults & IBVSIM_FAULT_FATAL)
 			continue;
-		sdev = dev_new(dir, &m->devices[i]);
+		sdev = dev_get(dir, &m->devices[i]);
 		if (sdev == NULL) {
 			while (n > 0)
 				dev_put((struct ibvsim_dev *)list[--n]);
+			for (sdev = devs; sdev != NULL; sdev = sdev->next)
+				sdev->seen = false;
+			pthread_mutex_unlock(&devs_lock);
 			free(list);
 			free(m);
 			errno = ENOMEM;
@@ -161,6 +261,8 @@ ibv_get_device_list(int *num_devices)
 		}
 		list[n++] = &sdev->dev;
 	}
+	devs_prune();
+	pthread_mutex_unlock(&devs_lock);
 	free(m);
 	if (num_devices != NULL)
 		*num_devices = n;
@@ -419,11 +521,17 @@ ibv_query_port(struct ibv_context *context, uint8_t port_num,
 	ret = ctx_device(context, &m, &d);
 	if (ret != 0)
 		return ret;
-	if ((d->faults & (IBVSIM_FAULT_FATAL | IBVSIM_FAULT_QUERY_EIO)) ||
+	/*
+	 * The kernel's order: a removed device fails first, then the port
+	 * number, then the driver's own query.
+	 */
+	if ((d->faults & IBVSIM_FAULT_FATAL) ||
 			ctx_dead((struct ibvsim_ctx *)context))
 		ret = EIO;
 	else if (port_num < 1 || port_num > d->n_ports)
 		ret = EINVAL;
+	else if (d->faults & IBVSIM_FAULT_QUERY_EIO)
+		ret = EIO;
 	if (ret != 0) {
 		free(m);
 		return ret;
@@ -452,9 +560,10 @@ ibv_query_port_speed(struct ibv_context *context, uint32_t port_num,
 	struct ibvsim_model *m;
 	int ret;
 
+	/* The kernel's copy to the user's address would fail. */
 	if (port_speed == NULL) {
-		errno = EINVAL;
-		return EINVAL;
+		errno = EFAULT;
+		return EFAULT;
 	}
 	ret = ctx_device(context, &m, &d);
 	if (ret != 0) {
@@ -462,17 +571,20 @@ ibv_query_port_speed(struct ibv_context *context, uint32_t port_num,
 		return ret;
 	}
 	/* The order of rdma-core: no provider op, then no kernel method,
-	 * then the kernel's own checks.
+	 * then the kernel's own checks: a removed device, the port number,
+	 * the driver's query.
 	 */
 	if (d->flags & IBVSIM_F_LEGACY)
 		ret = EOPNOTSUPP;
 	else if (d->flags & IBVSIM_F_OLD_KERNEL)
 		ret = EPROTONOSUPPORT;
-	else if ((d->faults & (IBVSIM_FAULT_FATAL | IBVSIM_FAULT_QUERY_EIO)) ||
+	else if ((d->faults & IBVSIM_FAULT_FATAL) ||
 			ctx_dead((struct ibvsim_ctx *)context))
 		ret = EIO;
 	else if (port_num < 1 || port_num > d->n_ports)
 		ret = EINVAL;
+	else if (d->faults & IBVSIM_FAULT_QUERY_EIO)
+		ret = EIO;
 	else
 		*port_speed = ibvsim_effective_mbps(m, d) / 100;
 	free(m);
@@ -493,6 +605,10 @@ ibv_get_async_event(struct ibv_context *context, struct ibv_async_event *event)
 		errno = EINVAL;
 		return -1;
 	}
+	if (atomic_load(&sctx->events_over)) {
+		errno = EIO;
+		return -1;
+	}
 	/* One record per call: the fd stays readable while more are queued. */
 	r = read(context->async_fd, &rec, sizeof(rec));
 	if (r < 0)
@@ -500,14 +616,17 @@ ibv_get_async_event(struct ibv_context *context, struct ibv_async_event *event)
 	if (r != (ssize_t)sizeof(rec)) {
 		/* End of file: the device is gone, as the kernel's EIO. */
 		atomic_store(&sctx->dead, true);
+		atomic_store(&sctx->events_over, true);
 		errno = EIO;
 		return -1;
 	}
 	memset(event, 0, sizeof(*event));
 	event->event_type = (enum ibv_event_type)rec.event_type;
-	event->element.port_num = (int)rec.port_num;
+	/* A port event's element is its port; a device event's is unused. */
+	event->element.port_num = (int)rec.element;
 	if (rec.event_type == IBV_EVENT_DEVICE_FATAL) {
 		atomic_store(&sctx->dead, true);
+		atomic_store(&sctx->events_over, true);
 		/* Nothing follows: let the fd reach end-of-file. */
 		pthread_mutex_lock(&context->mutex);
 		if (sctx->keeper_fd >= 0)

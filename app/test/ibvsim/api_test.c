@@ -84,11 +84,79 @@ check_replaced_whole(struct ibvsim *sim, const char *dir)
 	T_CHECK(access(path, F_OK) != 0 && errno == ENOENT, "model.tmp left");
 }
 
+/* One device, one struct ibv_device, as long as it exists (rdma-core). */
+static void
+check_same_devices(struct ibvsim *sim)
+{
+	struct ibv_device **l1, **l2, **l3;
+	struct ibv_context *ctx;
+	int n1, n2, n3, i;
+
+	l1 = V.get_device_list(&n1);
+	l2 = V.get_device_list(&n2);
+	T_CHECK(l1 != NULL && l2 != NULL && n1 == 2 && n2 == 2, "lists");
+	for (i = 0; i < n1; i++)
+		T_CHECK(l1[i] == l2[i], "device %d: a new pointer (%p, %p)", i,
+				(void *)l1[i], (void *)l2[i]);
+	V.free_device_list(l1);
+	ctx = t_open("vf");
+	T_CHECK(ctx != NULL, "open vf");
+	T_CHECK(ibvsim_device_add(sim, "third", NULL, 1000, 1, "vf", 0) == 0,
+			"third");
+	l3 = V.get_device_list(&n3);
+	T_CHECK(l3 != NULL && n3 == 3, "list of 3: %d", n3);
+	for (i = 0; i < n2; i++)
+		T_CHECK(l3[i] == l2[i], "device %d changed with a third", i);
+	T_CHECK(ctx->device == l3[0] || ctx->device == l3[1],
+			"an open context's device is the listed one");
+	V.free_device_list(l2);
+	V.free_device_list(l3);
+	V.close_device(ctx);
+	/* A removed device leaves; back, it is a new one. */
+	T_CHECK(ibvsim_fault(sim, "third", "fatal", 0) == 0, "third fatal");
+	l1 = V.get_device_list(&n1);
+	T_CHECK(l1 != NULL && n1 == 2, "removed: %d", n1);
+	V.free_device_list(l1);
+	T_CHECK(ibvsim_fault(sim, "third", "clear", 0) == 0, "third back");
+	T_CHECK(t_listed("third"), "third listed again");
+}
+
+/* A directory that does not exist: no devices, and a line on stderr. */
+static void
+check_missing_dir(const char *dir)
+{
+	char path[] = "/tmp/ibvsim-api-err.XXXXXX", buf[256] = "";
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO), n, i;
+	struct ibv_device **list;
+	ssize_t len;
+
+	T_CHECK(fd >= 0 && saved >= 0, "stderr file");
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	setenv("IBVSIM_DIR", "/nonexistent/ibvsim", 1);
+	for (i = 0; i < 2; i++) {
+		list = V.get_device_list(&n);
+		T_CHECK(list != NULL && n == 0, "missing dir: %d devices", n);
+		V.free_device_list(list);
+	}
+	setenv("IBVSIM_DIR", dir, 1);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	len = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(path);
+	T_CHECK(len > 0 && strcmp(buf, "ibvsim: IBVSIM_DIR=/nonexistent/ibvsim: "
+			"No such file or directory: no devices\n") == 0,
+			"missing dir, stderr: '%s'", buf);
+}
+
 int
 main(void)
 {
 	const uint32_t pfs[3] = { 100000, 100000, 200000 };
 	const uint32_t bad_pfs[2] = { 100000, IBVSIM_MAX_MBPS + 1 };
+	const uint32_t odd_pfs[2] = { 100000, 150 };
 	struct ibv_context *ctx;
 	struct ibvsim *sim;
 	char *before, *after, name[16];
@@ -126,14 +194,20 @@ main(void)
 	T_CHECK(ibvsim_group_add(sim, "h", pfs, IBVSIM_MAX_PFS + 1, 0) == -ERANGE,
 			"too many PFs");
 	T_CHECK(ibvsim_group_add(sim, "h", bad_pfs, 2, 0) == -ERANGE, "PF speed");
+	T_CHECK(ibvsim_group_add(sim, "h", odd_pfs, 2, 0) == -ERANGE,
+			"PF speed not in the verb's unit");
 	T_CHECK(ibvsim_group_add(sim, "h", pfs, 1, IBVSIM_MAX_MBPS + 1) == -ERANGE,
 			"max");
+	T_CHECK(ibvsim_group_add(sim, "h", pfs, 1, 250) == -ERANGE,
+			"max not in the verb's unit");
 	T_CHECK(ibvsim_device_add(sim, "vf", "g", 0, 1, "vf", 0) == -EEXIST,
 			"dup device");
 	T_CHECK(ibvsim_device_add(sim, "d", "nosuch", 0, 1, "vf", 0) == -ENOENT,
 			"unknown group");
 	T_CHECK(ibvsim_device_add(sim, "d", NULL, 0, 1, "vf", 0) == -ERANGE,
 			"no speed");
+	T_CHECK(ibvsim_device_add(sim, "d", NULL, 1001, 1, "vf", 0) == -ERANGE,
+			"speed not in the verb's unit");
 	T_CHECK(ibvsim_device_add(sim, "d", NULL, 1000, IBVSIM_MAX_PORTS + 1,
 			"vf", 0) == -ERANGE, "ports");
 	T_CHECK(ibvsim_device_add(sim, "d", NULL, 1000, 1, "nic", 0) == -EINVAL,
@@ -156,6 +230,8 @@ main(void)
 	free(after);
 
 	check_replaced_whole(sim, dir);
+	check_same_devices(sim);
+	check_missing_dir(dir);
 
 	/* The rule, through the model alone. */
 	T_CHECK(speed_of(sim, "vf") == 4000, "sum");

@@ -92,9 +92,12 @@ bad group x --pf 100G
 bad group x --pf '100, 200'
 bad group x --pf 100,,200
 bad group x --pf 100,
-bad group x --pf 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1
+bad group x --pf 100,100,100,100,100,100,100,100,100,100,100,100,100,100,100,100,100
+bad group x --pf 150
+bad group x --pf 50
 bad group x --pf 1000 --max 0
 bad group x --pf 1000 --max 1600001
+bad group x --pf 1000 --max 250
 bad group x --pf 1000 --pf 2000
 bad group x --pf 1000 --color blue
 bad group g --pf 1000
@@ -105,6 +108,7 @@ bad device d --group g --speed 1000
 bad device d --group nosuch
 bad device d --speed 0
 bad device d --speed 12.5
+bad device d --speed 1001
 bad device d --speed 1000 --ports 0
 bad device d --speed 1000 --ports 9
 bad device d --speed 1000 --ports two
@@ -170,12 +174,17 @@ lt_expect_grep 'corrupt model' "$LT_DIR/err" "corrupt model refused"
 # A model whose names would walk out of the state directory, or whose
 # device names a group that does not exist, is corrupt too. The layout
 # (ibvsim_private.h): a 32-byte header, then 156-byte device records.
+# mkrecord FILE NAME GROUP [SPEED UP FAULTS COPIES]: COPIES records
+# (default 1) of one device, indexes 0, 1, ...
 mkrecord() {
-	python3 - "$1" "$2" "$3" <<'EOF'
+	python3 - "$@" <<'EOF'
 import struct, sys
 path, name, group = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
-hdr = struct.pack("<IIIIQII", 0x53564249, 1, 0, 1, 1, 1, 0)
-dev = struct.pack("<64s64sIIIIIII", name, group, 1000, 1, 1, 0, 1, 0, 0)
+speed, up, faults, n = (int(v, 0) for v in
+	(sys.argv[4:] + ["1000", "1", "0", "1"][len(sys.argv) - 4:]))
+hdr = struct.pack("<IIIIQII", 0x53564249, 1, 0, n, 1, n, 0)
+dev = b"".join(struct.pack("<64s64sIIIIIII", name, group, speed, 1, 1, 0, up,
+	faults, i) for i in range(n))
 open(path, "wb").write(hdr + dev)
 EOF
 }
@@ -187,6 +196,17 @@ for bad_rec in "../../x:" "a/b:" "ok:nosuch"; do
 	"$IBVSIM_CTL" --dir "$LT_DIR/corrupt" show 2>"$LT_DIR/err" &&
 		lt_fail "corrupt model accepted: device '$bad_rec'"
 	lt_expect_grep 'corrupt model' "$LT_DIR/err" "model with device '$bad_rec' refused"
+done
+# Values the C API never writes: a speed out of range or not a multiple
+# of 100 Mb/s, a state other than 0 or 1, unknown fault bits, a name twice.
+for bad in "4294967295 1 0 1" "150 1 0 1" "1000 7 0 1" "1000 1 0xfffffff0 1" \
+		"1000 1 0 2"; do
+	# shellcheck disable=SC2086 # the fields are split on purpose
+	mkrecord "$LT_DIR/corrupt/model" ok "" $bad
+	"$IBVSIM_CTL" --dir "$LT_DIR/corrupt" show 2>"$LT_DIR/err" &&
+		lt_fail "corrupt model accepted: speed, up, faults, copies $bad"
+	lt_expect_grep 'corrupt model' "$LT_DIR/err" \
+		"model with speed, up, faults, copies $bad refused"
 done
 
 # A model file one byte longer than its records, and a group whose PF-up
@@ -213,14 +233,25 @@ EOF
 	lt_fail "PF 2 up in a group of 2 PFs accepted"
 lt_expect_grep 'corrupt model' "$LT_DIR/err" "PF-up bits past the group's PFs refused"
 
-# No command (with or without --dir): the usage on stderr, status 1.
-for args in "" "--dir $LT_DIR/real"; do
+# No command (with or without --dir): the usage on stderr, status 1;
+# with --dir, a line saying so (--dir show takes "show" for the directory).
+for args in "" "--dir $LT_DIR/real" "--dir show"; do
 	rc=0
 	# shellcheck disable=SC2086 # the arguments are split on purpose
 	"$IBVSIM_CTL" $args >"$LT_DIR/out" 2>"$LT_DIR/err" || rc=$?
 	[ "$rc" -eq 1 ] || lt_fail "no command ($args): exit status $rc, want 1"
 	lt_expect_grep '^usage: ibvsim-ctl' "$LT_DIR/err" "no command ($args): usage"
 done
+lt_expect_grep '^ibvsim-ctl: no command after --dir show$' "$LT_DIR/err" \
+	"--dir show: no command, said"
+
+# show into a full disk says so.
+if [ -w /dev/full ]; then
+	"$IBVSIM_CTL" --dir "$LT_DIR/real" show >/dev/full 2>"$LT_DIR/err" &&
+		lt_fail "show into /dev/full succeeded"
+	lt_expect_grep 'show: No space left on device' "$LT_DIR/err" \
+		"show into /dev/full: no space, said"
+fi
 
 # The longest name (63 characters) is accepted; 64 are refused (above).
 name63=$(printf 'n%.0s' {1..63})

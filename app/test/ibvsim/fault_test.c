@@ -14,8 +14,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,9 +32,17 @@ check_query_eio(void)
 	uint64_t speed;
 
 	T_CHECK(ctx != NULL, "open");
+	errno = 0;
+	T_CHECK(V.query_port_speed(ctx, 1, NULL) == EFAULT && errno == EFAULT,
+			"no place for the speed: EFAULT, as the kernel's copy out");
 	T_CTL("fault", "vf", "query-eio");
 	T_CHECK(V.query_port_speed(ctx, 1, &speed) == EIO, "speed: EIO");
 	T_CHECK(V.query_port(ctx, 1, &attr) == EIO, "port: EIO");
+	/* The kernel checks the port before it asks the driver. */
+	T_CHECK(V.query_port_speed(ctx, 2, &speed) == EINVAL,
+			"speed of port 2 with query-eio: EINVAL first");
+	T_CHECK(V.query_port(ctx, 0, &attr) == EINVAL,
+			"port 0 with query-eio: EINVAL first");
 	T_CHECK(V.query_device(ctx, &dattr) == 0, "device query unaffected");
 	T_CTL("fault", "vf", "clear");
 	T_CHECK(t_speed(ctx, 1) == 2000, "cleared");
@@ -288,6 +298,45 @@ check_fatal(void)
 	T_CHECK(V.unacked_events() == 0, "unacked %ld", V.unacked_events());
 }
 
+/*
+ * A forked child holds copies of every fd, the emulator's write end of the
+ * FIFO too, so the fd reaches no end of file while it lives: after
+ * DEVICE_FATAL, ibv_get_async_event() must fail with EIO all the same, at
+ * once, as the kernel's read does (it waited for ever in blocking mode).
+ */
+static void
+check_fatal_forked(void)
+{
+	struct ibv_context *ctx = t_open("vf");
+	struct ibv_async_event ev;
+	pid_t child;
+
+	T_CHECK(ctx != NULL, "open");
+	t_set_nonblock(ctx, false);
+	child = fork();
+	T_CHECK(child >= 0, "fork");
+	if (child == 0) {
+		/* Gone with the test, whatever becomes of it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		alarm(30);
+		pause();
+		_exit(0);
+	}
+	T_CTL("fault", "vf", "fatal");
+	alarm(10); /* a hang fails here rather than at the test's timeout */
+	T_CHECK(V.get_async_event(ctx, &ev) == 0 &&
+			ev.event_type == IBV_EVENT_DEVICE_FATAL, "forked: fatal");
+	V.ack_async_event(&ev);
+	errno = 0;
+	T_CHECK(V.get_async_event(ctx, &ev) == -1 && errno == EIO,
+			"forked: EIO after fatal (errno %d)", errno);
+	alarm(120);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	T_CHECK(V.close_device(ctx) == 0, "close");
+	T_CTL("fault", "vf", "clear");
+}
+
 int
 main(void)
 {
@@ -300,6 +349,7 @@ main(void)
 	check_open_fail();
 	check_storms();
 	check_fatal();
+	check_fatal_forked();
 	t_teardown();
 	return 0;
 }
