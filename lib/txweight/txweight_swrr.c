@@ -56,7 +56,11 @@ swrr_load(struct rte_txweight_swrr *swrr)
 	if (seq & 1)
 		return false;
 	version = set->version;
-	n = set->n;
+	/*
+	 * Read once (an update may be writing it): the bound checked is the
+	 * bound used, whatever the compiler would rather reload.
+	 */
+	n = __atomic_load_n(&set->n, __ATOMIC_RELAXED);
 	total = set->total;
 	if (n > RTE_TXWEIGHT_MAX_PORTS)
 		return false; /* torn: the sequence check would fail too */

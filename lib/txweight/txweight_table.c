@@ -672,7 +672,9 @@ rte_txweight_table_count(const struct rte_txweight_table *table,
 		seq = __atomic_load_n(&table->weights_seq, __ATOMIC_ACQUIRE);
 		if (seq & 1)
 			continue;
-		n_set = RTE_MIN(set->n, (unsigned int)RTE_TXWEIGHT_MAX_PORTS);
+		/* Read once, as in swrr_load(): the bound used is checked. */
+		n_set = RTE_MIN(__atomic_load_n(&set->n, __ATOMIC_RELAXED),
+			(unsigned int)RTE_TXWEIGHT_MAX_PORTS);
 		held = 0;
 		for (i = 0; i < n; i++)
 			counts[i] = 0;
