@@ -571,6 +571,42 @@ scenario_remove_while_read(void)
 	printf("ok: a removal waits for a callback reading the link\n");
 }
 
+/*
+ * rte_eal_cleanup() with the ports open while an application callback of
+ * the plugin's raise reads its port: the cleanup must wait for the raise
+ * before the plugin forgets the ports. This binary needs no bus library,
+ * so EAL loads the vdev bus after the plugin and cleans the plugin's bus
+ * up first: the ports' own closes (which wait at DESTROY) come after.
+ */
+static int
+scenario_cleanup_during_raise(void)
+{
+	uint64_t deadline;
+	int ret;
+
+	__atomic_store_n(&close_read_state, 0, __ATOMIC_RELAXED);
+	rte_eth_dev_callback_register(PORT_EXT, RTE_ETH_EVENT_INTR_LSC,
+		on_lsc_read_late, NULL);
+	must(ibvsim_pf_set(sim, "g", 1, false), "pf 1 down");
+	deadline = now_ns() + UINT64_C(3000000000) * slow;
+	while (__atomic_load_n(&close_read_state, __ATOMIC_ACQUIRE) == 0 &&
+			now_ns() < deadline)
+		usleep(1000);
+	CHECK(__atomic_load_n(&close_read_state, __ATOMIC_ACQUIRE) == 1,
+		"cleanup during a raise: no callback");
+	ret = rte_eal_cleanup();
+	CHECK(ret == 0, "rte_eal_cleanup: %d", ret);
+	CHECK(__atomic_load_n(&close_read_state, __ATOMIC_ACQUIRE) == 2,
+		"cleanup during a raise: it did not wait for the callback");
+	CHECK(close_read_ret == 0 && close_read_info_ret == 0 &&
+		close_read_info.state == RTE_PMD_MLX5_LAGSPEED_ACTIVE,
+		"cleanup during a raise: the callback read the link: %d, the "
+		"record: %d (%s)", close_read_ret, close_read_info_ret,
+		state_name(close_read_info.state));
+	printf("ok: rte_eal_cleanup() waits for a callback reading the link\n");
+	return ret;
+}
+
 /* A port probed after rte_eal_init(), then removed. */
 static void
 scenario_hotplug(void)
@@ -1582,7 +1618,18 @@ main(int argc, char **argv)
 		scenario_bench();
 	else if (strcmp(scenario, "order") == 0)
 		scenario_order(mp);
-	else if (strcmp(scenario, "exit") == 0) {
+	else if (strcmp(scenario, "cleanup") == 0) {
+		/* Cleans up with the ports open, then as below. */
+		scenario_cleanup_during_raise();
+		ibvsim_close(sim);
+		if (failures == 0) {
+			snprintf(env, sizeof(env), "rm -rf '%s'", dir);
+			if (system(env) != 0)
+				fprintf(stderr, "could not remove %s\n", dir);
+		}
+		printf("%s: %d failure(s)\n", scenario, failures);
+		return failures == 0 ? 0 : 1;
+	} else if (strcmp(scenario, "exit") == 0) {
 		/* As applications that never clean up: the destructor runs. */
 		printf("exit: leaving without rte_eal_cleanup()\n");
 		ibvsim_close(sim);

@@ -983,6 +983,24 @@ lagspeed_release_all(bool forget)
 			RTE_ETH_EVENT_INTR_LSC, lagspeed_port_lsc_first, NULL);
 		lagspeed.eth_cbs = false;
 	}
+	/*
+	 * As at DESTROY: an LSC the interrupt thread is raising may have a
+	 * callback inside our wrappers, which use the records. EAL may clean
+	 * our bus up before the buses of the ports (whose closes would wait
+	 * at DESTROY): no raise starts any more, those under way end, then
+	 * the records go.
+	 */
+	if (forget && !rte_thread_is_intr()) {
+		for (i = 0; i < RTE_MAX_ETHPORTS; i++)
+			if (lagspeed.ports[i].used)
+				lagspeed.port_gen[i]++;
+		pthread_mutex_unlock(&lagspeed.lock);
+		for (i = 0; i < RTE_MAX_ETHPORTS; i++)
+			while (__atomic_load_n(&lagspeed.raising[i],
+					__ATOMIC_ACQUIRE) != 0)
+				usleep(100);
+		pthread_mutex_lock(&lagspeed.lock);
+	}
 	for (i = 0; i < RTE_MAX_ETHPORTS; i++) {
 		if (!lagspeed.ports[i].used)
 			continue;

@@ -50,7 +50,9 @@ enum rte_pmd_mlx5_lagspeed_state {
 	 * The device reported a fatal error or was removed, or the IB device
 	 * or port named for it cannot be used (none of that name, a port it
 	 * does not have): the port is not extended and reports the PMD's own
-	 * speed; last_error says which.
+	 * speed; last_error says which. For good: a device that comes back
+	 * extends only ports probed after it (remove the port and probe it
+	 * again).
 	 */
 	RTE_PMD_MLX5_LAGSPEED_DETACHED,
 };
