@@ -46,7 +46,7 @@
 
 #include "ibvsim_private.h"
 
-/* Pipe capacity asked for each context: 131072 records. */
+/* Pipe capacity asked for each context: 65536 records. */
 #define IBVSIM_PIPE_SIZE (1 << 20)
 #define IBVSIM_DRAIN_TIMEOUT_DEFAULT_MS 5000
 #define IBVSIM_CHUNK_RECS (PIPE_BUF / sizeof(struct ibvsim_event_rec))

@@ -102,19 +102,22 @@ static bool
 group_sane(const struct ibvsim_model *m, uint32_t i)
 {
 	const struct ibvsim_group_rec *g = &m->groups[i];
+	uint64_t sum = 0;
 	uint32_t j;
 
 	if (memchr(g->name, '\0', sizeof(g->name)) == NULL ||
 			!ibvsim_name_valid(g->name) ||
 			group_index(m, g->name) != (int)i ||
 			g->n_pf == 0 || g->n_pf > IBVSIM_MAX_PFS ||
-			(g->pf_up_mask >> g->n_pf) != 0 ||
-			(g->max_mbps != 0 && !ibvsim_mbps_valid(g->max_mbps)))
+			(g->pf_up_mask >> g->n_pf) != 0)
 		return false;
-	for (j = 0; j < g->n_pf; j++)
+	for (j = 0; j < g->n_pf; j++) {
 		if (!ibvsim_mbps_valid(g->pf_mbps[j]))
 			return false;
-	return true;
+		sum += g->pf_mbps[j];
+	}
+	/* The maximum given, or by default the sum of the PFs (any size). */
+	return ibvsim_mbps_valid(g->max_mbps) || g->max_mbps == sum;
 }
 
 static bool

@@ -560,11 +560,6 @@ ibv_query_port_speed(struct ibv_context *context, uint32_t port_num,
 	struct ibvsim_model *m;
 	int ret;
 
-	/* The kernel's copy to the user's address would fail. */
-	if (port_speed == NULL) {
-		errno = EFAULT;
-		return EFAULT;
-	}
 	ret = ctx_device(context, &m, &d);
 	if (ret != 0) {
 		errno = ret;
@@ -572,7 +567,7 @@ ibv_query_port_speed(struct ibv_context *context, uint32_t port_num,
 	}
 	/* The order of rdma-core: no provider op, then no kernel method,
 	 * then the kernel's own checks: a removed device, the port number,
-	 * the driver's query.
+	 * the driver's query, the copy to the user's address.
 	 */
 	if (d->flags & IBVSIM_F_LEGACY)
 		ret = EOPNOTSUPP;
@@ -585,6 +580,8 @@ ibv_query_port_speed(struct ibv_context *context, uint32_t port_num,
 		ret = EINVAL;
 	else if (d->faults & IBVSIM_FAULT_QUERY_EIO)
 		ret = EIO;
+	else if (port_speed == NULL)
+		ret = EFAULT;
 	else
 		*port_speed = ibvsim_effective_mbps(m, d) / 100;
 	free(m);

@@ -209,6 +209,15 @@ for bad in "4294967295 1 0 1" "150 1 0 1" "1000 7 0 1" "1000 1 0xfffffff0 1" \
 		"model with speed, up, faults, copies $bad refused"
 done
 
+# PFs adding up past 1.6 Tb/s without --max: the default maximum is their
+# sum, and the model that stores it reads back.
+mkdir "$LT_DIR/big"
+"$IBVSIM_CTL" --dir "$LT_DIR/big" group big --pf 400000,400000,400000,400000,400000 ||
+	lt_fail "a group of 5 x 400G"
+"$IBVSIM_CTL" --dir "$LT_DIR/big" show | grep -Eq ' max +2000000 ' ||
+	lt_fail "a group of 5 x 400G: $("$IBVSIM_CTL" --dir "$LT_DIR/big" show 2>&1)"
+lt_ok "a group of 5 x 400G: default maximum 2,000,000 Mb/s, model read back"
+
 # A model file one byte longer than its records, and a group whose PF-up
 # bits name a PF it does not have, are corrupt too. Both are made from a
 # real model: a group of 2 PFs, its pf_up_mask at byte 32 + 136.

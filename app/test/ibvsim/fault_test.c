@@ -43,6 +43,8 @@ check_query_eio(void)
 			"speed of port 2 with query-eio: EINVAL first");
 	T_CHECK(V.query_port(ctx, 0, &attr) == EINVAL,
 			"port 0 with query-eio: EINVAL first");
+	T_CHECK(V.query_port_speed(ctx, 1, NULL) == EIO,
+			"no place for the speed with query-eio: EIO first");
 	T_CHECK(V.query_device(ctx, &dattr) == 0, "device query unaffected");
 	T_CTL("fault", "vf", "clear");
 	T_CHECK(t_speed(ctx, 1) == 2000, "cleared");
