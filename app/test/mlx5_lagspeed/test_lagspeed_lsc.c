@@ -426,6 +426,52 @@ scenario_close_race(void)
 		rounds);
 }
 
+/* Until *flag is no longer 0 (3 s at most): its last value. */
+static int
+wait_flag(int *flag)
+{
+	uint64_t deadline = now_ns() + UINT64_C(3000000000) * slow;
+
+	while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) == 0 &&
+			now_ns() < deadline)
+		usleep(1000);
+	return __atomic_load_n(flag, __ATOMIC_ACQUIRE);
+}
+
+static int on_lsc_remove(uint16_t port_id, enum rte_eth_event_type event,
+	void *cb_arg, void *ret_param);
+static int on_lsc_read_late(uint16_t port_id, enum rte_eth_event_type event,
+	void *cb_arg, void *ret_param);
+
+/*
+ * net_null3 hotplugged and started (the plugin raises LSC on started
+ * ports only), with cb as its LSC callback: its port id, or
+ * RTE_MAX_ETHPORTS. ethdev keeps callbacks by port id, so those an
+ * earlier net_null3 left under the same id go first.
+ */
+static uint16_t
+hotplug_started_null3(const char *what, rte_eth_dev_cb_fn cb)
+{
+	struct rte_eth_conf conf;
+	uint16_t port;
+
+	if (rte_dev_probe("net_null3") != 0 ||
+			rte_eth_dev_get_port_by_name("net_null3", &port) != 0) {
+		CHECK(0, "%s: hotplug net_null3", what);
+		return RTE_MAX_ETHPORTS;
+	}
+	rte_eth_dev_callback_unregister(port, RTE_ETH_EVENT_INTR_LSC,
+		on_lsc_remove, NULL);
+	rte_eth_dev_callback_unregister(port, RTE_ETH_EVENT_INTR_LSC,
+		on_lsc_read_late, NULL);
+	memset(&conf, 0, sizeof(conf));
+	CHECK(rte_eth_dev_configure(port, 0, 1, &conf) == 0 &&
+		rte_eth_tx_queue_setup(port, 0, 64, rte_socket_id(), NULL) == 0 &&
+		rte_eth_dev_start(port) == 0, "%s: start", what);
+	rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC, cb, NULL);
+	return port;
+}
+
 /*
  * An application whose LSC callback removes the very port it is called
  * for, on the interrupt thread that raises the event (the guide allows
@@ -454,31 +500,18 @@ static void
 scenario_remove_in_callback(void)
 {
 	struct rte_pmd_mlx5_lagspeed_info info;
-	uint64_t count = lsc_count(PORT_EXT), deadline;
-	struct rte_eth_conf conf;
+	uint64_t count = lsc_count(PORT_EXT);
 	uint16_t port;
+	int removed;
 
-	if (rte_dev_probe("net_null3") != 0 ||
-			rte_eth_dev_get_port_by_name("net_null3", &port) != 0) {
-		CHECK(0, "remove in callback: hotplug net_null3");
-		return;
-	}
-	/* Started: the plugin raises LSC on started ports only. */
-	memset(&conf, 0, sizeof(conf));
-	CHECK(rte_eth_dev_configure(port, 0, 1, &conf) == 0 &&
-		rte_eth_tx_queue_setup(port, 0, 64, rte_socket_id(), NULL) == 0 &&
-		rte_eth_dev_start(port) == 0, "remove in callback: start");
 	__atomic_store_n(&removed_in_cb, 0, __ATOMIC_RELAXED);
-	rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC,
-		on_lsc_remove, NULL);
+	port = hotplug_started_null3("remove in callback", on_lsc_remove);
+	if (port == RTE_MAX_ETHPORTS)
+		return;
 	must(ibvsim_pf_set(sim, "g", 1, false), "pf 1 down");
-	deadline = now_ns() + UINT64_C(3000000000) * slow;
-	while (__atomic_load_n(&removed_in_cb, __ATOMIC_ACQUIRE) == 0 &&
-			now_ns() < deadline)
-		usleep(1000);
-	CHECK(__atomic_load_n(&removed_in_cb, __ATOMIC_ACQUIRE) == 1,
-		"remove in callback: %s",
-		removed_in_cb == 0 ? "did not return" : "failed");
+	removed = wait_flag(&removed_in_cb);
+	CHECK(removed == 1, "remove in callback: %s",
+		removed == 0 ? "did not return" : "failed");
 	CHECK(rte_pmd_mlx5_lagspeed_info_get_dyn(port, &info) == -ENODEV,
 		"remove in callback: port not forgotten");
 	must(ibvsim_pf_set(sim, "g", 1, true), "pf 1 up");
@@ -521,33 +554,17 @@ on_lsc_read_late(uint16_t port_id, enum rte_eth_event_type event,
 static void
 scenario_remove_while_read(void)
 {
-	uint64_t count = lsc_count(PORT_EXT), deadline;
+	uint64_t count = lsc_count(PORT_EXT);
 	struct rte_eth_dev_info dinfo;
-	struct rte_eth_conf conf;
 	uint16_t port;
 	int ret;
 
-	if (rte_dev_probe("net_null3") != 0 ||
-			rte_eth_dev_get_port_by_name("net_null3", &port) != 0) {
-		CHECK(0, "remove while read: hotplug net_null3");
-		return;
-	}
-	/* ethdev keeps callbacks by port id: the last net_null3's are here. */
-	rte_eth_dev_callback_unregister(port, RTE_ETH_EVENT_INTR_LSC,
-		on_lsc_remove, NULL);
-	memset(&conf, 0, sizeof(conf));
-	CHECK(rte_eth_dev_configure(port, 0, 1, &conf) == 0 &&
-		rte_eth_tx_queue_setup(port, 0, 64, rte_socket_id(), NULL) == 0 &&
-		rte_eth_dev_start(port) == 0, "remove while read: start");
 	__atomic_store_n(&close_read_state, 0, __ATOMIC_RELAXED);
-	rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC,
-		on_lsc_read_late, NULL);
+	port = hotplug_started_null3("remove while read", on_lsc_read_late);
+	if (port == RTE_MAX_ETHPORTS)
+		return;
 	must(ibvsim_pf_set(sim, "g", 1, false), "pf 1 down");
-	deadline = now_ns() + UINT64_C(3000000000) * slow;
-	while (__atomic_load_n(&close_read_state, __ATOMIC_ACQUIRE) == 0 &&
-			now_ns() < deadline)
-		usleep(1000);
-	CHECK(__atomic_load_n(&close_read_state, __ATOMIC_ACQUIRE) == 1,
+	CHECK(wait_flag(&close_read_state) == 1,
 		"remove while read: no callback");
 	ret = rte_eth_dev_stop(port);
 	CHECK(ret == 0, "remove while read: stop: %d", ret);
@@ -581,18 +598,13 @@ scenario_remove_while_read(void)
 static int
 scenario_cleanup_during_raise(void)
 {
-	uint64_t deadline;
 	int ret;
 
 	__atomic_store_n(&close_read_state, 0, __ATOMIC_RELAXED);
 	rte_eth_dev_callback_register(PORT_EXT, RTE_ETH_EVENT_INTR_LSC,
 		on_lsc_read_late, NULL);
 	must(ibvsim_pf_set(sim, "g", 1, false), "pf 1 down");
-	deadline = now_ns() + UINT64_C(3000000000) * slow;
-	while (__atomic_load_n(&close_read_state, __ATOMIC_ACQUIRE) == 0 &&
-			now_ns() < deadline)
-		usleep(1000);
-	CHECK(__atomic_load_n(&close_read_state, __ATOMIC_ACQUIRE) == 1,
+	CHECK(wait_flag(&close_read_state) == 1,
 		"cleanup during a raise: no callback");
 	ret = rte_eal_cleanup();
 	CHECK(ret == 0, "rte_eal_cleanup: %d", ret);
