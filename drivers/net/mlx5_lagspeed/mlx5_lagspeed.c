@@ -499,8 +499,10 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	if (lagspeed_is_primary() && lagspeed_abi_ops_slot_get(
 			lagspeed_abi_ops(lagspeed_abi_dev(port_id)),
 			LAGSPEED_SLOT_LINK_UPDATE) == NULL) {
-		LAGSPEED_LOG(INFO, "port %u (%s): its PMD has no link_update: "
-			"not extended", port_id, name);
+		/* Said once: a port bound by name comes back after its NEW. */
+		if (!probing)
+			LAGSPEED_LOG(INFO, "port %u (%s): its PMD has no "
+				"link_update: not extended", port_id, name);
 		return NULL;
 	}
 	if (bind != NULL) {
