@@ -345,7 +345,9 @@ lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 	 * ask it for its link, outside the lock (a PMD may call back), the
 	 * port held as during our raises.
 	 */
-	if (__atomic_load_n(&lagspeed.raising[port_id], __ATOMIC_ACQUIRE) == 0 &&
+	if (!p->closing &&
+			__atomic_load_n(&lagspeed.raising[port_id],
+				__ATOMIC_ACQUIRE) == 0 &&
 			p->orig_link_update != NULL &&
 			lagspeed_hook_pmd_lsc_masked(p, &learns)) {
 		ask = p->orig_link_update;
@@ -360,9 +362,10 @@ lagspeed_port_lsc_first(uint16_t port_id, enum rte_eth_event_type event,
 		return 0;
 	/*
 	 * A PMD whose link_update failed may have written nothing: no
-	 * conclusion from its silence.
+	 * conclusion from its silence. -1 is no failure: many PMDs return
+	 * what rte_eth_linkstatus_set() says, -1 for a link unchanged.
 	 */
-	answered = ask(lagspeed_abi_dev(port_id), 0) >= 0;
+	answered = ask(lagspeed_abi_dev(port_id), 0) >= -1;
 	pthread_mutex_lock(&lagspeed.lock);
 	if (lagspeed.port_gen[port_id] == gen && p->hooked) {
 		if (answered)
@@ -709,7 +712,8 @@ lagspeed_ibdev_intr(void *arg)
 
 		pthread_mutex_lock(&lagspeed.lock);
 		same = lagspeed.port_gen[r->port_id] == r->gen &&
-			lagspeed.ports[r->port_id].used;
+			lagspeed.ports[r->port_id].used &&
+			!lagspeed.ports[r->port_id].closing;
 		if (same) {
 			__atomic_add_fetch(&lagspeed.raising[r->port_id], 1,
 				__ATOMIC_ACQUIRE);
@@ -882,12 +886,12 @@ lagspeed_eth_event(uint16_t port_id, enum rte_eth_event_type event,
 		 * ethdev clears the port once we return, and an LSC the
 		 * interrupt thread is raising on it may have a callback
 		 * inside our wrappers, which use the record: no raise starts
-		 * any more (the generation moved), the ones under way end,
-		 * then the record goes. Not on the interrupt thread: there
-		 * the raise is ours, running the callback that closes.
+		 * any more (closing), the ones under way end, then the
+		 * record goes. Not on the interrupt thread: there the raise
+		 * is ours, running the callback that closes.
 		 */
 		if (lagspeed.ports[port_id].used && !rte_thread_is_intr()) {
-			lagspeed.port_gen[port_id]++;
+			lagspeed.ports[port_id].closing = true;
 			pthread_mutex_unlock(&lagspeed.lock);
 			while (__atomic_load_n(&lagspeed.raising[port_id],
 					__ATOMIC_ACQUIRE) != 0)
@@ -994,8 +998,7 @@ lagspeed_release_all(bool forget)
 	 */
 	if (forget && !rte_thread_is_intr()) {
 		for (i = 0; i < RTE_MAX_ETHPORTS; i++)
-			if (lagspeed.ports[i].used)
-				lagspeed.port_gen[i]++;
+			lagspeed.ports[i].closing = lagspeed.ports[i].used;
 		pthread_mutex_unlock(&lagspeed.lock);
 		for (i = 0; i < RTE_MAX_ETHPORTS; i++)
 			while (__atomic_load_n(&lagspeed.raising[i],

@@ -48,6 +48,8 @@ struct lagspeed_port {
 	bool hooked;             /**< our ops are installed */
 	uint16_t port_id;
 	bool secondary;          /**< attached in a secondary process */
+	/** Being forgotten: no LSC raise starts on it (under lock). */
+	bool closing;
 	struct rte_eth_dev *dev;
 	uint64_t *dev_link;      /**< &dev->data->dev_link, as a word */
 	const void *orig_ops;
