@@ -98,6 +98,17 @@ group_index(const struct ibvsim_model *m, const char *name)
 	return -1;
 }
 
+/*
+ * A stored speed: in range. Not necessarily a multiple of the verb's
+ * unit, which the API asks only of new speeds: a state directory an
+ * earlier version wrote stays usable.
+ */
+static bool
+mbps_stored_valid(uint32_t mbps)
+{
+	return mbps >= 1 && mbps <= IBVSIM_MAX_MBPS;
+}
+
 static bool
 group_sane(const struct ibvsim_model *m, uint32_t i)
 {
@@ -112,12 +123,12 @@ group_sane(const struct ibvsim_model *m, uint32_t i)
 			(g->pf_up_mask >> g->n_pf) != 0)
 		return false;
 	for (j = 0; j < g->n_pf; j++) {
-		if (!ibvsim_mbps_valid(g->pf_mbps[j]))
+		if (!mbps_stored_valid(g->pf_mbps[j]))
 			return false;
 		sum += g->pf_mbps[j];
 	}
 	/* The maximum given, or by default the sum of the PFs (any size). */
-	return ibvsim_mbps_valid(g->max_mbps) || g->max_mbps == sum;
+	return mbps_stored_valid(g->max_mbps) || g->max_mbps == sum;
 }
 
 static bool
@@ -139,7 +150,7 @@ device_sane(const struct ibvsim_model *m, uint32_t i)
 		return false;
 	/* In a group, the group's speed rules; otherwise its own. */
 	if (d->group[0] != '\0' ? group_index(m, d->group) < 0 ||
-			d->speed_mbps != 0 : !ibvsim_mbps_valid(d->speed_mbps))
+			d->speed_mbps != 0 : !mbps_stored_valid(d->speed_mbps))
 		return false;
 	for (j = 0; j < i; j++)
 		if (strcmp(m->devices[j].name, d->name) == 0 ||

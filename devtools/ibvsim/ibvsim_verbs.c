@@ -173,14 +173,17 @@ devs_prune(void)
 
 /*
  * Unloaded (dlclose(), exit): the registry lets go of its devices; those
- * of lists or contexts still open stay theirs.
+ * of lists or contexts still open stay theirs. Not if the lock is taken:
+ * a child forked while another thread listed has it taken for ever, and
+ * must still be able to exit.
  */
 static void __attribute__((destructor))
 devs_release(void)
 {
 	struct ibvsim_dev *sdev;
 
-	pthread_mutex_lock(&devs_lock);
+	if (pthread_mutex_trylock(&devs_lock) != 0)
+		return;
 	while ((sdev = devs) != NULL) {
 		devs = sdev->next;
 		dev_put(sdev);

@@ -197,9 +197,9 @@ for bad_rec in "../../x:" "a/b:" "ok:nosuch"; do
 		lt_fail "corrupt model accepted: device '$bad_rec'"
 	lt_expect_grep 'corrupt model' "$LT_DIR/err" "model with device '$bad_rec' refused"
 done
-# Values the C API never writes: a speed out of range or not a multiple
-# of 100 Mb/s, a state other than 0 or 1, unknown fault bits, a name twice.
-for bad in "4294967295 1 0 1" "150 1 0 1" "1000 7 0 1" "1000 1 0xfffffff0 1" \
+# Values the C API never writes: a speed out of range, a state other than
+# 0 or 1, unknown fault bits, a name twice.
+for bad in "4294967295 1 0 1" "0 1 0 1" "1000 7 0 1" "1000 1 0xfffffff0 1" \
 		"1000 1 0 2"; do
 	# shellcheck disable=SC2086 # the fields are split on purpose
 	mkrecord "$LT_DIR/corrupt/model" ok "" $bad
@@ -208,6 +208,12 @@ for bad in "4294967295 1 0 1" "150 1 0 1" "1000 7 0 1" "1000 1 0xfffffff0 1" \
 	lt_expect_grep 'corrupt model' "$LT_DIR/err" \
 		"model with speed, up, faults, copies $bad refused"
 done
+# A speed that is not a multiple of 100 Mb/s, which earlier versions took
+# and the C API now refuses, still reads: their state directories work.
+mkrecord "$LT_DIR/corrupt/model" ok "" 150
+"$IBVSIM_CTL" --dir "$LT_DIR/corrupt" show | grep -q '^ok ' ||
+	lt_fail "an earlier version's model with a speed of 150 Mb/s refused"
+lt_ok "an earlier version's model with a speed of 150 Mb/s reads"
 
 # PFs adding up past 1.6 Tb/s without --max: the default maximum is their
 # sum, and the model that stores it reads back.
