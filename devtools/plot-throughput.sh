@@ -94,13 +94,14 @@ END {
 	exit 1
 }
 
-# Build the plot commands: one line pair per port.
+# Build the plot commands: one line pair per port. gnuplot runs in $work
+# and is given names relative to it: the path may hold any character.
 speed_plot=""
 tput_plot=""
 share_plot=""
 color=1
 while read -r p; do
-	f="$work/port$p.dat"
+	f="port$p.dat"
 	speed_plot+="'$f' using 1:2 axes x1y2 with fsteps dashtype 2 lw 2 lc $color"
 	speed_plot+=" title 'port $p link speed', "
 	tput_plot+="'$f' using 1:3 with lines lw 2 lc $color title 'port $p TX', "
@@ -120,9 +121,9 @@ terminal="pngcairo size 1200,900 font 'sans,10'"
 gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1 ||
 	terminal="png size 1200,900"
 
-gnuplot <<EOF
+(cd "$work" && gnuplot) <<EOF
 set terminal $terminal noenhanced
-set output '$work/plot.png'
+set output 'plot.png'
 set multiplot layout 2,1 title $(gp_quote "$title")
 set grid
 set key outside right

@@ -47,10 +47,13 @@ magic=$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')
 [ "$magic" = 89504e470d0a1a0a ] || lt_fail "$png is not a PNG ($magic)"
 lt_ok "the plot is a PNG"
 
-# The plot script takes any file name and title, quotes included, and
-# refuses a file that is not the example's CSV.
+# The plot script takes any file name and title, quotes included (in its
+# temporary directory's path too), and refuses a file that is not the
+# example's CSV.
 odd="$LT_DIR/it's \"odd\".png"
-"$LAGSPEED_SOURCE_DIR/devtools/plot-throughput.sh" "$csv" "$odd" \
+mkdir -p "$LT_DIR/tmp it's"
+TMPDIR="$LT_DIR/tmp it's" \
+	"$LAGSPEED_SOURCE_DIR/devtools/plot-throughput.sh" "$csv" "$odd" \
 	"port 0's \"weights\"" >"$LT_DIR/plot.out" 2>&1 ||
 	lt_fail "plot to a name with quotes: $(cat "$LT_DIR/plot.out")"
 magic=$(head -c 8 "$odd" | od -An -tx1 | tr -d ' \n')
