@@ -843,6 +843,19 @@ lagspeed_port_attach_later(void *arg)
 		lagspeed_ibdev_release(release);
 }
 
+/*
+ * Until the LSC raises under way on a port have returned (lock not held:
+ * their application callbacks may call into us). The caller marked the
+ * port closing first, so none starts meanwhile.
+ */
+static void
+lagspeed_raises_wait(uint16_t port_id)
+{
+	while (__atomic_load_n(&lagspeed.raising[port_id],
+			__ATOMIC_ACQUIRE) != 0)
+		usleep(100);
+}
+
 static int
 lagspeed_eth_event(uint16_t port_id, enum rte_eth_event_type event,
 	void *cb_arg, void *ret_param)
@@ -893,9 +906,7 @@ lagspeed_eth_event(uint16_t port_id, enum rte_eth_event_type event,
 		if (lagspeed.ports[port_id].used && !rte_thread_is_intr()) {
 			lagspeed.ports[port_id].closing = true;
 			pthread_mutex_unlock(&lagspeed.lock);
-			while (__atomic_load_n(&lagspeed.raising[port_id],
-					__ATOMIC_ACQUIRE) != 0)
-				usleep(100);
+			lagspeed_raises_wait(port_id);
 			pthread_mutex_lock(&lagspeed.lock);
 		}
 		if (lagspeed.ports[port_id].used)
@@ -1001,9 +1012,7 @@ lagspeed_release_all(bool forget)
 			lagspeed.ports[i].closing = lagspeed.ports[i].used;
 		pthread_mutex_unlock(&lagspeed.lock);
 		for (i = 0; i < RTE_MAX_ETHPORTS; i++)
-			while (__atomic_load_n(&lagspeed.raising[i],
-					__ATOMIC_ACQUIRE) != 0)
-				usleep(100);
+			lagspeed_raises_wait(i);
 		pthread_mutex_lock(&lagspeed.lock);
 	}
 	for (i = 0; i < RTE_MAX_ETHPORTS; i++) {

@@ -76,13 +76,13 @@ lagspeed_hook_fix_locked(struct lagspeed_port *p, bool pmd_down)
 
 /*
  * Writers take turns: two fixers racing would otherwise take each other's
- * write for the PMD's.
+ * write for the PMD's. pmd_down: as lagspeed_hook_want().
  */
 static void __rte_noinline
-lagspeed_hook_fix_link_slow(struct lagspeed_port *p)
+lagspeed_hook_fix_link_slow(struct lagspeed_port *p, bool pmd_down)
 {
 	rte_spinlock_lock(&p->fix_lock);
-	lagspeed_hook_fix_locked(p, false);
+	lagspeed_hook_fix_locked(p, pmd_down);
 	rte_spinlock_unlock(&p->fix_lock);
 }
 
@@ -96,7 +96,7 @@ lagspeed_hook_fix_link_inline(struct lagspeed_port *p)
 	if (likely(__atomic_load_n(p->dev_link, __ATOMIC_ACQUIRE) ==
 			__atomic_load_n(&p->written, __ATOMIC_ACQUIRE)))
 		return;
-	lagspeed_hook_fix_link_slow(p);
+	lagspeed_hook_fix_link_slow(p, false);
 }
 
 void
@@ -109,7 +109,7 @@ void
 lagspeed_hook_refresh(struct lagspeed_port *p)
 {
 	/* The effective link changed: rewrite even if we wrote dev_link. */
-	lagspeed_hook_fix_link_slow(p);
+	lagspeed_hook_fix_link_slow(p, false);
 }
 
 /*
@@ -206,17 +206,14 @@ lagspeed_hook_op_then_fix(struct rte_eth_dev *dev, enum lagspeed_abi_slot slot)
 	ret = orig(dev);
 	if (unlikely(p->dev_link == NULL))
 		return ret;
-	if (slot == LAGSPEED_SLOT_SET_LINK_DOWN && ret == 0) {
-		/*
-		 * The PMD's link is down now, whether or not its write
-		 * shows (over our link down, it does not).
-		 */
-		rte_spinlock_lock(&p->fix_lock);
-		lagspeed_hook_fix_locked(p, true);
-		rte_spinlock_unlock(&p->fix_lock);
-	} else {
+	/*
+	 * After a dev_set_link_down that succeeded, the PMD's link is down,
+	 * whether or not its write shows (over our link down, it does not).
+	 */
+	if (slot == LAGSPEED_SLOT_SET_LINK_DOWN && ret == 0)
+		lagspeed_hook_fix_link_slow(p, true);
+	else
 		lagspeed_hook_fix_link_inline(p);
-	}
 	return ret;
 }
 
