@@ -99,6 +99,14 @@ txweight_link_weight(const struct rte_eth_link *link, uint32_t cap_mbps)
 	return speed;
 }
 
+/*
+ * A copy of the weights and counts the table last published (seqcount
+ * read side, for SWRR states and rte_txweight_table_count()). Returns
+ * false, *out unspecified, when the read met an updater: retry.
+ */
+bool txweight_weights_read(const struct rte_txweight_table *table,
+	struct txweight_weight_set *out);
+
 /* Apportionment with every argument already checked. */
 int txweight_apportion_checked(const uint64_t *weights, unsigned int n,
 	uint64_t sum, uint32_t units, const uint32_t *prev, uint32_t *counts);

@@ -43,46 +43,26 @@
 static bool
 swrr_load(struct rte_txweight_swrr *swrr)
 {
-	const struct txweight_weight_set *set = &swrr->table->weights;
-	uint16_t port_ids[RTE_TXWEIGHT_MAX_PORTS];
-	uint16_t nb_queues[RTE_TXWEIGHT_MAX_PORTS];
-	int64_t weight[RTE_TXWEIGHT_MAX_PORTS], total;
-	uint64_t version;
-	uint32_t seq, k;
-	unsigned int n;
+	struct txweight_weight_set set;
+	uint32_t k;
 
-	/* Seqcount read side. */
-	seq = __atomic_load_n(&swrr->table->weights_seq, __ATOMIC_ACQUIRE);
-	if (seq & 1)
+	if (!txweight_weights_read(swrr->table, &set))
 		return false;
-	version = set->version;
-	/*
-	 * Read once (an update may be writing it): the bound checked is the
-	 * bound used, whatever the compiler would rather reload.
-	 */
-	n = __atomic_load_n(&set->n, __ATOMIC_RELAXED);
-	total = set->total;
-	if (n > RTE_TXWEIGHT_MAX_PORTS)
-		return false; /* torn: the sequence check would fail too */
-	memcpy(port_ids, set->port_ids, sizeof(port_ids[0]) * n);
-	memcpy(nb_queues, set->nb_queues, sizeof(nb_queues[0]) * n);
-	memcpy(weight, set->weight, sizeof(weight[0]) * n);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&swrr->table->weights_seq, __ATOMIC_RELAXED) != seq)
-		return false;
-
-	swrr->version = version;
-	if (n == swrr->n && total == swrr->total &&
-			memcmp(port_ids, swrr->port_ids, sizeof(port_ids[0]) * n) == 0 &&
-			memcmp(nb_queues, swrr->nb_queues,
-				sizeof(nb_queues[0]) * n) == 0 &&
-			memcmp(weight, swrr->weight, sizeof(weight[0]) * n) == 0)
+	swrr->version = set.version;
+	if (set.n == swrr->n && set.total == swrr->total &&
+			memcmp(set.port_ids, swrr->port_ids,
+				sizeof(set.port_ids[0]) * set.n) == 0 &&
+			memcmp(set.nb_queues, swrr->nb_queues,
+				sizeof(set.nb_queues[0]) * set.n) == 0 &&
+			memcmp(set.weight, swrr->weight,
+				sizeof(set.weight[0]) * set.n) == 0)
 		return true;
-	swrr->n = n;
-	swrr->total = total;
-	memcpy(swrr->port_ids, port_ids, sizeof(port_ids[0]) * n);
-	memcpy(swrr->nb_queues, nb_queues, sizeof(nb_queues[0]) * n);
-	memcpy(swrr->weight, weight, sizeof(weight[0]) * n);
+	swrr->n = set.n;
+	swrr->total = set.total;
+	memcpy(swrr->port_ids, set.port_ids, sizeof(set.port_ids[0]) * set.n);
+	memcpy(swrr->nb_queues, set.nb_queues,
+		sizeof(set.nb_queues[0]) * set.n);
+	memcpy(swrr->weight, set.weight, sizeof(set.weight[0]) * set.n);
 	memset(swrr->current, 0, sizeof(swrr->current));
 	memset(swrr->next_queue, 0, sizeof(swrr->next_queue));
 	swrr->sched_len = 0;

@@ -583,6 +583,35 @@ publish_weights(struct rte_txweight_table *table, const uint16_t *port_ids,
 	__atomic_store_n(&table->weights_seq, seq + 2, __ATOMIC_RELEASE);
 }
 
+bool
+txweight_weights_read(const struct rte_txweight_table *table,
+	struct txweight_weight_set *out)
+{
+	const struct txweight_weight_set *set = &table->weights;
+	uint32_t seq;
+	unsigned int n;
+
+	seq = __atomic_load_n(&table->weights_seq, __ATOMIC_ACQUIRE);
+	if (seq & 1)
+		return false;
+	out->version = set->version;
+	/*
+	 * Read once (an update may be writing it): the bound checked is the
+	 * bound used, whatever the compiler would rather reload.
+	 */
+	n = __atomic_load_n(&set->n, __ATOMIC_RELAXED);
+	out->total = set->total;
+	if (n > RTE_TXWEIGHT_MAX_PORTS)
+		return false; /* torn: the sequence check would fail too */
+	out->n = n;
+	memcpy(out->port_ids, set->port_ids, sizeof(out->port_ids[0]) * n);
+	memcpy(out->nb_queues, set->nb_queues, sizeof(out->nb_queues[0]) * n);
+	memcpy(out->weight, set->weight, sizeof(out->weight[0]) * n);
+	memcpy(out->entries, set->entries, sizeof(out->entries[0]) * n);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&table->weights_seq, __ATOMIC_RELAXED) == seq;
+}
+
 int
 rte_txweight_table_update(struct rte_txweight_table *table,
 	const uint16_t *port_ids, const uint64_t *weights,
@@ -636,9 +665,9 @@ int
 rte_txweight_table_count(const struct rte_txweight_table *table,
 	const uint16_t *port_ids, unsigned int n, uint32_t *counts)
 {
-	const struct txweight_weight_set *set;
+	struct txweight_weight_set set;
 	uint8_t index_of[RTE_MAX_ETHPORTS];
-	uint32_t seq, held;
+	uint32_t held = 0;
 	unsigned int i, k;
 
 	if (table == NULL || ((port_ids == NULL || counts == NULL) && n != 0) ||
@@ -662,33 +691,20 @@ rte_txweight_table_count(const struct rte_txweight_table *table,
 		index_of[port_ids[i]] = (uint8_t)i;
 	}
 	/*
-	 * The counts the last update published with its weights (seqcount
-	 * read side): no pass over the entries, and no lock to wait for.
+	 * The counts the last update published with its weights: no pass
+	 * over the entries, and no lock to wait for.
 	 */
-	set = &table->weights;
-	for (;; rte_pause()) {
-		unsigned int n_set;
+	while (!txweight_weights_read(table, &set))
+		rte_pause();
+	for (i = 0; i < n; i++)
+		counts[i] = 0;
+	for (k = 0; k < set.n; k++) {
+		uint16_t port_id = set.port_ids[k];
 
-		seq = __atomic_load_n(&table->weights_seq, __ATOMIC_ACQUIRE);
-		if (seq & 1)
-			continue;
-		/* Read once, as in swrr_load(): the bound used is checked. */
-		n_set = RTE_MIN(__atomic_load_n(&set->n, __ATOMIC_RELAXED),
-			(unsigned int)RTE_TXWEIGHT_MAX_PORTS);
-		held = 0;
-		for (i = 0; i < n; i++)
-			counts[i] = 0;
-		for (k = 0; k < n_set; k++) {
-			uint16_t port_id = set->port_ids[k];
-
-			held += set->entries[k];
-			if (port_id < RTE_MAX_ETHPORTS &&
-					index_of[port_id] != OWNER_NONE)
-				counts[index_of[port_id]] = set->entries[k];
-		}
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&table->weights_seq, __ATOMIC_RELAXED) == seq)
-			break;
+		held += set.entries[k];
+		if (port_id < RTE_MAX_ETHPORTS &&
+				index_of[port_id] != OWNER_NONE)
+			counts[index_of[port_id]] = set.entries[k];
 	}
 	/* Every entry not held by a port maps to no port. */
 	return (int)(table->size - held);
