@@ -203,7 +203,10 @@ void rte_txweight_table_free(struct rte_txweight_table *table);
  * Entries are redistributed so that each port owns within one entry of
  * size * weight / sum(weights); only the minimum number of entries changes
  * owner, so established flows stay on their port. Within a port, entries
- * spread over its nb_queues[i] TX queues (queue 0 when nb_queues is NULL).
+ * spread over its nb_queues[i] TX queues (queue 0 when nb_queues is NULL),
+ * each queue holding the floor or the ceiling of the port's share, and of
+ * the flows that stay on their port as many stay on their queue as those
+ * bounds allow.
  * The new mapping is published at once; the call returns once no
  * registered reader can still hold the old one. Several updaters are
  * serialized.

@@ -18,13 +18,14 @@
  *
  * Minimal remap: per-port entry counts come from the apportionment with
  * prev = the current counts (published with the weights, not counted), so
- * the fewest entries change port. A port keeps its first entries up to
- * its new count; the entries over it (and those of ports no longer in
- * the set) go to the ports under theirs, interleaved by a smooth weighted
- * round robin over the deficits. With one queue per port that is one
- * pass over the entries. Within a port, every queue holds the floor or
- * the ceiling of count / nb_queues entries, and entries keep their queue
- * whenever that allows.
+ * the fewest entries change port. A port keeps as many of its entries as
+ * its new count allows; the others (and those of ports no longer in the
+ * set) go to the ports under theirs, interleaved by a smooth weighted
+ * round robin over the deficits. With one queue per port a port keeps its
+ * first entries, in one pass over the entries. Within a port, every queue
+ * holds the floor or the ceiling of count / nb_queues entries, and the
+ * entries a port keeps are chosen by queue, so that the fewest change
+ * target (port or queue).
  */
 
 #include <assert.h>
@@ -358,17 +359,24 @@ struct owner_pick {
 	struct deficit_rr rr;
 };
 
+/* The index of the port an entry names in this update, or OWNER_NONE. */
+static inline uint8_t
+entry_port_index(const struct owner_pick *pick, union txweight_entry old)
+{
+	return old.target.port_id < RTE_MAX_ETHPORTS ?
+		pick->index_of[old.target.port_id] : OWNER_NONE;
+}
+
 /*
  * The new port (index) of an entry: its own while the port keeps entries
  * (its first ones, up to its new count), else the next in the deficits'
- * round robin. Called for every entry, in order.
+ * round robin. Called for every entry not yet placed, in order.
  */
 static inline uint8_t
 entry_owner(struct owner_pick *pick, uint32_t word)
 {
 	union txweight_entry old = { .word = word };
-	uint8_t idx = old.target.port_id < RTE_MAX_ETHPORTS ?
-		pick->index_of[old.target.port_id] : OWNER_NONE;
+	uint8_t idx = entry_port_index(pick, old);
 
 	if (idx != OWNER_NONE && pick->keep_left[idx] != 0) {
 		pick->keep_left[idx]--;
@@ -380,9 +388,13 @@ entry_owner(struct owner_pick *pick, uint32_t word)
 /*
  * The mapping when some port has more than one queue: every queue of a
  * port ends with the floor or the ceiling of the port's count /
- * nb_queues, and an entry that stays on its port keeps its queue whenever
- * that bound allows. Returns the number of entries whose target changed
- * or -ENOMEM.
+ * nb_queues, and as many entries as those bounds allow keep both port and
+ * queue. Which entries a port keeps is therefore chosen by queue, not by
+ * position: first those that keep their queue (up to every queue's floor,
+ * then to the ceilings that remain), then, while the port keeps more,
+ * its other entries, on a new queue. The port's total is the same as the
+ * one-queue path keeps, so no more entries change port. Returns the
+ * number of entries whose target changed or -ENOMEM.
  */
 static int
 build_with_queues(uint32_t *next, const uint32_t *cur, uint32_t size,
@@ -391,7 +403,7 @@ build_with_queues(uint32_t *next, const uint32_t *cur, uint32_t size,
 {
 	struct queue_fill fill[RTE_TXWEIGHT_MAX_PORTS];
 	uint32_t *queue_count;
-	uint8_t *owner, *settled;
+	uint8_t *settled;
 	size_t total_queues = 0;
 	uint32_t e, extra = 0;
 	unsigned int i;
@@ -400,11 +412,9 @@ build_with_queues(uint32_t *next, const uint32_t *cur, uint32_t size,
 	for (i = 0; i < n; i++)
 		total_queues += nb_queues[i];
 	queue_count = calloc(total_queues, sizeof(*queue_count));
-	owner = malloc(size);
 	settled = calloc(size, sizeof(*settled));
-	if (queue_count == NULL || owner == NULL || settled == NULL) {
+	if (queue_count == NULL || settled == NULL) {
 		free(queue_count);
-		free(owner);
 		free(settled);
 		return -ENOMEM;
 	}
@@ -421,19 +431,19 @@ build_with_queues(uint32_t *next, const uint32_t *cur, uint32_t size,
 		total_queues += fill[i].nb_queues;
 	}
 	/*
-	 * Each entry's port; an entry staying on its port keeps its queue,
-	 * first up to the floor of every queue ...
+	 * Entries keeping port and queue, first up to the floor of every
+	 * queue (the floors sum to at most the port's count, so keep_left
+	 * covers them) ...
 	 */
 	for (e = 0; e < size; e++) {
 		union txweight_entry old = { .word = cur[e] };
-		uint8_t o = entry_owner(pick, cur[e]);
-		struct queue_fill *qf = &fill[o];
+		uint8_t o = entry_port_index(pick, old);
 		uint16_t q = old.target.queue_id;
 
-		owner[e] = o;
-		if (old.target.port_id == port_ids[o] && q < qf->nb_queues &&
-				qf->count[q] < qf->floor) {
-			queue_take(qf, q);
+		if (o != OWNER_NONE && q < fill[o].nb_queues &&
+				fill[o].count[q] < fill[o].floor) {
+			queue_take(&fill[o], q);
+			pick->keep_left[o]--;
 			settled[e] = 1;
 		}
 	}
@@ -442,30 +452,34 @@ build_with_queues(uint32_t *next, const uint32_t *cur, uint32_t size,
 		extra += fill[i].extra_left;
 	for (e = 0; e < size && extra != 0; e++) {
 		union txweight_entry old = { .word = cur[e] };
-		struct queue_fill *qf = &fill[owner[e]];
+		uint8_t o = entry_port_index(pick, old);
 		uint16_t q = old.target.queue_id;
 
-		if (!settled[e] && old.target.port_id == port_ids[owner[e]] &&
-				q < qf->nb_queues && queue_can_take(qf, q)) {
-			queue_take(qf, q);
+		if (!settled[e] && o != OWNER_NONE && q < fill[o].nb_queues &&
+				queue_can_take(&fill[o], q)) {
+			queue_take(&fill[o], q);
+			pick->keep_left[o]--;
 			settled[e] = 1;
 			extra--;
 		}
 	}
+	/*
+	 * The others, in order: on their port (a new queue) while it keeps
+	 * entries, else where the deficits' round robin sends them.
+	 */
 	for (e = 0; e < size; e++) {
-		union txweight_entry entry;
+		union txweight_entry entry = { .word = cur[e] };
+		uint8_t o;
 
-		entry.target.port_id = port_ids[owner[e]];
-		if (settled[e])
-			entry.target.queue_id = ((const union txweight_entry *)
-				&cur[e])->target.queue_id;
-		else
-			entry.target.queue_id = queue_next(&fill[owner[e]]);
+		if (!settled[e]) {
+			o = entry_owner(pick, cur[e]);
+			entry.target.port_id = port_ids[o];
+			entry.target.queue_id = queue_next(&fill[o]);
+		}
 		changed += entry.word != cur[e];
 		__atomic_store_n(&next[e], entry.word, __ATOMIC_RELAXED);
 	}
 	free(queue_count);
-	free(owner);
 	free(settled);
 	return changed;
 }

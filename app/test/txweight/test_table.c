@@ -425,8 +425,10 @@ kept_in_place(const struct rte_txweight_target *before,
 /*
  * The most entries of port p that can keep their queue when each of its
  * nb_queues queues must end with the floor or the ceiling of its count /
- * nb_queues: every queue keeps up to the floor of those staying on it,
- * and as many queues as there are ceilings one more where it has one.
+ * nb_queues: every queue keeps up to the floor of the entries it had,
+ * and as many queues as there are ceilings one more where it had one.
+ * Any of the port's entries may be among those it keeps, not only those
+ * an update happened to leave on it.
  */
 static uint32_t
 most_kept_in_place(const struct rte_txweight_target *before,
@@ -439,8 +441,7 @@ most_kept_in_place(const struct rte_txweight_target *before,
 
 	for (e = 0; e < size; e++) {
 		count += after[e].port_id == p;
-		if (before[e].port_id == p && after[e].port_id == p &&
-				before[e].queue_id < nb_queues)
+		if (before[e].port_id == p && before[e].queue_id < nb_queues)
 			stay[before[e].queue_id]++;
 	}
 	floor = count / nb_queues;
