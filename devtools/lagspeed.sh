@@ -14,7 +14,8 @@
 # `test` builds with gcc and with clang (both -Werror), runs the unit and
 # integration suites on the gcc build and again on a build with
 # AddressSanitizer + UndefinedBehaviorSanitizer, then prints one closing
-# line "N passed, N failed, N skipped" over both runs.
+# line "N passed, N failed, N skipped" over both runs (after one line for
+# each skipped test, with its reason, and one for each failed test).
 # Set LAGSPEED_SKIP_SANITIZE=1 to run only the first.
 
 set -eu

@@ -3,9 +3,10 @@
 # Copyright(c) 2026 The lagspeed authors
 """Sum meson's JSON test logs into one closing line.
 
-Prints each failed test by name, then "N passed, N failed, N skipped" alone
-on the last line; exits 1 when anything failed, or when a log is missing
-or ran no test at all.
+Prints each skipped test with the reason it gave (its "skip: ..." line),
+each failed test by name, then "N passed, N failed, N skipped" alone on the
+last line; exits 1 when anything failed, or when a log is missing or ran no
+test at all.
 """
 
 import json
@@ -22,9 +23,18 @@ def read_log(path):
     return results
 
 
+def skip_reason(res):
+    """The test's own "skip: ..." line, or what meson knows."""
+    for line in (res.get('stdout') or '').splitlines():
+        if line.startswith('skip:'):
+            return line[len('skip:'):].strip()
+    return f'exit status {res.get("returncode")}'
+
+
 def main(paths):
     passed = failed = skipped = 0
     problems = []
+    skips = []
     for path in paths:
         try:
             results = read_log(path)
@@ -40,9 +50,12 @@ def main(paths):
                 passed += 1
             elif outcome == 'SKIP':
                 skipped += 1
+                skips.append(f'{build}: {res.get("name")}: {skip_reason(res)}')
             else:
                 failed += 1
                 problems.append(f'{build}: {res.get("name")}: {outcome}')
+    for skip in skips:
+        print(f'skipped: {skip}')
     for problem in problems:
         print(f'problem: {problem}')
     print(f'{passed} passed, {failed} failed, {skipped} skipped')

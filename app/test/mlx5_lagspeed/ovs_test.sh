@@ -30,8 +30,28 @@
 
 . "$LAGSPEED_TEST_LIB"
 lt_need IBVSIM_LIB IBVSIM_CTL LAGSPEED_PLUGIN
-if [ -z "${OVS_VSWITCHD_DPDK:-}" ]; then
-	echo "skip: ${OVS_SKIP_REASON:-OVS-DPDK not found}"
+if [ -n "${OVS_SKIP_REASON:-}" ]; then
+	echo "skip: $OVS_SKIP_REASON"
+	exit 77
+fi
+# Debian's paths (package openvswitch-switch-dpdk and what it pulls in),
+# looked up now rather than when the build was configured, so that an
+# OVS installed since then is found. Each may be set to another.
+: "${OVS_VSWITCHD_DPDK:=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}"
+: "${OVSDB_SERVER:=/usr/sbin/ovsdb-server}"
+: "${OVSDB_TOOL:=/usr/bin/ovsdb-tool}"
+: "${OVS_VSCTL:=/usr/bin/ovs-vsctl}"
+: "${OVS_APPCTL:=/usr/bin/ovs-appctl}"
+: "${OVS_SCHEMA:=/usr/share/openvswitch/vswitch.ovsschema}"
+for f in "$OVS_VSWITCHD_DPDK" "$OVSDB_SERVER" "$OVSDB_TOOL" "$OVS_VSCTL" \
+		"$OVS_APPCTL"; do
+	if [ ! -x "$f" ]; then
+		echo "skip: OVS-DPDK not installed (Debian: openvswitch-switch-dpdk): no $f"
+		exit 77
+	fi
+done
+if [ ! -f "$OVS_SCHEMA" ]; then
+	echo "skip: OVS-DPDK not installed (Debian: openvswitch-switch-dpdk): no $OVS_SCHEMA"
 	exit 77
 fi
 if [ "$(id -u)" -ne 0 ] || ! unshare --net true 2>/dev/null; then
