@@ -164,7 +164,7 @@ struct cmd_clear_stats_result {
 	cmdline_fixed_string_t clear;
 	cmdline_fixed_string_t port;
 	cmdline_fixed_string_t stats;
-	cmdline_fixed_string_t which;
+	uint16_t port_id; /* a number as the other commands take it */
 };
 
 static void
@@ -172,24 +172,9 @@ cmd_clear_stats_parsed(void *parsed, struct cmdline *cl __rte_unused,
 	void *data __rte_unused)
 {
 	struct cmd_clear_stats_result *res = parsed;
-	uint16_t pid;
-	char *end;
-	unsigned long id;
 
-	if (!strcmp(res->which, "all")) {
-		RTE_ETH_FOREACH_DEV(pid)
-			lp_port_stats_clear(pid);
-	} else {
-		errno = 0;
-		id = strtoul(res->which, &end, 10);
-		if (errno != 0 || *end != '\0' || end == res->which ||
-				!isdigit((unsigned char)res->which[0]) ||
-				id > UINT16_MAX) {
-			fprintf(stderr, "Bad arguments\n");
-		} else if (port_valid_warn((uint16_t)id)) {
-			lp_port_stats_clear((uint16_t)id);
-		}
-	}
+	if (port_valid_warn(res->port_id))
+		lp_port_stats_clear(res->port_id);
 	cmd_done();
 }
 
@@ -199,17 +184,56 @@ static cmdline_parse_token_string_t cmd_clear_stats_port =
 	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_result, port, "port");
 static cmdline_parse_token_string_t cmd_clear_stats_stats =
 	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_result, stats, "stats");
-static cmdline_parse_token_string_t cmd_clear_stats_which =
-	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_result, which, NULL);
+static cmdline_parse_token_num_t cmd_clear_stats_id =
+	TOKEN_NUM_INITIALIZER(struct cmd_clear_stats_result, port_id, RTE_UINT16);
 
 static cmdline_parse_inst_t cmd_clear_stats = {
 	.f = cmd_clear_stats_parsed,
-	.help_str = "clear port stats <port_id>|all",
+	.help_str = "clear port stats <port_id>",
 	.tokens = {
 		(void *)&cmd_clear_stats_clear,
 		(void *)&cmd_clear_stats_port,
 		(void *)&cmd_clear_stats_stats,
-		(void *)&cmd_clear_stats_which,
+		(void *)&cmd_clear_stats_id,
+		NULL,
+	},
+};
+
+struct cmd_clear_stats_all_result {
+	cmdline_fixed_string_t clear;
+	cmdline_fixed_string_t port;
+	cmdline_fixed_string_t stats;
+	cmdline_fixed_string_t all;
+};
+
+static void
+cmd_clear_stats_all_parsed(void *parsed __rte_unused,
+	struct cmdline *cl __rte_unused, void *data __rte_unused)
+{
+	uint16_t pid;
+
+	RTE_ETH_FOREACH_DEV(pid)
+		lp_port_stats_clear(pid);
+	cmd_done();
+}
+
+static cmdline_parse_token_string_t cmd_clear_stats_all_clear =
+	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_all_result, clear, "clear");
+static cmdline_parse_token_string_t cmd_clear_stats_all_port =
+	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_all_result, port, "port");
+static cmdline_parse_token_string_t cmd_clear_stats_all_stats =
+	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_all_result, stats, "stats");
+static cmdline_parse_token_string_t cmd_clear_stats_all_all =
+	TOKEN_STRING_INITIALIZER(struct cmd_clear_stats_all_result, all, "all");
+
+static cmdline_parse_inst_t cmd_clear_stats_all = {
+	.f = cmd_clear_stats_all_parsed,
+	.help_str = "clear port stats all",
+	.tokens = {
+		(void *)&cmd_clear_stats_all_clear,
+		(void *)&cmd_clear_stats_all_port,
+		(void *)&cmd_clear_stats_all_stats,
+		(void *)&cmd_clear_stats_all_all,
 		NULL,
 	},
 };
@@ -227,6 +251,7 @@ help_display(void)
 		"    start                              : start forwarding\n"
 		"    stop                               : stop forwarding, show statistics\n"
 		"    quit                               : exit\n"
+		"    help                               : this list\n"
 		"    sleep <ms>                         : pause the command stream\n"
 		"\n"
 		"Display:\n"
@@ -652,6 +677,7 @@ static cmdline_parse_ctx_t lp_ctx[] = {
 	(cmdline_parse_inst_t *)&cmd_show_port,
 	(cmdline_parse_inst_t *)&cmd_show_port_all,
 	(cmdline_parse_inst_t *)&cmd_clear_stats,
+	(cmdline_parse_inst_t *)&cmd_clear_stats_all,
 	(cmdline_parse_inst_t *)&cmd_word,
 	(cmdline_parse_inst_t *)&cmd_sleep,
 	(cmdline_parse_inst_t *)&cmd_set_fwd,
@@ -783,6 +809,86 @@ stats_period_run(void)
 	return 0;
 }
 
+static int
+probe_write_char(struct rdline *rdl __rte_unused, char c __rte_unused)
+{
+	return 0;
+}
+
+static void
+probe_validate(struct rdline *rdl __rte_unused, const char *buf __rte_unused,
+	unsigned int size __rte_unused)
+{
+}
+
+static int
+probe_complete(struct rdline *rdl __rte_unused, const char *buf __rte_unused,
+	char *dst __rte_unused, unsigned int size __rte_unused,
+	int *state __rte_unused)
+{
+	return 0;
+}
+
+/* Characters in rdline's buffer, without the newline it appends. */
+static size_t
+rdline_length(struct rdline *rdl)
+{
+	const char *buf = rdline_get_buffer(rdl);
+
+	return buf != NULL && buf[0] != '\0' ? strlen(buf) - 1 : 0;
+}
+
+/*
+ * How many characters DPDK's line editor holds (512 in 22.11 and 23.11,
+ * LINE_MAX since 24.11; its headers do not say): typed into a scratch
+ * editor until it stops taking them. 0 if unknown.
+ */
+static size_t
+prompt_capacity(void)
+{
+	struct rdline *rdl = rdline_new(probe_write_char, probe_validate,
+		probe_complete, NULL);
+	size_t len = 0, cap;
+
+	if (rdl == NULL)
+		return 0;
+	rdline_newline(rdl, "");
+	do {
+		cap = len;
+		rdline_char_in(rdl, 'x');
+		len = rdline_length(rdl);
+	} while (len > cap && len < 65536);
+	rdline_free(rdl);
+	return cap;
+}
+
+/*
+ * cmdline_interact(), but a line that fills the editor is refused: the
+ * editor drops what does not fit and would run the rest, a command other
+ * than the one typed (weights 1000 cut to 10). Ends, as it does, on end
+ * of input, a failed read (a signal) and quit.
+ */
+static void
+interact(struct cmdline *cl, const char *prompt)
+{
+	struct rdline *rdl = cmdline_get_rdline(cl);
+	size_t cap = prompt_capacity();
+	char c;
+
+	while (read(STDIN_FILENO, &c, 1) > 0) {
+		if ((c == '\r' || c == '\n') && cap != 0 &&
+				rdline_length(rdl) >= cap) {
+			fprintf(stderr, "\nBad arguments: line too long (the prompt"
+				" takes %zu characters; longer lines work from"
+				" --cmdline-file or a pipe)\n", cap - 1);
+			rdline_newline(rdl, prompt);
+			continue;
+		}
+		if (cmdline_in(cl, &c, 1) < 0)
+			break;
+	}
+}
+
 /*
  * The prompt on a terminal. DPDK's cmdline puts the terminal in raw mode
  * with its signal keys off, so Ctrl-C would be one more character: ISIG
@@ -796,12 +902,13 @@ stats_period_run(void)
 static int
 interactive_run(void)
 {
+	static const char prompt[] = "lagpmd> ";
 	struct termios saved, t;
 	struct cmdline *cl;
 	int tty = dup(STDIN_FILENO);
 	bool restore = tty >= 0 && tcgetattr(tty, &saved) == 0;
 
-	cl = cmdline_stdin_new(lp_ctx, "lagpmd> ");
+	cl = cmdline_stdin_new(lp_ctx, prompt);
 	if (cl == NULL) {
 		fprintf(stderr, "Failed to create stdin based cmdline context\n");
 		if (tty >= 0)
@@ -814,7 +921,7 @@ interactive_run(void)
 		t.c_cc[VSUSP] = _POSIX_VDISABLE;
 		tcsetattr(tty, TCSANOW, &t);
 	}
-	cmdline_interact(cl);
+	interact(cl, prompt);
 	cmdline_stdin_exit(cl);
 	if (restore)
 		tcsetattr(tty, TCSANOW, &saved);
@@ -846,7 +953,10 @@ lp_cli_run(void)
 				lp.cmdline_file, strerror(-ret));
 			return ret;
 		}
-		printf("Read CLI commands from %s\n", lp.cmdline_file);
+		/* Not when a signal stopped it half way. */
+		if (lp_quit_signal == 0)
+			printf("Read CLI commands from %s\n",
+				lp.cmdline_file);
 		cmd_done();
 		if (quit_requested || lp_quit_signal != 0)
 			return 0;

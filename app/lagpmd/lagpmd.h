@@ -110,6 +110,7 @@ enum lp_weight_src {
 struct lp_port {
 	uint16_t port_id;
 	bool lsc_intr;            /**< intr_conf.lsc enabled */
+	bool dev_started;         /**< rte_eth_dev_start() succeeded */
 	uint32_t cap_mbps;        /**< 0: none */
 	uint64_t weight;          /**< current weight */
 	uint32_t speed_seen;      /**< last speed lagpmd saw (Mb/s) */
@@ -157,7 +158,6 @@ extern volatile sig_atomic_t lp_quit_signal;
 
 /* main.c */
 int lp_port_index(uint16_t port_id);
-bool lp_port_check(uint16_t port_id);
 uint64_t lp_now_us(void);   /* CLOCK_REALTIME, for display */
 uint64_t lp_mono_ns(void);  /* CLOCK_MONOTONIC, for durations */
 
@@ -195,7 +195,6 @@ void lp_stats_period_begin(void);
 void lp_stats_period_display(bool clear_screen);
 
 /* commands.c */
-extern void *lp_commands_ctx[];
 int lp_cli_run(void);
 
 #endif /* LAGPMD_H */

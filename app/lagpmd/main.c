@@ -404,6 +404,7 @@ port_setup(struct lp_port *port)
 	ret = rte_eth_dev_start(pid);
 	if (ret != 0)
 		return ret;
+	port->dev_started = true;
 	/* As testpmd: a port without promiscuous mode still forwards. */
 	ret = rte_eth_promiscuous_enable(pid);
 	if (ret != 0)
@@ -412,7 +413,10 @@ port_setup(struct lp_port *port)
 	return 0;
 }
 
-/* Stop and close the first n ports, as testpmd does at exit. */
+/*
+ * Stop and close the first n ports, as testpmd does at exit (a port whose
+ * setup failed before it started is only closed).
+ */
 static void
 ports_close(unsigned int n)
 {
@@ -422,11 +426,13 @@ ports_close(unsigned int n)
 	for (i = 0; i < n; i++) {
 		uint16_t pid = lp.ports[i].port_id;
 
-		printf("\nStopping port %u...\n", pid);
-		ret = rte_eth_dev_stop(pid);
-		if (ret != 0)
-			fprintf(stderr, "Failed to stop port %u: %s\n", pid,
-				rte_strerror(-ret));
+		if (lp.ports[i].dev_started) {
+			printf("\nStopping port %u...\n", pid);
+			ret = rte_eth_dev_stop(pid);
+			if (ret != 0)
+				fprintf(stderr, "Failed to stop port %u: %s\n",
+					pid, rte_strerror(-ret));
+		}
 		printf("Closing port %u...\n", pid);
 		ret = rte_eth_dev_close(pid);
 		if (ret != 0)
@@ -483,6 +489,11 @@ main(int argc, char **argv)
 	int ret, status = EXIT_SUCCESS;
 	uint16_t pid;
 
+	/*
+	 * Lines as they come, also into a pipe or a file: the errors on
+	 * stderr then stay in order with the lines before them.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* Before EAL: a signal during its start-up is seen afterwards. */
 	ret = signals_setup();
 	if (ret != 0) {

@@ -444,8 +444,11 @@ lp_rebalance_init(void)
 	pthread_mutex_lock(&ctl_lock);
 	ret = link_weights_locked(w);
 	if (ret <= 0) {
-		printf("%severy port starts with an equal weight\n", ret == 0 ?
-			"No port has a usable link: " : "Links unread: ");
+		/* Not said when a signal cut the link check short. */
+		if (lp_quit_signal == 0)
+			printf("%severy port starts with an equal weight\n",
+				ret == 0 ? "No port has a usable link: " :
+				"Links unread: ");
 		fflush(stdout);
 		for (p = 0; p < lp.nb_ports; p++)
 			w[p] = 1;
