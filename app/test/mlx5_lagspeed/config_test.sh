@@ -117,8 +117,11 @@ case " ${tests_c:-} " in *" exit "*)
 esac
 case " $tests " in *" typo "*)
 	re='mlx5_lagspeed: port 0 \(net_null0\): IB device mlx5_9:1 unusable \(from bind=\)'
-	lt_expect_grep "$re" "$LT_DIR/typo.log" \
-		"a bind= to no IB device: the port and the bind named"
+	lt_expect_grep "$re: No such device: the PMD's speed is kept" "$LT_DIR/typo.log" \
+		"a bind= to no IB device: the port, the bind and the error named"
+	[ "$(grep -c 'mlx5_9' "$LT_DIR/typo.log")" -eq 1 ] ||
+		lt_fail "a bind= to no IB device: more than one line names it"
+	lt_ok "a bind= to no IB device: one line"
 	lt_expect_grep 'mlx5_lagspeed: bind=net_nul0@mlx5_0:1: no port named net_nul0 was seen' \
 		"$LT_DIR/typo.log" "a bind= naming no port: said at exit"
 esac

@@ -199,7 +199,8 @@ lagspeed_ibdev_get(const char *name)
 	ib->ctx = lagspeed_verbs_open(&lagspeed.verbs, name);
 	if (ib->ctx == NULL) {
 		err = errno;
-		LAGSPEED_LOG(ERR, "cannot open IB device %s: %s", name,
+		/* The port's ERR line says it, with the port (one line). */
+		LAGSPEED_LOG(DEBUG, "cannot open IB device %s: %s", name,
 			strerror(err));
 		lagspeed_ibdev_free(ib);
 		errno = err; /* for the port's last_error */
@@ -268,7 +269,8 @@ lagspeed_port_query(struct lagspeed_port *p, bool attaching)
 		p->last_error = 0;
 	} else if (lagspeed_errno_unsupported(err)) {
 		new_eff = 0;
-		if (p->state != RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED)
+		/* At attach, the attach's own line says it, with the name. */
+		if (p->state != RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED && !attaching)
 			LAGSPEED_LOG(INFO,
 				"port %u: %s:%u has no effective speed (%s): "
 				"the PMD's speed is kept",
@@ -278,12 +280,11 @@ lagspeed_port_query(struct lagspeed_port *p, bool attaching)
 		p->last_error = err;
 	} else {
 		/*
-		 * Transient: keep the last good speed. (EINVAL at attach is
-		 * the port number itself: the attach says so, not this.)
+		 * Transient: keep the last good speed. At attach there is
+		 * none yet, and the attach's own line says what failed.
 		 */
 		new_eff = old_eff;
-		if (p->state != RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR &&
-				!(attaching && err == EINVAL))
+		if (p->state != RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR && !attaching)
 			LAGSPEED_LOG(WARNING,
 				"port %u: querying %s:%u failed (%s): last speed kept",
 				p->port_id, p->ib_name, p->ib_port,
@@ -554,8 +555,8 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 		p->last_error = errno;
 		p->state = RTE_PMD_MLX5_LAGSPEED_DETACHED;
 		LAGSPEED_LOG(ERR, "port %u (%s): IB device %s:%u unusable%s: "
-			"the PMD's speed is kept", port_id, name, ibdev, ib_port,
-			origin);
+			"%s: the PMD's speed is kept", port_id, name, ibdev,
+			ib_port, origin, strerror(p->last_error));
 		return NULL;
 	}
 	p->state = RTE_PMD_MLX5_LAGSPEED_ACTIVE;
@@ -565,6 +566,9 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	p->last_change_us = 0;
 	if (p->state == RTE_PMD_MLX5_LAGSPEED_UNSUPPORTED) {
 		/* Nothing to change: leave the port as it is. */
+		LAGSPEED_LOG(INFO, "port %u (%s): %s:%u has no effective speed"
+			" (%s): the PMD's speed is kept", port_id, name, ibdev,
+			ib_port, strerror(p->last_error));
 		return lagspeed_port_drop_ibdev(p);
 	}
 	if (p->state == RTE_PMD_MLX5_LAGSPEED_QUERY_ERROR &&
@@ -586,9 +590,9 @@ lagspeed_port_attach(uint16_t port_id, bool probing)
 	lagspeed_port_follow_netdev(p);
 	eff = __atomic_load_n(&p->eff, __ATOMIC_RELAXED);
 	if (p->state != RTE_PMD_MLX5_LAGSPEED_ACTIVE)
-		LAGSPEED_LOG(INFO, "port %u (%s): extended by %s:%u, query "
-			"failed: the PMD's speed until the next event",
-			port_id, name, ibdev, ib_port);
+		LAGSPEED_LOG(WARNING, "port %u (%s): extended by %s:%u, query "
+			"failed (%s): the PMD's speed until the next event",
+			port_id, name, ibdev, ib_port, strerror(p->last_error));
 	else if (!lagspeed_eff_up(eff))
 		LAGSPEED_LOG(INFO, "port %u (%s): extended by %s:%u, "
 			"the function is down", port_id, name, ibdev, ib_port);

@@ -77,7 +77,9 @@ struct rte_pmd_mlx5_lagspeed_info {
 					* without the verb,
 					* EOPNOTSUPP/EPROTONOSUPPORT where
 					* the device or kernel lacks it */
-	uint32_t effective_speed;    /**< Mb/s, as rte_eth_link_get() reports */
+	uint32_t effective_speed;    /**< Mb/s, as rte_eth_link_get() reports
+					* (unless the PMD rewrote its link on
+					* its own since: the guide's Limits) */
 	uint32_t pmd_speed;          /**< Mb/s, as the PMD alone reports;
 					* while extended, as last seen in
 					* dev_link: a PMD that writes the
