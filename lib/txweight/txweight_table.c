@@ -21,8 +21,9 @@
  * the fewest entries change port. A port keeps as many of its entries as
  * its new count allows; the others (and those of ports no longer in the
  * set) go to the ports under theirs, interleaved by a smooth weighted
- * round robin over the deficits. With one queue per port a port keeps its
- * first entries, in one pass over the entries. Within a port, every queue
+ * round robin over the deficits. With one queue per port (now and in the
+ * published mapping) a port keeps its first entries, in one pass over the
+ * entries. Within a port, every queue
  * holds the floor or the ceiling of count / nb_queues entries, and the
  * entries a port keeps are chosen by queue, so that the fewest change
  * target (port or queue).
@@ -500,6 +501,25 @@ entries_held(const struct txweight_weight_set *set, uint16_t port_id)
 }
 
 /*
+ * Whether a port has more than one queue in the update or in the mapping
+ * published before it (the caller holds update_lock).
+ */
+static bool
+several_queues(const struct txweight_weight_set *set,
+	const uint16_t *nb_queues, unsigned int n)
+{
+	unsigned int k;
+
+	for (k = 0; nb_queues != NULL && k < n; k++)
+		if (nb_queues[k] > 1)
+			return true;
+	for (k = 0; k < set->n; k++)
+		if (set->nb_queues[k] > 1)
+			return true;
+	return false;
+}
+
+/*
  * Make the next mapping in the spare array from the published one, in one
  * pass over the entries when every port has one queue. Fills counts (the
  * new entries per port). Returns the number of entries whose target
@@ -532,11 +552,21 @@ build_mapping(const struct rte_txweight_table *table, uint32_t *next,
 	}
 	deficit_rr_init(&pick.rr, counts, prev, n);
 	memcpy(pick.keep_left, counts, sizeof(*counts) * n);
-	for (i = 0; i < n && (nb_queues == NULL || nb_queues[i] == 1); i++)
-		;
-	if (i < n)
+	/*
+	 * Queues to choose, now or in the published mapping: a port that
+	 * goes to one queue keeps its entries on queue 0 first.
+	 */
+	if (several_queues(&table->weights, nb_queues, n)) {
+		uint16_t ones[RTE_TXWEIGHT_MAX_PORTS];
+
+		if (nb_queues == NULL) {
+			for (i = 0; i < n; i++)
+				ones[i] = 1;
+			nb_queues = ones;
+		}
 		return build_with_queues(next, cur, size, port_ids, nb_queues,
 			counts, n, &pick);
+	}
 	/* One queue per port (the common case): no queue to choose. */
 	for (i = 0; i < n; i++) {
 		union txweight_entry entry = {

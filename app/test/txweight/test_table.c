@@ -517,9 +517,10 @@ test_queues(void)
 
 /*
  * Random queue counts (1..TEST_TXQ) and weights, every other update on a
- * random subset of the ports in a random order: each queue holds the
- * floor or the ceiling of its port's entries / queues, and as many
- * entries keep their queue as can.
+ * random subset of the ports in a random order, and every fourth with one
+ * queue per port (every eighth as nb_queues NULL), after updates with
+ * several: each queue holds the floor or the ceiling of its port's
+ * entries / queues, and as many entries keep their queue as can.
  */
 static void
 test_queues_random(void)
@@ -548,14 +549,16 @@ test_queues_random(void)
 			memcpy(list, ports, sizeof(ports));
 		for (i = 0; i < n; i++) {
 			w[i] = speeds[tw_rand_below(RTE_DIM(speeds))];
-			lq[i] = (uint16_t)(1 + tw_rand_below(TEST_TXQ));
+			lq[i] = round % 4 == 3 ? 1 :
+				(uint16_t)(1 + tw_rand_below(TEST_TXQ));
 			qs[list[i]] = lq[i];
 			sum += w[i];
 		}
 		if (sum == 0)
 			w[round % n] = 10000;
 		snapshot(t, 1024, before);
-		ret = rte_txweight_table_update(t, list, w, lq, n);
+		ret = rte_txweight_table_update(t, list, w,
+			round % 8 == 7 ? NULL : lq, n);
 		TW_CHECK_OR_BREAK(ret >= 0, "round %u: update %d", round, ret);
 		snapshot(t, 1024, after);
 		for (e = 0; e < 1024; e++) {
