@@ -863,25 +863,69 @@ prompt_capacity(void)
 }
 
 /*
- * cmdline_interact(), but a line that fills the editor is refused: the
- * editor drops what does not fit and would run the rest, a command other
- * than the one typed (weights 1000 cut to 10). Ends, as it does, on end
- * of input, a failed read (a signal) and quit.
+ * Where a byte falls in the editor's escape sequences, tracked as DPDK's
+ * vt100 parser does: ESC, then one byte, or '[' and bytes up to one in
+ * '@'..'~'. Such bytes move the cursor or recall history; they insert
+ * nothing.
+ */
+enum prompt_escape {
+	PROMPT_PLAIN,
+	PROMPT_ESC,
+	PROMPT_CSI,
+};
+
+static enum prompt_escape
+prompt_escape_next(enum prompt_escape state, char c)
+{
+	switch (state) {
+	case PROMPT_ESC:
+		return c == '[' ? PROMPT_CSI : PROMPT_PLAIN;
+	case PROMPT_CSI:
+		return c >= '@' && c <= '~' ? PROMPT_PLAIN : PROMPT_CSI;
+	default:
+		return c == '\033' ? PROMPT_ESC : PROMPT_PLAIN;
+	}
+}
+
+/*
+ * cmdline_interact(), but a line the editor has cut is refused: it drops
+ * what does not fit and would run the rest, a command other than the one
+ * typed (weights 1000 cut to 10). A line is refused when a character
+ * typed into it was not taken, even if it was shortened since, or when it
+ * is full at Enter (a yank or a completion may have been cut). Ends, as
+ * cmdline_interact() does, on end of input, a failed read (a signal) and
+ * quit.
  */
 static void
-interact(struct cmdline *cl, const char *prompt)
+interact(struct cmdline *cl)
 {
+	/* Start of line, kill to its end, Enter: an empty line, validated. */
+	static const char clear_line[] = { '\001', '\013', '\r' };
 	struct rdline *rdl = cmdline_get_rdline(cl);
+	enum prompt_escape esc = PROMPT_PLAIN, was;
 	size_t cap = prompt_capacity();
+	bool cut = false;
 	char c;
 
 	while (read(STDIN_FILENO, &c, 1) > 0) {
-		if ((c == '\r' || c == '\n') && cap != 0 &&
-				rdline_length(rdl) >= cap) {
+		was = esc;
+		esc = prompt_escape_next(esc, c);
+		if (cap != 0 && was == PROMPT_PLAIN && esc == PROMPT_PLAIN &&
+				isprint((unsigned char)c) &&
+				rdline_length(rdl) >= cap)
+			cut = true; /* the editor will not take it */
+		if (cap != 0 && was == PROMPT_PLAIN && (c == '\r' || c == '\n') &&
+				(cut || rdline_length(rdl) >= cap)) {
 			fprintf(stderr, "\nBad arguments: line too long (the prompt"
 				" takes %zu characters; longer lines work from"
 				" --cmdline-file or a pipe)\n", cap - 1);
-			rdline_newline(rdl, prompt);
+			cut = false;
+			/*
+			 * Through the editor's own Enter, which also drops the
+			 * line it kept in its history while Up was browsing.
+			 */
+			if (cmdline_in(cl, clear_line, sizeof(clear_line)) < 0)
+				break;
 			continue;
 		}
 		if (cmdline_in(cl, &c, 1) < 0)
@@ -921,7 +965,7 @@ interactive_run(void)
 		t.c_cc[VSUSP] = _POSIX_VDISABLE;
 		tcsetattr(tty, TCSANOW, &t);
 	}
-	interact(cl, prompt);
+	interact(cl);
 	cmdline_stdin_exit(cl);
 	if (restore)
 		tcsetattr(tty, TCSANOW, &saved);

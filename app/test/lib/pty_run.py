@@ -7,9 +7,13 @@ usage: pty_run.py PROMPT LINES_FILE SECONDS -- PROGRAM [ARGS...]
 
 Each line of LINES_FILE is typed (ended by a carriage return, as the
 Enter key sends in raw mode) once PROMPT has appeared once more on the
-terminal than before. Everything the program writes goes to stdout. The
-exit status is the program's, or 124 when it has not finished within
-SECONDS, or a prompt did not come (then the program is killed).
+terminal than before and the terminal is in raw mode (not canonical: a
+line editor may print its prompt before it leaves canonical mode, where
+the terminal itself would take control characters and long lines).
+Lines may hold control characters and escape sequences (arrow keys).
+Everything the program writes goes to stdout. The exit status is the
+program's, or 124 when it has not finished within SECONDS, or a prompt
+did not come (then the program is killed).
 """
 
 import os
@@ -17,7 +21,17 @@ import pty
 import select
 import signal
 import sys
+import termios
 import time
+
+
+def raw(fd):
+    """Whether the terminal left canonical mode (the master reads the
+    terminal's settings on Linux)."""
+    try:
+        return not termios.tcgetattr(fd)[3] & termios.ICANON
+    except termios.error:
+        return False
 
 
 def main(argv):
@@ -51,7 +65,7 @@ def main(argv):
             if not data:
                 status = os.waitpid(pid, 0)[1]
                 break
-        if typed < len(lines) and seen.count(prompt) > typed:
+        if typed < len(lines) and seen.count(prompt) > typed and raw(fd):
             os.write(fd, lines[typed].encode() + b'\r')
             typed += 1
     sys.stdout.buffer.write(seen)

@@ -215,7 +215,8 @@ lagspeed_ibdev_get(const char *name)
 			rte_intr_fd_set(ib->intr, fd) != 0 ||
 			rte_intr_callback_register(ib->intr, lagspeed_ibdev_intr,
 				ib) != 0) {
-		LAGSPEED_LOG(ERR, "cannot watch the async events of %s",
+		/* The port's ERR line says it, with the port (one line). */
+		LAGSPEED_LOG(DEBUG, "cannot watch the async events of %s",
 			name);
 		if (ib->intr != NULL)
 			rte_intr_fd_set(ib->intr, -1);
