@@ -229,6 +229,8 @@ test)
 			-Db_lundef=false
 		run_suites "$build_root/build-sanitize"
 		logs+=("$build_root/build-sanitize/meson-logs/testlog.json")
+	else
+		say "LAGSPEED_SKIP_SANITIZE=1: no sanitizer build, no second run"
 	fi
 	exec python3 "$top/devtools/test-summary.py" "${logs[@]}"
 	;;
