@@ -23,10 +23,9 @@
  * set) go to the ports under theirs, interleaved by a smooth weighted
  * round robin over the deficits. With one queue per port (now and in the
  * published mapping) a port keeps its first entries, in one pass over the
- * entries. Within a port, every queue
- * holds the floor or the ceiling of count / nb_queues entries, and the
- * entries a port keeps are chosen by queue, so that the fewest change
- * target (port or queue).
+ * entries. Within a port, every queue holds the floor or the ceiling of
+ * count / nb_queues entries, and the entries a port keeps are chosen by
+ * queue, so that the fewest change target (port or queue).
  */
 
 #include <assert.h>
