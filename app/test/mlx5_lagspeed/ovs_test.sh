@@ -43,15 +43,14 @@ fi
 : "${OVS_VSCTL:=/usr/bin/ovs-vsctl}"
 : "${OVS_APPCTL:=/usr/bin/ovs-appctl}"
 : "${OVS_SCHEMA:=/usr/share/openvswitch/vswitch.ovsschema}"
+missing=
 for f in "$OVS_VSWITCHD_DPDK" "$OVSDB_SERVER" "$OVSDB_TOOL" "$OVS_VSCTL" \
 		"$OVS_APPCTL"; do
-	if [ ! -x "$f" ]; then
-		echo "skip: OVS-DPDK not installed (Debian: openvswitch-switch-dpdk): no $f"
-		exit 77
-	fi
+	[ -x "$f" ] || missing=$f
 done
-if [ ! -f "$OVS_SCHEMA" ]; then
-	echo "skip: OVS-DPDK not installed (Debian: openvswitch-switch-dpdk): no $OVS_SCHEMA"
+[ -f "$OVS_SCHEMA" ] || missing=$OVS_SCHEMA
+if [ -n "$missing" ]; then
+	echo "skip: OVS-DPDK not installed (Debian: openvswitch-switch-dpdk): no $missing"
 	exit 77
 fi
 if [ "$(id -u)" -ne 0 ] || ! unshare --net true 2>/dev/null; then

@@ -1479,6 +1479,26 @@ scenario_bench(void)
 	bench_floor(n);
 }
 
+/*
+ * The end of a scenario: the emulator closed, its directory removed
+ * unless something failed (kept to look at), the count printed. Returns
+ * the exit status.
+ */
+static int
+finish(const char *scenario, const char *dir)
+{
+	char cmd[600];
+
+	ibvsim_close(sim);
+	if (failures == 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
+	printf("%s: %d failure(s)\n", scenario, failures);
+	return failures == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1633,14 +1653,7 @@ main(int argc, char **argv)
 	else if (strcmp(scenario, "cleanup") == 0) {
 		/* Cleans up with the ports open, then as below. */
 		scenario_cleanup_during_raise();
-		ibvsim_close(sim);
-		if (failures == 0) {
-			snprintf(env, sizeof(env), "rm -rf '%s'", dir);
-			if (system(env) != 0)
-				fprintf(stderr, "could not remove %s\n", dir);
-		}
-		printf("%s: %d failure(s)\n", scenario, failures);
-		return failures == 0 ? 0 : 1;
+		return finish(scenario, dir);
 	} else if (strcmp(scenario, "exit") == 0) {
 		/* As applications that never clean up: the destructor runs. */
 		printf("exit: leaving without rte_eal_cleanup()\n");
@@ -1663,12 +1676,5 @@ main(int argc, char **argv)
 	CHECK(contexts_become("mlx5_0", 0), "context left open after close");
 	ret = rte_eal_cleanup();
 	CHECK(ret == 0, "rte_eal_cleanup: %d", ret);
-	ibvsim_close(sim);
-	if (failures == 0) {
-		snprintf(env, sizeof(env), "rm -rf '%s'", dir);
-		if (system(env) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-	}
-	printf("%s: %d failure(s)\n", scenario, failures);
-	return failures == 0 ? 0 : 1;
+	return finish(scenario, dir);
 }
